@@ -3,8 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::anyhow;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use papi_store::{InsertOutcome, Store};
+use papi_survey::{Interview, Survey};
 
+mod import;
+mod serve;
+mod simulate;
 mod survey;
 
 /// papi: citizen-satisfaction surveys with PAPI-style governance scoring.
@@ -17,14 +24,51 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service (HTTP) on an embedded SQLite file or PostgreSQL.
+    Serve(serve::ServeArgs),
+    /// Generate simulated fieldwork: CSV, Parquet, JSON lines, or straight into a database.
+    Simulate(simulate::SimulateArgs),
+    /// Import interviews from a JSON lines file into a database (all or nothing).
+    Import(import::ImportArgs),
     /// Survey definitions: check one, or validate interviews against it.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
 }
 
+/// Files most commands read.
+#[derive(Args, Clone)]
+pub struct Paths {
+    /// The survey definition (TOML).
+    #[arg(long, default_value = "survey-defs/papi-2019.toml")]
+    pub survey: PathBuf,
+    /// The official PAPI provincial scores.
+    #[arg(
+        long,
+        default_value = "survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv"
+    )]
+    pub reference: PathBuf,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PAPI_LOG")
+                .unwrap_or_else(|_| "warn,papi=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("papi: error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
+        Command::Serve(args) => serve::run(args, &runtime),
+        Command::Simulate(args) => simulate::run(args, &runtime),
+        Command::Import(args) => import::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
     };
     match result {
@@ -36,7 +80,70 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The default survey definition shipped with papi.
-pub fn default_survey() -> PathBuf {
-    PathBuf::from("survey-defs/papi-2019.toml")
+/// Loads a definition, turning its problems into one error that lists them all.
+pub fn load_survey(path: &std::path::Path) -> anyhow::Result<Survey> {
+    Survey::load(path).map_err(|e| anyhow!("{e}"))
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Ok(Store::open(url).await?)
+}
+
+/// A progress bar on standard error, hidden when it is not a terminal.
+pub fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Counts of what a bulk store did.
+#[derive(Default)]
+pub struct Stored {
+    pub created: usize,
+    pub duplicates: usize,
+    pub conflicts: usize,
+}
+
+/// How many interviews go into one transaction when loading in bulk.
+const BULK_BATCH: usize = 5_000;
+
+/// Stores interviews in batches of [`BULK_BATCH`], each one transaction.
+pub async fn insert_all(
+    store: &Store,
+    survey: &Survey,
+    interviews: impl Iterator<Item = Interview>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Stored> {
+    let mut stored = Stored::default();
+    let mut batch = Vec::with_capacity(BULK_BATCH);
+    let mut interviews = interviews.peekable();
+    while interviews.peek().is_some() {
+        batch.clear();
+        batch.extend(interviews.by_ref().take(BULK_BATCH));
+        let report = store.insert_interviews(survey, &batch).await?;
+        stored.created += report.count(InsertOutcome::Created);
+        stored.duplicates += report.count(InsertOutcome::Duplicate);
+        stored.conflicts += report.count(InsertOutcome::Conflict);
+        bar.inc(batch.len() as u64);
+    }
+    Ok(stored)
+}
+
+/// Opens the database, registers the survey and stores the interviews.
+pub async fn store_interviews(
+    url: &str,
+    survey: &Survey,
+    interviews: impl Iterator<Item = Interview>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Stored> {
+    let store = open_store(url).await?;
+    store.register_survey(survey).await?;
+    let stored = insert_all(&store, survey, interviews, bar).await;
+    store.close().await;
+    stored
 }

@@ -68,13 +68,18 @@ pub fn run(cmd: SurveyCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        SurveyCommand::Validate { survey, interviews, json } => {
+        SurveyCommand::Validate {
+            survey,
+            interviews,
+            json,
+        } => {
             let survey = Survey::load(&survey).map_err(|e| anyhow::anyhow!("{e}"))?;
             let file = std::fs::File::open(&interviews)
                 .with_context(|| format!("cannot open {}", interviews.display()))?;
             let (mut good, mut bad) = (0usize, 0usize);
             for (n, line) in BufReader::new(file).lines().enumerate() {
-                let line = line.with_context(|| format!("{}: line {}", interviews.display(), n + 1))?;
+                let line =
+                    line.with_context(|| format!("{}: line {}", interviews.display(), n + 1))?;
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -88,7 +93,11 @@ pub fn run(cmd: SurveyCommand) -> anyhow::Result<ExitCode> {
                             good += 1;
                             continue;
                         }
-                        Err(e) => e.errors.iter().map(|e| serde_json::to_value(e).expect("serialisable")).collect(),
+                        Err(e) => e
+                            .errors
+                            .iter()
+                            .map(|e| serde_json::to_value(e).expect("serialisable"))
+                            .collect(),
                     },
                 };
                 bad += 1;
@@ -108,7 +117,11 @@ pub fn run(cmd: SurveyCommand) -> anyhow::Result<ExitCode> {
                 }
             }
             eprintln!("{good} valid, {bad} invalid interview(s)");
-            Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

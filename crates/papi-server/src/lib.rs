@@ -1,1 +1,134 @@
-//! papi-server
+//! The papi HTTP service (axum). It keeps no state that matters in its process: everything it knows
+//! comes from the database, so several instances can share one PostgreSQL.
+//!
+//! Handlers are thin: decode, call the store, encode. This crate writes no SQL.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use papi_store::Store;
+use papi_survey::Survey;
+use serde_json::json;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .with_state(Arc::new(state))
+}
+
+/// Serves until ctrl-c or SIGTERM; `ready` is called with the bound address once the service listens.
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// 200 when the service can reach its database, 503 when it cannot.
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": state.store.backend().name() }))
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "code": e.code() })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The front page: which surveys this service holds and how many interviews each has.
+async fn home(State(state): State<Arc<AppState>>) -> Response {
+    let definitions = match state.store.survey_definitions().await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "front page: cannot list surveys");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cơ sở dữ liệu không sẵn sàng / database unavailable",
+            )
+                .into_response();
+        }
+    };
+    let mut rows = String::new();
+    for (id, version, toml) in definitions {
+        let Ok(survey) = Survey::from_toml(&toml, &format!("{id} {version}")) else {
+            continue;
+        };
+        let count = state
+            .store
+            .count_interviews(&id, &version)
+            .await
+            .unwrap_or(0);
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(survey.title.get("vi")),
+            escape(&version),
+            survey.dimensions.len(),
+            survey.indicators.len(),
+            count
+        ));
+    }
+    Html(format!(
+        r#"<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>papi: khảo sát sự hài lòng của người dân</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}</style>
+</head><body>
+<h1>papi</h1>
+<p>Khảo sát sự hài lòng của người dân theo phương pháp PAPI. <em>Citizen-satisfaction surveys, PAPI-style scoring.</em></p>
+<table><thead><tr><th>Khảo sát / Survey</th><th>Phiên bản / Version</th><th>Lĩnh vực / Dimensions</th><th>Chỉ tiêu / Indicators</th><th>Phiếu đã nhận / Interviews</th></tr></thead>
+<tbody>{rows}</tbody></table>
+<p><a href="/healthz">/healthz</a></p>
+</body></html>"#
+    ))
+    .into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

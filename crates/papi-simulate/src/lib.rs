@@ -1,1 +1,724 @@
-//! papi-simulate
+//! Simulated PAPI fieldwork for one province: a stratified cluster sample (districts, communes in each,
+//! villages in each commune, a fixed number of interviews a village) whose answers are drawn so that the
+//! expected dimension scores follow a named profile, with realistic skip patterns, "don't know"s,
+//! district and commune effects (so that the design matters for standard errors) and design weights.
+//!
+//! It is how the demo, the tests and the benchmarks get data at any size. The same seed gives the same
+//! interviews, byte for byte. This crate knows nothing of HTTP or SQL: it yields [`Interview`]s, and
+//! [`write`] turns them into CSV, Parquet or JSON lines.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use papi_survey::{Answer, Interview, QuestionType, ReferenceTable, Scoring, Survey};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub mod write;
+
+/// Why a simulation cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("geography file {file}: {message}")]
+    Geography { file: String, message: String },
+    #[error("profile '{profile}': {message}")]
+    Profile { profile: String, message: String },
+    #[error("sample design: {0}")]
+    Design(String),
+    #[error("writing {format}: {message}")]
+    Write {
+        format: &'static str,
+        message: String,
+    },
+}
+
+/// The province the sample is drawn from: its strata (districts) and their populations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geography {
+    pub province: String,
+    pub districts: Vec<District>,
+    /// Shares of the choices of questions that describe respondents (sex, ethnicity...): question id
+    /// → choice value → share.
+    #[serde(default)]
+    pub answers: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct District {
+    pub name: String,
+    pub population: u64,
+}
+
+impl Geography {
+    pub fn load(path: impl AsRef<Path>) -> Result<Geography, SimulateError> {
+        let path = path.as_ref();
+        let err = |message: String| SimulateError::Geography {
+            file: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let mut g: Geography = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if g.districts.is_empty() {
+            return Err(err("it lists no districts".into()));
+        }
+        g.province = papi_survey::nfc(&g.province);
+        for d in &mut g.districts {
+            d.name = papi_survey::nfc(&d.name);
+            if d.population == 0 {
+                return Err(err(format!("district '{}' has population 0", d.name)));
+            }
+        }
+        for (q, shares) in &g.answers {
+            if shares.values().any(|s| !(s.is_finite() && *s >= 0.0))
+                || shares.values().sum::<f64>() <= 0.0
+            {
+                return Err(err(format!(
+                    "answers.{q}: shares must be non-negative and not all zero"
+                )));
+            }
+        }
+        Ok(g)
+    }
+}
+
+/// Target dimension scores (1–10), one per dimension of the survey, in its order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub dimensions: Vec<f64>,
+}
+
+impl Profile {
+    /// Resolves a profile name: `baseline` (the definition's baseline), `PROVINCE:YEAR` from the
+    /// official table (`binh-dinh:2018`, `Bình Định:2019`), or `flat:X` (every dimension X).
+    pub fn resolve(
+        name: &str,
+        survey: &Survey,
+        reference: Option<&ReferenceTable>,
+    ) -> Result<Profile, SimulateError> {
+        let err = |message: String| SimulateError::Profile {
+            profile: name.to_owned(),
+            message,
+        };
+        let dimensions = if name == "baseline" {
+            survey
+                .baseline
+                .as_ref()
+                .ok_or_else(|| err("the survey definition has no [baseline]".into()))?
+                .dimensions
+                .clone()
+        } else if let Some(x) = name.strip_prefix("flat:") {
+            let x: f64 = x
+                .parse()
+                .map_err(|_| err(format!("'{x}' is not a number")))?;
+            if !(1.0..=10.0).contains(&x) {
+                return Err(err("a dimension score lies in [1, 10]".into()));
+            }
+            vec![x; survey.dimensions.len()]
+        } else if let Some((province, year)) = name.rsplit_once(':') {
+            let year: i32 = year
+                .parse()
+                .map_err(|_| err(format!("'{year}' is not a year")))?;
+            let table =
+                reference.ok_or_else(|| err("no reference table to look it up in".into()))?;
+            let row = table
+                .find(province, year)
+                .ok_or_else(|| err(format!("no official scores for '{province}' in {year}")))?;
+            survey
+                .dimensions
+                .iter()
+                .map(|d| {
+                    row.dimension(&d.id).ok_or_else(|| {
+                        err(format!(
+                            "the official table has no score for dimension '{}' in {year}",
+                            d.id
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            return Err(err(
+                "use 'baseline', 'PROVINCE:YEAR' (e.g. binh-dinh:2018) or 'flat:X'".into(),
+            ));
+        };
+        Ok(Profile {
+            name: name.to_owned(),
+            dimensions,
+        })
+    }
+}
+
+/// The sample design and the draw.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub seed: u64,
+    /// How many of the geography's districts are sampled (all when `None`).
+    pub districts: Option<usize>,
+    pub communes_per_district: usize,
+    pub villages_per_commune: usize,
+    pub interviews_per_village: usize,
+    /// Total interviews; when larger than the design above, communes are added to every district.
+    pub count: Option<usize>,
+    /// First day of fieldwork.
+    pub fieldwork_start: NaiveDate,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 1,
+            districts: None,
+            communes_per_district: 2,
+            villages_per_commune: 2,
+            interviews_per_village: 16,
+            count: None,
+            fieldwork_start: NaiveDate::from_ymd_opt(2019, 7, 1).expect("a valid date"),
+        }
+    }
+}
+
+/// One sampled village (the finest location level), with what its interviews share.
+#[derive(Debug, Clone)]
+struct Village {
+    location: Vec<(String, String)>,
+    district: usize,
+    /// Effect of the district and the commune on every indicator's probability.
+    shift: f64,
+    weight_factor: f64,
+    interviews: usize,
+    day: i64,
+    enumerator: String,
+}
+
+/// The plan of a simulation, ready to yield interviews.
+pub struct Simulation<'a> {
+    survey: &'a Survey,
+    villages: Vec<Village>,
+    /// Target mean score of each indicator, in [0, 1].
+    targets: Vec<f64>,
+    /// Design weight of an interview in each district, before the village's non-response factor.
+    district_weight: Vec<f64>,
+    /// For each question, the indicators that read it.
+    indicators_of: Vec<Vec<usize>>,
+    fieldwork_start: NaiveDate,
+    /// For each question, the shares of its choices from the geography, if it lists them.
+    shares: Vec<Option<Vec<(String, f64)>>>,
+    seed: u64,
+}
+
+impl<'a> Simulation<'a> {
+    pub fn new(
+        survey: &'a Survey,
+        geography: &Geography,
+        profile: &Profile,
+        config: &Config,
+    ) -> Result<Simulation<'a>, SimulateError> {
+        let loc = &survey.design.location;
+        if loc.len() < 2 {
+            return Err(SimulateError::Design(format!(
+                "the survey's location has {} column(s); simulation needs at least a province and a district level",
+                loc.len()
+            )));
+        }
+        if profile.dimensions.len() != survey.dimensions.len() {
+            return Err(SimulateError::Design(
+                "the profile does not cover every dimension".into(),
+            ));
+        }
+        if config.interviews_per_village == 0
+            || config.communes_per_district == 0
+            || config.villages_per_commune == 0
+        {
+            return Err(SimulateError::Design(
+                "every sample size must be at least 1".into(),
+            ));
+        }
+        let n_districts = config.districts.unwrap_or(geography.districts.len());
+        if n_districts == 0 || n_districts > geography.districts.len() {
+            return Err(SimulateError::Design(format!(
+                "--districts {n_districts}: the geography has {} district(s)",
+                geography.districts.len()
+            )));
+        }
+        let districts = &geography.districts[..n_districts];
+        // Finest units below the district: communes, villages, then one of each deeper level.
+        let deeper = loc.len().saturating_sub(2);
+        let per_unit = |level: usize| match level {
+            0 => config.communes_per_district,
+            1 => config.villages_per_commune,
+            _ => 1,
+        };
+        let units_per_commune: usize = (1..deeper).map(per_unit).product();
+        let per_district_base =
+            config.communes_per_district * units_per_commune * config.interviews_per_village;
+        let mut communes = config.communes_per_district;
+        if let Some(count) = config.count {
+            if count == 0 {
+                return Err(SimulateError::Design("--count must be at least 1".into()));
+            }
+            let capacity = n_districts * per_district_base;
+            if count > capacity {
+                let per_commune = units_per_commune * config.interviews_per_village;
+                communes = count.div_ceil(n_districts * per_commune);
+            }
+        }
+        let total = config.count.unwrap_or(n_districts * per_district_base);
+
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x005e_ed0f_da7a);
+        // District and commune effects, centred so that they move districts apart without moving the
+        // province's expected scores off the profile.
+        let district_effect = centred(
+            (0..n_districts)
+                .map(|_| rng.random_range(-0.08..0.08))
+                .collect(),
+        );
+        let commune_effect: Vec<Vec<f64>> = (0..n_districts)
+            .map(|_| {
+                centred(
+                    (0..communes)
+                        .map(|_| rng.random_range(-0.06..0.06))
+                        .collect(),
+                )
+            })
+            .collect();
+        // Villages, interleaved across districts so that a partial last round still spreads the sample.
+        let mut villages = Vec::new();
+        let mut remaining = total;
+        #[allow(clippy::needless_range_loop)] // c also names the commune
+        'fill: for c in 0..communes {
+            for (d, district) in districts.iter().enumerate() {
+                for u in 0..units_per_commune.max(1) {
+                    if remaining == 0 {
+                        break 'fill;
+                    }
+                    let n = remaining.min(config.interviews_per_village);
+                    remaining -= n;
+                    let mut location = vec![
+                        (loc[0].clone(), geography.province.clone()),
+                        (loc[1].clone(), district.name.clone()),
+                    ];
+                    if deeper >= 1 {
+                        location.push((
+                            loc[2].clone(),
+                            format!("{} · {} {:02}", district.name, unit_word(&loc[2]), c + 1),
+                        ));
+                    }
+                    if deeper >= 2 {
+                        location.push((
+                            loc[3].clone(),
+                            format!(
+                                "{} {}",
+                                unit_word(&loc[3]),
+                                u / (units_per_commune / config.villages_per_commune).max(1) + 1
+                            ),
+                        ));
+                    }
+                    for level in loc.iter().skip(4) {
+                        location.push((level.clone(), format!("{} 1", unit_word(level))));
+                    }
+                    let team = villages.len() / 4;
+                    villages.push(Village {
+                        location,
+                        district: d,
+                        shift: district_effect[d] + commune_effect[d][c],
+                        weight_factor: rng.random_range(0.85..1.2),
+                        interviews: n,
+                        day: (team % 45) as i64,
+                        enumerator: format!("enum-{:02}-{}", d + 1, c % 3 + 1),
+                    });
+                }
+            }
+        }
+        let mut sampled = vec![0usize; n_districts];
+        for v in &villages {
+            sampled[v.district] += v.interviews;
+        }
+        let district_weight = districts
+            .iter()
+            .zip(&sampled)
+            .map(|(d, &n)| {
+                if n == 0 {
+                    0.0
+                } else {
+                    d.population as f64 / n as f64
+                }
+            })
+            .collect();
+
+        // Indicator targets: the profile's dimension score D gives each sub-dimension mean (D − 1) / 9;
+        // indicators spread around it, centred so the sub-dimension mean stays on target.
+        let mut targets = vec![0.0; survey.indicators.len()];
+        for (d, dim) in survey.dimensions.iter().enumerate() {
+            let m = (profile.dimensions[d] - 1.0) / 9.0;
+            for sub in &dim.subdimensions {
+                let spread: Vec<f64> = sub
+                    .indicators
+                    .iter()
+                    .map(|_| rng.random_range(-0.12..0.12))
+                    .collect();
+                let mean = spread.iter().sum::<f64>() / spread.len().max(1) as f64;
+                for (k, s) in sub.indicators.iter().zip(&spread) {
+                    targets[*k] = (m + s - mean).clamp(0.02, 0.98);
+                }
+            }
+        }
+        let mut indicators_of = vec![Vec::new(); survey.questions.len()];
+        for (i, ind) in survey.indicators.iter().enumerate() {
+            indicators_of[ind.question].push(i);
+        }
+        let mut shares = vec![None; survey.questions.len()];
+        for (q, given) in &geography.answers {
+            let position = survey.question_position(q).ok_or_else(|| {
+                SimulateError::Design(format!("the geography gives answer shares for '{q}', which is not a question of the survey"))
+            })?;
+            let choices = survey.choices_of(&survey.questions[position]);
+            for value in given.keys() {
+                if !choices.iter().any(|c| &c.value == value) {
+                    return Err(SimulateError::Design(format!(
+                        "answers.{q}: '{value}' is not a choice of question '{q}'"
+                    )));
+                }
+            }
+            shares[position] = Some(given.iter().map(|(k, v)| (k.clone(), *v)).collect());
+        }
+        Ok(Simulation {
+            shares,
+            survey,
+            villages,
+            targets,
+            district_weight,
+            indicators_of,
+            fieldwork_start: config.fieldwork_start,
+            seed: config.seed,
+        })
+    }
+
+    /// How many interviews the simulation yields.
+    pub fn len(&self) -> usize {
+        self.villages.iter().map(|v| v.interviews).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The interviews, in village order. Each village draws from its own random stream, so the
+    /// result does not depend on how the interviews are consumed.
+    pub fn interviews(&self) -> impl Iterator<Item = Interview> + '_ {
+        self.villages
+            .iter()
+            .enumerate()
+            .flat_map(move |(vi, village)| {
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vi as u64,
+                );
+                let inclusion = self.inclusion(village);
+                (0..village.interviews)
+                    .map(move |k| self.interview(village, &inclusion, k, &mut rng))
+                    .collect::<Vec<_>>()
+            })
+    }
+
+    /// For each select_multiple question that indicators read, the probability that a respondent of
+    /// this village ticks each scored choice, chosen so that every indicator's expected score is its
+    /// target: with choices ticked independently, P(any of A) = 1 − Π(1 − π_c), which is linear in
+    /// x_c = −ln(1 − π_c); a projected Kaczmarz sweep solves Σ_{c∈A} x_c = −ln(1 − p_A) with x ≥ 0.
+    fn inclusion(&self, village: &Village) -> Vec<Vec<(String, f64)>> {
+        let survey = self.survey;
+        self.indicators_of
+            .iter()
+            .map(|inds| {
+                let sets: Vec<(&[String], f64)> = inds
+                    .iter()
+                    .filter_map(|&i| match &survey.indicators[i].scoring {
+                        Scoring::AnyOf(any) if !any.is_empty() => {
+                            let p = (self.targets[i] + village.shift).clamp(0.01, 0.99);
+                            Some((any.as_slice(), -(1.0 - p).ln()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let mut choices: Vec<String> = Vec::new();
+                for (any, _) in &sets {
+                    for c in *any {
+                        if !choices.contains(c) {
+                            choices.push(c.clone());
+                        }
+                    }
+                }
+                let mut x = vec![0.0f64; choices.len()];
+                for _sweep in 0..100 {
+                    for (any, t) in &sets {
+                        let idx: Vec<usize> = any
+                            .iter()
+                            .map(|c| choices.iter().position(|k| k == c).expect("collected"))
+                            .collect();
+                        let r = (t - idx.iter().map(|&j| x[j]).sum::<f64>()) / idx.len() as f64;
+                        for j in idx {
+                            x[j] = (x[j] + r).max(0.0);
+                        }
+                    }
+                }
+                choices
+                    .into_iter()
+                    .zip(x)
+                    .map(|(c, x)| (c, 1.0 - (-x).exp()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn interview(
+        &self,
+        village: &Village,
+        inclusion: &[Vec<(String, f64)>],
+        k: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Interview {
+        let survey = self.survey;
+        let mut answers: Vec<Option<Answer>> = vec![None; survey.questions.len()];
+        for (q, question) in survey.questions.iter().enumerate() {
+            if !survey.is_relevant(q, &answers) {
+                continue;
+            }
+            let targets: Vec<(&Scoring, f64)> = self.indicators_of[q]
+                .iter()
+                .map(|&i| {
+                    (
+                        &survey.indicators[i].scoring,
+                        (self.targets[i] + village.shift).clamp(0.01, 0.99),
+                    )
+                })
+                .collect();
+            for _attempt in 0..20 {
+                let a = if targets.is_empty() {
+                    draw_unscored(survey, q, self.shares[q].as_deref(), rng)
+                } else {
+                    draw_scored(survey, q, &targets, &inclusion[q], rng)
+                };
+                match a {
+                    None if question.required => continue,
+                    None => break,
+                    Some(a) if survey.satisfies_constraint(q, &answers, &a) => {
+                        answers[q] = Some(a);
+                        break;
+                    }
+                    Some(_) => continue,
+                }
+            }
+        }
+        let start = Utc
+            .from_local_datetime(&chrono::NaiveDateTime::new(
+                self.fieldwork_start + Duration::days(village.day),
+                chrono::NaiveTime::from_hms_opt(0, 30, 0).expect("valid"),
+            ))
+            .single()
+            .expect("UTC has no gaps")
+            + Duration::minutes(55 * (k as i64 % 8) + rng.random_range(0..20));
+        let minutes = rng.random_range(32..75);
+        let weight = self.district_weight[village.district] * village.weight_factor;
+        Interview {
+            id: uuid_from(rng),
+            survey_id: survey.id.clone(),
+            survey_version: survey.version.clone(),
+            location: village.location.clone(),
+            weight: Some((weight * 1000.0).round() / 1000.0),
+            enumerator: Some(village.enumerator.clone()),
+            started_at: Some(start),
+            finished_at: Some(start + Duration::minutes(minutes)),
+            answers,
+        }
+    }
+}
+
+/// The values less their mean.
+fn centred(mut values: Vec<f64>) -> Vec<f64> {
+    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    values.iter_mut().for_each(|v| *v -= mean);
+    values
+}
+
+fn unit_word(column: &str) -> &str {
+    match column {
+        "commune" => "xã",
+        "village" => "thôn",
+        "ward" => "phường",
+        other => other,
+    }
+}
+
+fn uuid_from(rng: &mut ChaCha8Rng) -> Uuid {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Probability that a respondent answers "don't know" (a choice the indicator does not score).
+const DONT_KNOW: f64 = 0.05;
+
+/// Draws an answer whose indicator scores have the expectations given. A select_multiple question may
+/// feed several indicators (one per set of choices); other questions follow their first indicator.
+fn draw_scored(
+    survey: &Survey,
+    q: usize,
+    targets: &[(&Scoring, f64)],
+    inclusion: &[(String, f64)],
+    rng: &mut ChaCha8Rng,
+) -> Option<Answer> {
+    let question = &survey.questions[q];
+    let choices = survey.choices_of(question);
+    let (scoring, p) = targets[0];
+    match scoring {
+        Scoring::Values(values) => {
+            let unscored: Vec<&str> = choices
+                .iter()
+                .map(|c| c.value.as_str())
+                .filter(|c| !values.iter().any(|(k, _)| k == c))
+                .collect();
+            if !unscored.is_empty() && rng.random_bool(DONT_KNOW) {
+                return Some(Answer::Choice(
+                    unscored[rng.random_range(0..unscored.len())].to_owned(),
+                ));
+            }
+            // Two adjacent scored choices bracketing p, mixed so the expected score is exactly p.
+            let mut scored: Vec<(&str, f64)> =
+                values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            scored.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let p = p.clamp(scored[0].1, scored[scored.len() - 1].1);
+            let hi = scored
+                .iter()
+                .position(|(_, v)| *v >= p)
+                .unwrap_or(scored.len() - 1);
+            let lo = hi.saturating_sub(1);
+            let (lo, hi) = (scored[lo], scored[hi]);
+            let up = if hi.1 > lo.1 {
+                (p - lo.1) / (hi.1 - lo.1)
+            } else {
+                1.0
+            };
+            Some(Answer::Choice(
+                if rng.random_bool(up.clamp(0.0, 1.0)) {
+                    hi.0
+                } else {
+                    lo.0
+                }
+                .to_owned(),
+            ))
+        }
+        Scoring::Range { lo, hi, reverse } => {
+            let s = if *reverse { 1.0 - p } else { p };
+            let centre = lo + s * (hi - lo);
+            let half = (centre - lo).min(hi - centre);
+            let x = centre + rng.random_range(-1.0..=1.0) * half;
+            Some(match question.kind {
+                // Stochastic rounding keeps the expectation.
+                QuestionType::Integer => {
+                    let f = x.floor();
+                    Answer::Integer(f as i64 + i64::from(rng.random_bool((x - f).clamp(0.0, 1.0))))
+                }
+                _ => Answer::Decimal((x * 100.0).round() / 100.0),
+            })
+        }
+        Scoring::AnyOf(_) => {
+            // Scored choices are ticked independently (see `Simulation::inclusion`); a respondent who
+            // ticks none picks one choice that no indicator scores, such as "none of these".
+            let mut picked: Vec<String> = inclusion
+                .iter()
+                .filter(|(_, pi)| rng.random_bool(pi.clamp(0.0, 1.0)))
+                .map(|(c, _)| c.clone())
+                .collect();
+            if picked.is_empty() {
+                let others: Vec<&str> = choices
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .filter(|c| !inclusion.iter().any(|(k, _)| k == c))
+                    .collect();
+                match others.len() {
+                    0 => picked.push(inclusion[rng.random_range(0..inclusion.len())].0.clone()),
+                    n => picked.push(others[rng.random_range(0..n)].to_owned()),
+                }
+            }
+            Some(Answer::Choices(picked))
+        }
+    }
+}
+
+/// Draws an answer to a question no indicator reads (screening and demographic questions).
+fn draw_unscored(
+    survey: &Survey,
+    q: usize,
+    shares: Option<&[(String, f64)]>,
+    rng: &mut ChaCha8Rng,
+) -> Option<Answer> {
+    let question = &survey.questions[q];
+    let choices = survey.choices_of(question);
+    if let (Some(shares), QuestionType::SelectOne) = (shares, question.kind) {
+        let total: f64 = shares.iter().map(|(_, s)| s).sum();
+        let mut u = rng.random_range(0.0..total);
+        for (value, share) in shares {
+            if u < *share {
+                return Some(Answer::Choice(value.clone()));
+            }
+            u -= share;
+        }
+        return shares.last().map(|(v, _)| Answer::Choice(v.clone()));
+    }
+    match question.kind {
+        // Earlier choices are likelier (lists usually start with the common answer), a half each time.
+        QuestionType::SelectOne => {
+            let mut i = 0;
+            while i + 1 < choices.len() && rng.random_bool(0.5) {
+                i += 1;
+            }
+            Some(Answer::Choice(choices[i].value.clone()))
+        }
+        QuestionType::SelectMultiple => {
+            let n = rng.random_range(1..=2.min(choices.len()));
+            let mut picked: Vec<String> = Vec::new();
+            while picked.len() < n {
+                let c = choices[rng.random_range(0..choices.len())].value.clone();
+                if !picked.contains(&c) {
+                    picked.push(c);
+                }
+            }
+            Some(Answer::Choices(picked))
+        }
+        QuestionType::Integer | QuestionType::Decimal => {
+            let (lo, hi) = numeric_bounds(question.constraint_source.as_deref());
+            let x = rng.random_range(lo..=hi);
+            Some(if question.kind == QuestionType::Integer {
+                Answer::Integer(x.round() as i64)
+            } else {
+                Answer::Decimal((x * 10.0).round() / 10.0)
+            })
+        }
+        QuestionType::Text => question
+            .required
+            .then(|| Answer::Text("Không có ý kiến thêm".into())),
+        QuestionType::Date => Some(Answer::Date(
+            NaiveDate::from_ymd_opt(2019, 1, 1).expect("valid")
+                + Duration::days(rng.random_range(0..180)),
+        )),
+    }
+}
+
+/// The smallest and largest numbers a constraint mentions: where to draw an unscored number from.
+fn numeric_bounds(constraint: Option<&str>) -> (f64, f64) {
+    let numbers: Vec<f64> = constraint
+        .unwrap_or("")
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    match (
+        numbers.iter().cloned().reduce(f64::min),
+        numbers.iter().cloned().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) if hi > lo => (lo, hi),
+        _ => (0.0, 10.0),
+    }
+}

@@ -1,1 +1,541 @@
-//! papi-store
+//! Storage of surveys and interviews, on an embedded SQLite file (the default) or PostgreSQL
+//! (deployments). This crate is the one place where papi writes SQL.
+//!
+//! Both databases run the same queries (sqlx binds `$1`-style parameters on each) against the same
+//! schema in two dialects (`migrations/sqlite`, `migrations/postgres`); migrations run when a store
+//! is opened. The crate knows nothing of HTTP.
+//!
+//! Every write is one transaction: a batch of interviews is stored whole or not at all.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use papi_survey::{Interview, Survey};
+use serde_json::Value as Json;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json as SqlJson;
+use sqlx::Row as _;
+use uuid::Uuid;
+
+mod error;
+pub use error::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// How many interviews go into one multi-row INSERT (SQLite allows 32,766 bound values).
+const ROWS_PER_STATEMENT: usize = 500;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool the store has; the body is compiled once per backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Which database a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool to a migrated papi database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// What became of one interview handed to [`Store::insert_interviews`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored now.
+    Created,
+    /// Already stored with the same content: acknowledged, not stored twice.
+    Duplicate,
+    /// Already stored with different content under the same id.
+    Conflict,
+}
+
+/// The result of [`Store::insert_interviews`]: one outcome per interview, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsertReport {
+    pub outcomes: Vec<InsertOutcome>,
+    /// False when a conflict rolled the whole batch back.
+    pub committed: bool,
+}
+
+impl InsertReport {
+    pub fn count(&self, outcome: InsertOutcome) -> usize {
+        self.outcomes.iter().filter(|o| **o == outcome).count()
+    }
+}
+
+/// An interview as stored, with what the server adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredInterview {
+    pub seq: i64,
+    pub interview: Interview,
+    pub received_at: DateTime<Utc>,
+    pub review_state: String,
+    pub content_hash: String,
+}
+
+impl Store {
+    /// Opens (creating if need be) and migrates the database at `url`: `sqlite:FILE`, a plain file
+    /// path, `postgres://...` or `postgresql://...`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(format!("{url}: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Pool::Postgres(pool)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                // WAL with synchronous=FULL: a committed interview survives a crash of the process
+                // or of the machine.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            Pool::Sqlite(pool)
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// Records a survey definition. Registering the same version again is a no-op when the
+    /// definition is the same, and an error when it differs: a changed definition needs a new version.
+    pub async fn register_survey(&self, survey: &Survey) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let title = survey.title.get(survey.default_language()).to_owned();
+        let inserted = on_pool!(self, pool => sqlx::query(
+            "INSERT INTO surveys (survey_id, version, title, definition, definition_hash, registered_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (survey_id, version) DO NOTHING",
+        )
+        .bind(&survey.id)
+        .bind(&survey.version)
+        .bind(&title)
+        .bind(&survey.source)
+        .bind(&survey.hash)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if inserted == 0 {
+            let hash: String = on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT definition_hash FROM surveys WHERE survey_id = $1 AND version = $2",
+            )
+            .bind(&survey.id)
+            .bind(&survey.version)
+            .fetch_one(pool)
+            .await?);
+            if hash != survey.hash {
+                return Err(StoreError::SurveyChanged {
+                    id: survey.id.clone(),
+                    version: survey.version.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The registered versions of a survey: (version, definition TOML).
+    pub async fn survey_definitions(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = on_pool!(self, pool => sqlx::query(
+            "SELECT survey_id, version, definition FROM surveys ORDER BY survey_id, version",
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1), r.get::<String, _>(2)))
+        .collect());
+        Ok(rows)
+    }
+
+    /// Stores interviews of one survey version in one transaction, and says for each whether it was
+    /// created, was already there with the same content, or conflicts with a stored one. The unique
+    /// constraint on the interview id decides, so concurrent writers (even several servers on one
+    /// PostgreSQL) never store an interview twice. When any interview conflicts, the transaction is
+    /// rolled back and nothing is stored (`committed` is false).
+    pub async fn insert_interviews(
+        &self,
+        survey: &Survey,
+        interviews: &[Interview],
+    ) -> Result<InsertReport, StoreError> {
+        let received_at = Utc::now();
+        let rows: Vec<NewRow> = interviews
+            .iter()
+            .map(|iv| NewRow::new(survey, iv))
+            .collect::<Result<_, _>>()?;
+        let mut created: HashSet<String> = HashSet::new();
+        let mut stored_hash: HashMap<String, String> = HashMap::new();
+        let outcomes = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let sql = insert_sql(chunk.len());
+                let mut q = sqlx::query_scalar::<_, String>(&sql);
+                for r in chunk {
+                    q = q
+                        .bind(&r.id)
+                        .bind(&survey.id)
+                        .bind(&survey.version)
+                        .bind(SqlJson(&r.location))
+                        .bind(r.weight)
+                        .bind(&r.enumerator)
+                        .bind(r.started_at)
+                        .bind(r.finished_at)
+                        .bind(received_at)
+                        .bind(SqlJson(&r.answers))
+                        .bind(&r.content_hash);
+                }
+                created.extend(q.fetch_all(&mut *tx).await?);
+            }
+            // Interviews that were already there: the same content is a resend, other content a conflict.
+            let existing: Vec<&NewRow> = rows.iter().filter(|r| !created.contains(&r.id)).collect();
+            for chunk in existing.chunks(ROWS_PER_STATEMENT) {
+                let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT id, content_hash FROM interviews WHERE id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    q = q.bind(&r.id);
+                }
+                for row in q.fetch_all(&mut *tx).await? {
+                    stored_hash.insert(row.get(0), row.get(1));
+                }
+            }
+            let outcomes = outcomes(&rows, &created, &stored_hash);
+            if outcomes.contains(&InsertOutcome::Conflict) {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            outcomes
+        });
+        let committed = !outcomes.contains(&InsertOutcome::Conflict);
+        Ok(InsertReport {
+            outcomes,
+            committed,
+        })
+    }
+
+    /// How many interviews a survey version has.
+    pub async fn count_interviews(
+        &self,
+        survey_id: &str,
+        version: &str,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM interviews WHERE survey_id = $1 AND survey_version = $2",
+        )
+        .bind(survey_id)
+        .bind(version)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// One interview by its id, read with the definition it answered.
+    pub async fn interview(
+        &self,
+        survey: &Survey,
+        id: Uuid,
+    ) -> Result<Option<StoredInterview>, StoreError> {
+        let rows = self
+            .select(survey, "AND id = $3", Some(id.to_string()), 1)
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The interviews of a survey version after `after_seq`, oldest first, at most `limit` of them:
+    /// keyset pagination, so reading a million interviews never re-reads a page.
+    pub async fn interviews_page(
+        &self,
+        survey: &Survey,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredInterview>, StoreError> {
+        self.select(survey, "AND seq > $3", Some(after_seq.to_string()), limit)
+            .await
+    }
+
+    async fn select(
+        &self,
+        survey: &Survey,
+        filter: &str,
+        arg: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<StoredInterview>, StoreError> {
+        let seq_filter = filter.contains("seq");
+        let sql = format!(
+            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
+             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 {filter} \
+             ORDER BY seq LIMIT $4"
+        );
+        let rows = on_pool!(self, pool => {
+            let q = sqlx::query(&sql).bind(&survey.id).bind(&survey.version);
+            let q = match (&arg, seq_filter) {
+                (Some(a), true) => q.bind(a.parse::<i64>().unwrap_or(0)),
+                (Some(a), false) => q.bind(a.clone()),
+                (None, _) => q,
+            };
+            q.bind(limit).fetch_all(pool).await?.into_iter().map(|row| {
+                Ok::<_, sqlx::Error>(RawRow {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    location: row.try_get::<SqlJson<Json>, _>("location")?.0,
+                    weight: row.try_get("weight")?,
+                    enumerator: row.try_get("enumerator")?,
+                    started_at: row.try_get("started_at")?,
+                    finished_at: row.try_get("finished_at")?,
+                    received_at: row.try_get("received_at")?,
+                    answers: row.try_get::<SqlJson<Json>, _>("answers")?.0,
+                    content_hash: row.try_get("content_hash")?,
+                    review_state: row.try_get("review_state")?,
+                })
+            }).collect::<Result<Vec<_>, _>>()?
+        });
+        rows.into_iter().map(|r| r.into_stored(survey)).collect()
+    }
+}
+
+/// The multi-row INSERT for `rows` interviews, built once per size.
+fn insert_sql(rows: usize) -> Cow<'static, str> {
+    static FULL: OnceLock<String> = OnceLock::new();
+    let build = |rows: usize| {
+        let mut sql = String::from(
+            "INSERT INTO interviews (id, survey_id, survey_version, location, weight, enumerator, \
+             started_at, finished_at, received_at, answers, content_hash) VALUES ",
+        );
+        for i in 0..rows {
+            let b = i * 11;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 1..=11 {
+                if c > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", b + c));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
+        sql
+    };
+    if rows == ROWS_PER_STATEMENT {
+        Cow::Borrowed(FULL.get_or_init(|| build(rows)).as_str())
+    } else {
+        Cow::Owned(build(rows))
+    }
+}
+
+/// What became of each row, given which were created now and the hashes of those already stored.
+fn outcomes(
+    rows: &[NewRow],
+    created: &HashSet<String>,
+    stored_hash: &HashMap<String, String>,
+) -> Vec<InsertOutcome> {
+    let mut first_seen: HashMap<&str, &str> = HashMap::new();
+    rows.iter()
+        .map(|r| {
+            if created.contains(&r.id) {
+                // The same id twice in one batch: the first was created, the second is a resend.
+                match first_seen.insert(&r.id, &r.content_hash) {
+                    None => InsertOutcome::Created,
+                    Some(h) if h == r.content_hash => InsertOutcome::Duplicate,
+                    Some(_) => InsertOutcome::Conflict,
+                }
+            } else {
+                match stored_hash.get(&r.id) {
+                    Some(h) if *h == r.content_hash => InsertOutcome::Duplicate,
+                    _ => InsertOutcome::Conflict,
+                }
+            }
+        })
+        .collect()
+}
+
+/// Hides a password in a database URL before it is shown in an error.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// An interview flattened to its columns.
+struct NewRow {
+    id: String,
+    location: Json,
+    weight: Option<f64>,
+    enumerator: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    answers: Json,
+    content_hash: String,
+}
+
+impl NewRow {
+    fn new(survey: &Survey, iv: &Interview) -> Result<NewRow, StoreError> {
+        if iv.survey_id != survey.id || iv.survey_version != survey.version {
+            return Err(StoreError::WrongSurvey {
+                id: iv.id,
+                survey: format!("{} {}", iv.survey_id, iv.survey_version),
+            });
+        }
+        Ok(NewRow {
+            id: iv.id.to_string(),
+            location: serde_json::from_str(&iv.location_json()).expect("valid JSON"),
+            weight: iv.weight,
+            enumerator: iv.enumerator.clone(),
+            started_at: iv.started_at,
+            finished_at: iv.finished_at,
+            answers: serde_json::from_str(&iv.answers_json(survey)).expect("valid JSON"),
+            content_hash: iv.content_hash(survey),
+        })
+    }
+}
+
+struct RawRow {
+    seq: i64,
+    id: String,
+    location: Json,
+    weight: Option<f64>,
+    enumerator: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
+    answers: Json,
+    content_hash: String,
+    review_state: String,
+}
+
+impl RawRow {
+    fn into_stored(self, survey: &Survey) -> Result<StoredInterview, StoreError> {
+        let corrupt = |why: String| StoreError::Corrupt {
+            id: self.id.clone(),
+            why,
+        };
+        let id = Uuid::parse_str(&self.id).map_err(|e| corrupt(e.to_string()))?;
+        let answers = match &self.answers {
+            Json::Object(map) => survey
+                .check_answers(map)
+                .map_err(|e| corrupt(format!("{} answer error(s), first: {}", e.len(), e[0])))?,
+            _ => return Err(corrupt("answers are not an object".into())),
+        };
+        let location = survey
+            .design
+            .location
+            .iter()
+            .map(|col| {
+                let v = self
+                    .location
+                    .get(col)
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                (col.clone(), v.to_owned())
+            })
+            .collect();
+        Ok(StoredInterview {
+            seq: self.seq,
+            interview: Interview {
+                id,
+                survey_id: survey.id.clone(),
+                survey_version: survey.version.clone(),
+                location,
+                weight: self.weight,
+                enumerator: self.enumerator,
+                started_at: self.started_at,
+                finished_at: self.finished_at,
+                answers,
+            },
+            received_at: self.received_at,
+            review_state: self.review_state,
+            content_hash: self.content_hash,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(
+            super::redact("postgres://papi:secret@db:5432/papi"),
+            "postgres://papi:***@db:5432/papi"
+        );
+        assert_eq!(
+            super::redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+    }
+}

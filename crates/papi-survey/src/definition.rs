@@ -185,12 +185,7 @@ impl Survey {
             Ok(raw) => raw,
             Err(e) => {
                 let offset = e.span().map(|s| s.start).unwrap_or(0);
-                c.report(
-                    offset,
-                    "",
-                    "toml.invalid",
-                    e.message().trim().to_owned(),
-                );
+                c.report(offset, "", "toml.invalid", e.message().trim().to_owned());
                 return Err(DefinitionError {
                     problems: c.problems,
                 });
@@ -213,7 +208,12 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
     let rs = raw.survey.into_inner();
     let languages = rs.languages.clone();
     if languages.is_empty() {
-        c.report(survey_at, &rs.id, "survey.no_languages", "languages must name at least one language".into());
+        c.report(
+            survey_at,
+            &rs.id,
+            "survey.no_languages",
+            "languages must name at least one language".into(),
+        );
     }
     if rs.id.is_empty()
         || !rs
@@ -221,10 +221,20 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
             .chars()
             .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-')
     {
-        c.report(survey_at, &rs.id, "survey.invalid_id", "the survey id must be lower-case letters, digits, '_' or '-'".into());
+        c.report(
+            survey_at,
+            &rs.id,
+            "survey.invalid_id",
+            "the survey id must be lower-case letters, digits, '_' or '-'".into(),
+        );
     }
     if rs.version.trim().is_empty() {
-        c.report(survey_at, &rs.id, "survey.invalid_version", "the survey version must not be empty".into());
+        c.report(
+            survey_at,
+            &rs.id,
+            "survey.invalid_version",
+            "the survey version must not be empty".into(),
+        );
     }
     let mut title = rs.title;
     title.normalise();
@@ -239,24 +249,48 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
     let mut seen = HashSet::new();
     for col in &location {
         if !valid_id(col) {
-            c.report(design_at, col, "design.invalid_column", format!("location column '{col}' must match [a-z][a-z0-9_]*"));
+            c.report(
+                design_at,
+                col,
+                "design.invalid_column",
+                format!("location column '{col}' must match [a-z][a-z0-9_]*"),
+            );
         }
         if !seen.insert(col.clone()) {
-            c.report(design_at, col, "design.duplicate_column", format!("location column '{col}' is listed twice"));
+            c.report(
+                design_at,
+                col,
+                "design.duplicate_column",
+                format!("location column '{col}' is listed twice"),
+            );
         }
     }
-    let position = |name: &Option<String>| name.as_ref().map(|n| location.iter().position(|l| l == n));
+    let position =
+        |name: &Option<String>| name.as_ref().map(|n| location.iter().position(|l| l == n));
     let strata_at = position(&rd.strata);
     let cluster_at = position(&rd.cluster);
-    for (role, name, found) in [("strata", &rd.strata, strata_at), ("cluster", &rd.cluster, cluster_at)] {
+    for (role, name, found) in [
+        ("strata", &rd.strata, strata_at),
+        ("cluster", &rd.cluster, cluster_at),
+    ] {
         if let (Some(name), Some(None)) = (name, found) {
-            c.report(design_at, name, "design.unknown_column", format!("{role} = '{name}' is not one of the location columns {location:?}"));
+            c.report(
+                design_at,
+                name,
+                "design.unknown_column",
+                format!("{role} = '{name}' is not one of the location columns {location:?}"),
+            );
         }
     }
     if let (Some(Some(s)), Some(Some(k))) = (strata_at, cluster_at) {
         if k <= s {
-            c.report(design_at, rd.cluster.as_deref().unwrap_or(""), "design.cluster_not_nested",
-                "the cluster column must be finer than the strata column (later in location)".into());
+            c.report(
+                design_at,
+                rd.cluster.as_deref().unwrap_or(""),
+                "design.cluster_not_nested",
+                "the cluster column must be finer than the strata column (later in location)"
+                    .into(),
+            );
         }
     }
     if let Some(w) = &rd.weight {
@@ -264,7 +298,12 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
             c.report(design_at, w, "design.invalid_weight", format!("weight = '{w}' must be a column name of its own, [a-z][a-z0-9_]*, not a location column"));
         }
     }
-    let design = Design { location, strata: rd.strata, cluster: rd.cluster, weight: rd.weight };
+    let design = Design {
+        location,
+        strata: rd.strata,
+        cluster: rd.cluster,
+        weight: rd.weight,
+    };
 
     // Choice lists.
     let mut choice_lists = BTreeMap::new();
@@ -272,7 +311,12 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         let at = list.span().start;
         let list = list.into_inner();
         if list.is_empty() {
-            c.report(at, &name, "choices.empty", format!("choice list '{name}' has no choices"));
+            c.report(
+                at,
+                &name,
+                "choices.empty",
+                format!("choice list '{name}' has no choices"),
+            );
         }
         let mut values = HashSet::new();
         let mut choices = Vec::new();
@@ -284,7 +328,12 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
                 c.report(at, &name, "choices.invalid_value", format!("choice value '{value}' in list '{name}' must be non-empty and have no spaces"));
             }
             if !values.insert(value.clone()) {
-                c.report(at, &name, "choices.duplicate_value", format!("choice value '{value}' appears twice in list '{name}'"));
+                c.report(
+                    at,
+                    &name,
+                    "choices.duplicate_value",
+                    format!("choice value '{value}' appears twice in list '{name}'"),
+                );
             }
             let mut label = ch.label;
             label.normalise();
@@ -302,34 +351,85 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         let at = d.span().start;
         let d = d.into_inner();
         if !valid_id(&d.id) {
-            c.report(at, &d.id, "dimension.invalid_id", format!("dimension id '{}' must match [a-z][a-z0-9_]*", d.id));
+            c.report(
+                at,
+                &d.id,
+                "dimension.invalid_id",
+                format!("dimension id '{}' must match [a-z][a-z0-9_]*", d.id),
+            );
         }
         if structure_ids.insert(d.id.clone(), at).is_some() {
-            c.report(at, &d.id, "dimension.duplicate_id", format!("id '{}' is used by more than one dimension or sub-dimension", d.id));
+            c.report(
+                at,
+                &d.id,
+                "dimension.duplicate_id",
+                format!(
+                    "id '{}' is used by more than one dimension or sub-dimension",
+                    d.id
+                ),
+            );
         }
         let mut label = d.label;
         label.normalise();
-        c.label(at, &d.id, &format!("dimension '{}'", d.id), &label, &languages);
+        c.label(
+            at,
+            &d.id,
+            &format!("dimension '{}'", d.id),
+            &label,
+            &languages,
+        );
         if d.subdimensions.is_empty() {
-            c.report(at, &d.id, "dimension.no_subdimensions", format!("dimension '{}' has no sub-dimensions", d.id));
+            c.report(
+                at,
+                &d.id,
+                "dimension.no_subdimensions",
+                format!("dimension '{}' has no sub-dimensions", d.id),
+            );
         }
         let mut subs = Vec::new();
         for s in d.subdimensions {
             let s_at = s.span().start;
             let s = s.into_inner();
             if !valid_id(&s.id) {
-                c.report(s_at, &s.id, "subdimension.invalid_id", format!("sub-dimension id '{}' must match [a-z][a-z0-9_]*", s.id));
+                c.report(
+                    s_at,
+                    &s.id,
+                    "subdimension.invalid_id",
+                    format!("sub-dimension id '{}' must match [a-z][a-z0-9_]*", s.id),
+                );
             }
             if structure_ids.insert(s.id.clone(), s_at).is_some() {
-                c.report(s_at, &s.id, "subdimension.duplicate_id", format!("id '{}' is used by more than one dimension or sub-dimension", s.id));
+                c.report(
+                    s_at,
+                    &s.id,
+                    "subdimension.duplicate_id",
+                    format!(
+                        "id '{}' is used by more than one dimension or sub-dimension",
+                        s.id
+                    ),
+                );
             }
             let mut label = s.label;
             label.normalise();
-            c.label(s_at, &s.id, &format!("sub-dimension '{}'", s.id), &label, &languages);
+            c.label(
+                s_at,
+                &s.id,
+                &format!("sub-dimension '{}'", s.id),
+                &label,
+                &languages,
+            );
             sub_at.insert(s.id.clone(), s_at);
-            subs.push(Subdimension { id: s.id, label, indicators: Vec::new() });
+            subs.push(Subdimension {
+                id: s.id,
+                label,
+                indicators: Vec::new(),
+            });
         }
-        dimensions.push(Dimension { id: d.id, label, subdimensions: subs });
+        dimensions.push(Dimension {
+            id: d.id,
+            label,
+            subdimensions: subs,
+        });
     }
 
     // Questions, in order: skip logic may look only backwards.
@@ -340,13 +440,31 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         let q = q.into_inner();
         let position = questions.len();
         if !valid_id(&q.id) {
-            c.report(at, &q.id, "question.invalid_id", format!("question id '{}' must match [a-z][a-z0-9_]*", q.id));
+            c.report(
+                at,
+                &q.id,
+                "question.invalid_id",
+                format!("question id '{}' must match [a-z][a-z0-9_]*", q.id),
+            );
         }
         if question_index.contains_key(&q.id) {
-            c.report(at, &q.id, "question.duplicate_id", format!("question id '{}' is used twice", q.id));
+            c.report(
+                at,
+                &q.id,
+                "question.duplicate_id",
+                format!("question id '{}' is used twice", q.id),
+            );
         }
-        if design.location.contains(&q.id) || design.weight.as_deref() == Some(q.id.as_str()) || q.id == "id" {
-            c.report(at, &q.id, "question.reserved_id", format!("question id '{}' is a design column or 'id'", q.id));
+        if design.location.contains(&q.id)
+            || design.weight.as_deref() == Some(q.id.as_str())
+            || q.id == "id"
+        {
+            c.report(
+                at,
+                &q.id,
+                "question.reserved_id",
+                format!("question id '{}' is a design column or 'id'", q.id),
+            );
         }
         let kind = match QuestionType::parse(&q.kind) {
             Some(k) => k,
@@ -356,55 +474,109 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
             }
         };
         match (&q.choices, kind.is_select()) {
-            (None, true) => c.report(at, &q.id, "question.missing_choices", format!("a {} question needs a choice list", q.kind)),
-            (Some(list), true) if !choice_lists.contains_key(list) => {
-                c.report(at, &q.id, "question.unknown_choices", format!("choice list '{list}' does not exist"))
-            }
-            (Some(_), false) => c.report(at, &q.id, "question.unexpected_choices", format!("a {} question takes no choice list", q.kind)),
+            (None, true) => c.report(
+                at,
+                &q.id,
+                "question.missing_choices",
+                format!("a {} question needs a choice list", q.kind),
+            ),
+            (Some(list), true) if !choice_lists.contains_key(list) => c.report(
+                at,
+                &q.id,
+                "question.unknown_choices",
+                format!("choice list '{list}' does not exist"),
+            ),
+            (Some(_), false) => c.report(
+                at,
+                &q.id,
+                "question.unexpected_choices",
+                format!("a {} question takes no choice list", q.kind),
+            ),
             _ => {}
         }
         let mut label = q.label;
         label.normalise();
-        c.label(at, &q.id, &format!("question '{}'", q.id), &label, &languages);
+        c.label(
+            at,
+            &q.id,
+            &format!("question '{}'", q.id),
+            &label,
+            &languages,
+        );
         let hint = q.hint.map(|mut h| {
             h.normalise();
             h
         });
         if let Some(h) = &hint {
-            c.label(at, &q.id, &format!("the hint of question '{}'", q.id), h, &languages);
+            c.label(
+                at,
+                &q.id,
+                &format!("the hint of question '{}'", q.id),
+                h,
+                &languages,
+            );
         }
         let constraint_message = q.constraint_message.map(|mut h| {
             h.normalise();
             h
         });
         if let Some(h) = &constraint_message {
-            c.label(at, &q.id, &format!("the constraint message of question '{}'", q.id), h, &languages);
+            c.label(
+                at,
+                &q.id,
+                &format!("the constraint message of question '{}'", q.id),
+                h,
+                &languages,
+            );
         }
         let earlier = |name: &str| -> Result<usize, String> {
             match question_index.get(name) {
                 Some(&i) => Ok(i),
-                None if name == q.id => Err(format!("question '{name}' cannot refer to itself (use '.')")),
+                None if name == q.id => Err(format!(
+                    "question '{name}' cannot refer to itself (use '.')"
+                )),
                 None => Err(format!("'{name}' is not an earlier question")),
             }
         };
-        let relevant = q.relevant.as_deref().and_then(|src| match expr::parse(&nfc(src), &earlier) {
-            Ok(e) if e.uses_current() => {
-                c.report(at, &q.id, "question.invalid_relevant", "relevant cannot use '.', the question's own answer".into());
-                None
-            }
-            Ok(e) => Some(e),
-            Err(e) => {
-                c.report(at, &q.id, "question.invalid_relevant", format!("relevant \"{src}\": {e}"));
-                None
-            }
-        });
-        let constraint = q.constraint.as_deref().and_then(|src| match expr::parse(&nfc(src), &earlier) {
-            Ok(e) => Some(e),
-            Err(e) => {
-                c.report(at, &q.id, "question.invalid_constraint", format!("constraint \"{src}\": {e}"));
-                None
-            }
-        });
+        let relevant =
+            q.relevant
+                .as_deref()
+                .and_then(|src| match expr::parse(&nfc(src), &earlier) {
+                    Ok(e) if e.uses_current() => {
+                        c.report(
+                            at,
+                            &q.id,
+                            "question.invalid_relevant",
+                            "relevant cannot use '.', the question's own answer".into(),
+                        );
+                        None
+                    }
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        c.report(
+                            at,
+                            &q.id,
+                            "question.invalid_relevant",
+                            format!("relevant \"{src}\": {e}"),
+                        );
+                        None
+                    }
+                });
+        let constraint =
+            q.constraint
+                .as_deref()
+                .and_then(|src| match expr::parse(&nfc(src), &earlier) {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        c.report(
+                            at,
+                            &q.id,
+                            "question.invalid_constraint",
+                            format!("constraint \"{src}\": {e}"),
+                        );
+                        None
+                    }
+                });
         question_index.entry(q.id.clone()).or_insert(position);
         questions.push(Question {
             id: q.id,
@@ -426,7 +598,12 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
     let sub_position: HashMap<String, (usize, usize)> = dimensions
         .iter()
         .enumerate()
-        .flat_map(|(d, dim)| dim.subdimensions.iter().enumerate().map(move |(s, sub)| (sub.id.clone(), (d, s))))
+        .flat_map(|(d, dim)| {
+            dim.subdimensions
+                .iter()
+                .enumerate()
+                .map(move |(s, sub)| (sub.id.clone(), (d, s)))
+        })
         .collect();
     let mut indicators = Vec::new();
     let mut indicator_ids = HashSet::new();
@@ -435,50 +612,110 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         let ind = ind.into_inner();
         let id = ind.id.clone();
         if id.is_empty() {
-            c.report(at, &id, "indicator.invalid_id", "an indicator needs an id".into());
+            c.report(
+                at,
+                &id,
+                "indicator.invalid_id",
+                "an indicator needs an id".into(),
+            );
         }
         if !indicator_ids.insert(id.clone()) {
-            c.report(at, &id, "indicator.duplicate_id", format!("indicator id '{id}' is used twice"));
+            c.report(
+                at,
+                &id,
+                "indicator.duplicate_id",
+                format!("indicator id '{id}' is used twice"),
+            );
         }
         let place = sub_position.get(&ind.subdimension).copied();
         if place.is_none() {
-            c.report(at, &id, "indicator.unknown_subdimension", format!("sub-dimension '{}' does not exist", ind.subdimension));
+            c.report(
+                at,
+                &id,
+                "indicator.unknown_subdimension",
+                format!("sub-dimension '{}' does not exist", ind.subdimension),
+            );
         }
         let question = question_index.get(&ind.question).copied();
         if question.is_none() {
-            c.report(at, &id, "indicator.unknown_question", format!("question '{}' does not exist", ind.question));
+            c.report(
+                at,
+                &id,
+                "indicator.unknown_question",
+                format!("question '{}' does not exist", ind.question),
+            );
         }
         let weight = ind.weight.unwrap_or(1.0);
         if !(weight.is_finite() && weight > 0.0) {
-            c.report(at, &id, "indicator.invalid_weight", format!("weight {weight} must be a positive number"));
+            c.report(
+                at,
+                &id,
+                "indicator.invalid_weight",
+                format!("weight {weight} must be a positive number"),
+            );
         }
         let mut label = ind.label.unwrap_or_default();
         label.normalise();
         if !label.0.is_empty() {
             c.label(at, &id, &format!("indicator '{id}'"), &label, &languages);
         }
-        let kinds = [ind.values.is_some(), ind.range.is_some(), ind.any_of.is_some()];
+        let kinds = [
+            ind.values.is_some(),
+            ind.range.is_some(),
+            ind.any_of.is_some(),
+        ];
         let scoring = if kinds.iter().filter(|&&k| k).count() != 1 {
-            c.report(at, &id, "indicator.scoring", "give exactly one of values, range or any_of".into());
+            c.report(
+                at,
+                &id,
+                "indicator.scoring",
+                "give exactly one of values, range or any_of".into(),
+            );
             None
         } else if let Some(values) = ind.values {
-            let values: Vec<(String, f64)> = values.into_iter().map(|(k, v)| (nfc(&k), v)).collect();
+            let values: Vec<(String, f64)> =
+                values.into_iter().map(|(k, v)| (nfc(&k), v)).collect();
             for (k, v) in &values {
                 if !(0.0..=1.0).contains(v) {
-                    c.report(at, &id, "indicator.value_out_of_range", format!("value {v} for '{k}' is outside [0, 1]"));
+                    c.report(
+                        at,
+                        &id,
+                        "indicator.value_out_of_range",
+                        format!("value {v} for '{k}' is outside [0, 1]"),
+                    );
                 }
             }
             Some(Scoring::Values(values))
         } else if let Some([lo, hi]) = ind.range {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                c.report(at, &id, "indicator.invalid_range", format!("range [{lo}, {hi}] must have lo < hi"));
+                c.report(
+                    at,
+                    &id,
+                    "indicator.invalid_range",
+                    format!("range [{lo}, {hi}] must have lo < hi"),
+                );
             }
-            Some(Scoring::Range { lo, hi, reverse: ind.reverse.unwrap_or(false) })
+            Some(Scoring::Range {
+                lo,
+                hi,
+                reverse: ind.reverse.unwrap_or(false),
+            })
         } else {
-            Some(Scoring::AnyOf(ind.any_of.unwrap_or_default().iter().map(|s| nfc(s)).collect()))
+            Some(Scoring::AnyOf(
+                ind.any_of
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| nfc(s))
+                    .collect(),
+            ))
         };
         if ind.reverse.is_some() && ind.range.is_none() {
-            c.report(at, &id, "indicator.scoring", "reverse applies only to range".into());
+            c.report(
+                at,
+                &id,
+                "indicator.scoring",
+                "reverse applies only to range".into(),
+            );
         }
         // The scoring must fit the question it reads.
         if let (Some(q), Some(scoring)) = (question, &scoring) {
@@ -486,7 +723,10 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
             let fits = matches!(
                 (scoring, q.kind),
                 (Scoring::Values(_), QuestionType::SelectOne)
-                    | (Scoring::Range { .. }, QuestionType::Integer | QuestionType::Decimal)
+                    | (
+                        Scoring::Range { .. },
+                        QuestionType::Integer | QuestionType::Decimal
+                    )
                     | (Scoring::AnyOf(_), QuestionType::SelectMultiple)
             );
             if !fits {
@@ -501,22 +741,45 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
                 };
                 for k in keys {
                     if !list.iter().any(|ch| &ch.value == k) {
-                        c.report(at, &id, "indicator.unknown_choice", format!(
-                            "'{k}' is not a choice of question '{}' (list '{}')", q.id, q.choices.as_deref().unwrap_or("")));
+                        c.report(
+                            at,
+                            &id,
+                            "indicator.unknown_choice",
+                            format!(
+                                "'{k}' is not a choice of question '{}' (list '{}')",
+                                q.id,
+                                q.choices.as_deref().unwrap_or("")
+                            ),
+                        );
                     }
                 }
             }
         }
         if let (Some((d, s)), Some(question), Some(scoring)) = (place, question, scoring) {
-            dimensions[d].subdimensions[s].indicators.push(indicators.len());
-            indicators.push(Indicator { id, dimension: d, subdimension: s, question, label, weight, scoring });
+            dimensions[d].subdimensions[s]
+                .indicators
+                .push(indicators.len());
+            indicators.push(Indicator {
+                id,
+                dimension: d,
+                subdimension: s,
+                question,
+                label,
+                weight,
+                scoring,
+            });
         }
     }
     for dim in &dimensions {
         for sub in &dim.subdimensions {
             if sub.indicators.is_empty() {
                 let at = sub_at.get(&sub.id).copied().unwrap_or(0);
-                c.report(at, &sub.id, "subdimension.no_indicators", format!("sub-dimension '{}' has no indicators", sub.id));
+                c.report(
+                    at,
+                    &sub.id,
+                    "subdimension.no_indicators",
+                    format!("sub-dimension '{}' has no indicators", sub.id),
+                );
             }
         }
     }
@@ -530,28 +793,62 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         c.label(at, "baseline", "the baseline", &label, &languages);
         for (id, v) in &b.dimensions {
             if !dimensions.iter().any(|d| &d.id == id) {
-                c.report(at, id, "baseline.unknown_dimension", format!("dimension '{id}' does not exist"));
+                c.report(
+                    at,
+                    id,
+                    "baseline.unknown_dimension",
+                    format!("dimension '{id}' does not exist"),
+                );
             }
             if !(1.0..=10.0).contains(v) {
-                c.report(at, id, "baseline.out_of_range", format!("score {v} of '{id}' is outside [1, 10]"));
+                c.report(
+                    at,
+                    id,
+                    "baseline.out_of_range",
+                    format!("score {v} of '{id}' is outside [1, 10]"),
+                );
             }
         }
         let mut scores = Vec::new();
         for d in &dimensions {
             match b.dimensions.get(&d.id) {
                 Some(v) => scores.push(*v),
-                None => c.report(at, &d.id, "baseline.missing_dimension", format!("the baseline has no score for dimension '{}'", d.id)),
+                None => c.report(
+                    at,
+                    &d.id,
+                    "baseline.missing_dimension",
+                    format!("the baseline has no score for dimension '{}'", d.id),
+                ),
             }
         }
         let sum: f64 = b.dimensions.values().sum();
         if (sum - b.total).abs() > 0.01 {
-            c.report(at, "baseline", "baseline.total_mismatch", format!("total {} is not the sum of the dimensions ({sum:.4})", b.total));
+            c.report(
+                at,
+                "baseline",
+                "baseline.total_mismatch",
+                format!(
+                    "total {} is not the sum of the dimensions ({sum:.4})",
+                    b.total
+                ),
+            );
         }
-        Baseline { label, province: b.province.map(|p| nfc(&p)), year: b.year, total: b.total, dimensions: scores }
+        Baseline {
+            label,
+            province: b.province.map(|p| nfc(&p)),
+            year: b.year,
+            total: b.total,
+            dimensions: scores,
+        }
     });
 
     if dimensions.is_empty() && !indicators.is_empty() {
-        c.report(0, "", "definition.no_dimensions", "indicators need dimensions".into());
+        c.report(
+            0,
+            "",
+            "definition.no_dimensions",
+            "indicators need dimensions".into(),
+        );
     }
 
     Survey {

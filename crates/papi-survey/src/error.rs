@@ -82,7 +82,13 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({})", self.field, self.message.get("en"), self.rule)
+        write!(
+            f,
+            "{}: {} ({})",
+            self.field,
+            self.message.get("en"),
+            self.rule
+        )
     }
 }
 

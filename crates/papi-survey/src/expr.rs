@@ -249,10 +249,9 @@ fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 i += if eq { 2 } else { 1 };
             }
             '\'' | '"' => {
-                let end = chars[i + 1..]
-                    .iter()
-                    .position(|&d| d == c)
-                    .ok_or_else(|| ParseError(format!("unterminated string starting at {}", i + 1)))?;
+                let end = chars[i + 1..].iter().position(|&d| d == c).ok_or_else(|| {
+                    ParseError(format!("unterminated string starting at {}", i + 1))
+                })?;
                 tokens.push(Token::Text(chars[i + 1..i + 1 + end].iter().collect()));
                 i += end + 2;
             }
@@ -434,7 +433,11 @@ impl Parser<'_> {
     fn additive(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.multiplicative()?;
         while let Some(o) = self.op(&["+", "-"]) {
-            let op = if o == "+" { BinaryOp::Add } else { BinaryOp::Sub };
+            let op = if o == "+" {
+                BinaryOp::Add
+            } else {
+                BinaryOp::Sub
+            };
             left = Expr::Binary(op, Box::new(left), Box::new(self.multiplicative()?));
         }
         Ok(left)
@@ -473,7 +476,10 @@ impl Parser<'_> {
                 let e = self.or()?;
                 match self.next()? {
                     Token::RParen => Ok(e),
-                    t => Err(ParseError(format!("expected ')' but found {}", describe(&t)))),
+                    t => Err(ParseError(format!(
+                        "expected ')' but found {}",
+                        describe(&t)
+                    ))),
                 }
             }
             Token::Name(name) if matches!(self.peek(), Some(Token::LParen)) => {

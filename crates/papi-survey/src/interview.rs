@@ -78,7 +78,10 @@ impl expr::Answers for Slots<'_> {
 
 fn type_error(q: &str, kind: QuestionType, got: &str) -> FieldError {
     let (vi, en) = match kind {
-        QuestionType::SelectOne => ("một giá trị lựa chọn (chuỗi)", "one choice value (a string)"),
+        QuestionType::SelectOne => (
+            "một giá trị lựa chọn (chuỗi)",
+            "one choice value (a string)",
+        ),
         QuestionType::SelectMultiple => ("danh sách giá trị lựa chọn", "a list of choice values"),
         QuestionType::Integer => ("một số nguyên", "a whole number"),
         QuestionType::Decimal => ("một số", "a number"),
@@ -145,7 +148,11 @@ impl Survey {
     }
 
     /// Turns a CSV cell into a typed answer; an empty cell is no answer.
-    pub fn answer_from_cell(&self, position: usize, cell: &str) -> Result<Option<Answer>, FieldError> {
+    pub fn answer_from_cell(
+        &self,
+        position: usize,
+        cell: &str,
+    ) -> Result<Option<Answer>, FieldError> {
         let q = &self.questions[position];
         let cell = cell.trim();
         if cell.is_empty() {
@@ -154,9 +161,12 @@ impl Survey {
         let quoted = format!("'{cell}'");
         Ok(Some(match q.kind {
             QuestionType::SelectOne => Answer::Choice(nfc(cell)),
-            QuestionType::SelectMultiple => Answer::Choices(cell.split_whitespace().map(nfc).collect()),
+            QuestionType::SelectMultiple => {
+                Answer::Choices(cell.split_whitespace().map(nfc).collect())
+            }
             QuestionType::Integer => Answer::Integer(
-                cell.parse().map_err(|_| type_error(&q.id, q.kind, &quoted))?,
+                cell.parse()
+                    .map_err(|_| type_error(&q.id, q.kind, &quoted))?,
             ),
             QuestionType::Decimal => match cell.parse::<f64>() {
                 Ok(x) if x.is_finite() => Answer::Decimal(x),
@@ -178,8 +188,14 @@ impl Survey {
                 None => errors.push(FieldError::answer(
                     &id,
                     "answer.unknown_question",
-                    format!("Không có câu hỏi '{id}' trong phiên bản khảo sát {}.", self.version),
-                    format!("There is no question '{id}' in survey version {}.", self.version),
+                    format!(
+                        "Không có câu hỏi '{id}' trong phiên bản khảo sát {}.",
+                        self.version
+                    ),
+                    format!(
+                        "There is no question '{id}' in survey version {}.",
+                        self.version
+                    ),
                 )),
                 Some(i) => match self.answer_from_json(i, v) {
                     Ok(a) => answers[i] = a,
@@ -202,10 +218,10 @@ impl Survey {
         let mut visible: Answers = vec![None; self.questions.len()];
         for (i, q) in self.questions.iter().enumerate() {
             let answer = answers.get(i).and_then(Option::as_ref);
-            let relevant = q
-                .relevant
-                .as_ref()
-                .is_none_or(|e| e.eval(&Slots(&visible), &Value::Text(String::new())).truthy());
+            let relevant = q.relevant.as_ref().is_none_or(|e| {
+                e.eval(&Slots(&visible), &Value::Text(String::new()))
+                    .truthy()
+            });
             let id = &q.id;
             match (answer, relevant) {
                 (Some(_), false) => {
@@ -303,14 +319,19 @@ impl Survey {
 
     /// Whether question `position` is shown, given the answers to the questions before it.
     pub fn is_relevant(&self, position: usize, answers: &[Option<Answer>]) -> bool {
-        self.questions[position]
-            .relevant
-            .as_ref()
-            .is_none_or(|e| e.eval(&Slots(answers), &Value::Text(String::new())).truthy())
+        self.questions[position].relevant.as_ref().is_none_or(|e| {
+            e.eval(&Slots(answers), &Value::Text(String::new()))
+                .truthy()
+        })
     }
 
     /// Whether an answer satisfies its question's constraint (true when it has none).
-    pub fn satisfies_constraint(&self, position: usize, answers: &[Option<Answer>], answer: &Answer) -> bool {
+    pub fn satisfies_constraint(
+        &self,
+        position: usize,
+        answers: &[Option<Answer>],
+        answer: &Answer,
+    ) -> bool {
         self.questions[position]
             .constraint
             .as_ref()
@@ -346,7 +367,11 @@ impl Scoring {
                 Some(if *reverse { 1.0 - s } else { s })
             }
             (Scoring::AnyOf(any), Answer::Choices(chosen)) => {
-                Some(if chosen.iter().any(|c| any.contains(c)) { 1.0 } else { 0.0 })
+                Some(if chosen.iter().any(|c| any.contains(c)) {
+                    1.0
+                } else {
+                    0.0
+                })
             }
             _ => None,
         }
@@ -397,7 +422,11 @@ pub struct SurveyRef {
     pub version: String,
 }
 
-fn parse_time(field: &str, s: &Option<String>, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+fn parse_time(
+    field: &str,
+    s: &Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateTime<Utc>> {
     let s = s.as_deref()?;
     match DateTime::parse_from_rfc3339(s) {
         Ok(t) => Some(t.with_timezone(&Utc)),
@@ -405,7 +434,9 @@ fn parse_time(field: &str, s: &Option<String>, errors: &mut Vec<FieldError>) -> 
             errors.push(FieldError::new(
                 field,
                 "time.invalid",
-                format!("'{s}' không phải là thời điểm RFC 3339 (ví dụ 2019-07-01T08:30:00+07:00)."),
+                format!(
+                    "'{s}' không phải là thời điểm RFC 3339 (ví dụ 2019-07-01T08:30:00+07:00)."
+                ),
                 format!("'{s}' is not an RFC 3339 timestamp (e.g. 2019-07-01T08:30:00+07:00)."),
             ));
             None
@@ -433,12 +464,21 @@ impl Survey {
             errors.push(FieldError::new(
                 "survey",
                 "survey.mismatch",
-                format!("Phỏng vấn thuộc khảo sát {} {}, không phải {} {}.", s.survey.id, s.survey.version, self.id, self.version),
-                format!("The interview answers survey {} {}, not {} {}.", s.survey.id, s.survey.version, self.id, self.version),
+                format!(
+                    "Phỏng vấn thuộc khảo sát {} {}, không phải {} {}.",
+                    s.survey.id, s.survey.version, self.id, self.version
+                ),
+                format!(
+                    "The interview answers survey {} {}, not {} {}.",
+                    s.survey.id, s.survey.version, self.id, self.version
+                ),
             ));
         }
-        let given: BTreeMap<String, String> =
-            s.location.iter().map(|(k, v)| (nfc(k), nfc(v.trim()))).collect();
+        let given: BTreeMap<String, String> = s
+            .location
+            .iter()
+            .map(|(k, v)| (nfc(k), nfc(v.trim())))
+            .collect();
         let mut location = Vec::new();
         for col in &self.design.location {
             match given.get(col) {
@@ -455,8 +495,14 @@ impl Survey {
             errors.push(FieldError::new(
                 format!("location.{k}"),
                 "location.unknown",
-                format!("'{k}' không phải là cột địa bàn của khảo sát ({}).", self.design.location.join(", ")),
-                format!("'{k}' is not a location column of the survey ({}).", self.design.location.join(", ")),
+                format!(
+                    "'{k}' không phải là cột địa bàn của khảo sát ({}).",
+                    self.design.location.join(", ")
+                ),
+                format!(
+                    "'{k}' is not a location column of the survey ({}).",
+                    self.design.location.join(", ")
+                ),
             ));
         }
         if let Some(w) = s.weight {
@@ -506,7 +552,8 @@ impl Survey {
 
     /// The interview in the API's JSON shape (answers in question order, unanswered left out).
     pub fn to_submission(&self, iv: &Interview) -> Submission {
-        let time = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let time =
+            |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
         let mut answers = Map::new();
         for (q, a) in self.questions.iter().zip(&iv.answers) {
             if let Some(a) = a {
@@ -515,7 +562,10 @@ impl Survey {
         }
         Submission {
             id: iv.id.to_string(),
-            survey: SurveyRef { id: iv.survey_id.clone(), version: iv.survey_version.clone() },
+            survey: SurveyRef {
+                id: iv.survey_id.clone(),
+                version: iv.survey_version.clone(),
+            },
             location: iv.location.iter().cloned().collect(),
             weight: iv.weight,
             enumerator: iv.enumerator.clone(),
@@ -558,6 +608,9 @@ impl Interview {
     }
 
     pub fn location_value(&self, column: &str) -> Option<&str> {
-        self.location.iter().find(|(k, _)| k == column).map(|(_, v)| v.as_str())
+        self.location
+            .iter()
+            .find(|(k, _)| k == column)
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -1,0 +1,84 @@
+//! `papi serve`: the service, optionally seeded with a simulated demo province.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Args;
+use papi_server::AppState;
+
+use super::simulate::{plan, OutputFormat, SimulateArgs};
+use super::{load_survey, open_store, progress_bar, Paths};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub paths: Paths,
+    /// Database URL: `sqlite:FILE` (embedded, the default) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:papi.db")]
+    pub database: String,
+    /// Address to listen on.
+    #[arg(long, env = "PAPI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Seed an empty database with a simulated survey of the demo province (Bình Định, 2018 profile).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
+    let survey = load_survey(&args.paths.survey)?;
+    runtime.block_on(async {
+        let store = open_store(&args.database).await?;
+        store.register_survey(&survey).await?;
+        if args.demo && store.count_interviews(&survey.id, &survey.version).await? == 0 {
+            let sim_args = SimulateArgs {
+                paths: args.paths.clone(),
+                seed: 2019,
+                count: None,
+                districts: None,
+                communes_per_district: 2,
+                villages_per_commune: 2,
+                per_village: 16,
+                profile: "baseline".into(),
+                geography: "survey-defs/geography/binh-dinh.toml".into(),
+                format: OutputFormat::Csv,
+                output: None,
+                database: None,
+            };
+            let sim = plan(&sim_args, &survey)?;
+            let bar = progress_bar(sim.len() as u64, "seeding the demo");
+            let stored = super::insert_all(&store, &survey, sim.interviews(), &bar).await?;
+            bar.finish_and_clear();
+            eprintln!(
+                "demo: stored {} simulated interviews of {}",
+                stored.created,
+                survey.title.get("en")
+            );
+        }
+        let count = store.count_interviews(&survey.id, &survey.version).await?;
+        let backend = store.backend().name();
+        papi_server::serve(AppState { store }, args.listen, |addr| {
+            println!(
+                "papi is serving survey {} {} ({count} interviews, {backend} database {})",
+                survey.id,
+                survey.version,
+                redact(&args.database)
+            );
+            println!("open http://{addr}/ in a browser; health check at http://{addr}/healthz");
+            println!("press ctrl-c to stop");
+        })
+        .await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn redact(url: &str) -> String {
+    match url.rfind('@') {
+        Some(at) => match url[..at].rfind(':') {
+            Some(c) if url[..c].contains("://") && !url[..c].ends_with('/') => {
+                format!("{}:***{}", &url[..c], &url[at..])
+            }
+            _ => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
