@@ -291,8 +291,8 @@ impl<'a> Simulation<'a> {
         let mut remaining = total;
         #[allow(clippy::needless_range_loop)] // c also names the commune
         'fill: for c in 0..communes {
-            for (d, district) in districts.iter().enumerate() {
-                for u in 0..units_per_commune.max(1) {
+            for u in 0..units_per_commune.max(1) {
+                for (d, district) in districts.iter().enumerate() {
                     if remaining == 0 {
                         break 'fill;
                     }
@@ -464,10 +464,12 @@ impl<'a> Simulation<'a> {
                         }
                     }
                 }
+                // A floor keeps every choice in use (targets of nested sets can contradict each other),
+                // so that questions asked only after a choice still get answers.
                 choices
                     .into_iter()
                     .zip(x)
-                    .map(|(c, x)| (c, 1.0 - (-x).exp()))
+                    .map(|(c, x)| (c, (1.0 - (-x).exp()).max(0.03)))
                     .collect()
             })
             .collect()

@@ -607,6 +607,9 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
         .collect();
     let mut indicators = Vec::new();
     let mut indicator_ids = HashSet::new();
+    // Sub-dimensions some indicator names, even one refused for another reason: a missing question
+    // should not also be reported as an empty sub-dimension.
+    let mut named_subdimensions = HashSet::new();
     for ind in raw.indicators {
         let at = ind.span().start;
         let ind = ind.into_inner();
@@ -628,6 +631,7 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
             );
         }
         let place = sub_position.get(&ind.subdimension).copied();
+        named_subdimensions.insert(ind.subdimension.clone());
         if place.is_none() {
             c.report(
                 at,
@@ -772,7 +776,7 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
     }
     for dim in &dimensions {
         for sub in &dim.subdimensions {
-            if sub.indicators.is_empty() {
+            if sub.indicators.is_empty() && !named_subdimensions.contains(&sub.id) {
                 let at = sub_at.get(&sub.id).copied().unwrap_or(0);
                 c.report(
                     at,

@@ -1,0 +1,252 @@
+//! What the integration tests share: running the `papi` binary as a user would, and fresh databases.
+//!
+//! Storage tests run on SQLite always and on PostgreSQL when `DATABASE_URL` names a server (each test
+//! gets a database of its own, dropped afterwards). In CI (`CI` set) a missing `DATABASE_URL` fails
+//! the PostgreSQL tests instead of skipping them.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use papi_store::Store;
+use papi_survey::Survey;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `papi` binary, run from the repository root (where its default paths point).
+pub fn papi() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_papi"));
+    c.current_dir(repo());
+    c.env_remove("DATABASE_URL");
+    c.env("PAPI_LOG", "warn");
+    c
+}
+
+/// Runs `papi` with `args` and returns its output, whatever the exit code.
+pub fn run(args: &[&str]) -> Output {
+    papi().args(args).output().expect("papi runs")
+}
+
+/// Runs `papi` with `args` and requires success.
+pub fn ok(args: &[&str]) -> Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "papi {} failed ({}):\nstdout: {}\nstderr: {}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn shipped_survey() -> Survey {
+    Survey::load(repo().join("survey-defs/papi-2019.toml")).expect("the shipped definition loads")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub kind: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    drop_sql: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempdir();
+        let url = format!("sqlite:{}", dir.path().join("papi.db").display());
+        TestDb { url, kind: "sqlite", _dir: Some(dir), drop_sql: None }
+    }
+
+    /// A new database on the PostgreSQL server of `DATABASE_URL`, or `None` (outside CI) without one.
+    pub fn postgres() -> Option<TestDb> {
+        let admin = match std::env::var("DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => url,
+            _ => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("DATABASE_URL does not name a PostgreSQL server: CI runs every storage test on PostgreSQL too");
+                }
+                eprintln!("PostgreSQL not tested here: set DATABASE_URL=postgres://... to run this test on it");
+                return None;
+            }
+        };
+        let name = format!("papi_test_{}", uuid::Uuid::new_v4().simple());
+        block_on(async {
+            use sqlx::Executor;
+            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to DATABASE_URL");
+            pool.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+            pool.close().await;
+        });
+        let url = match admin.rfind('/') {
+            Some(i) if admin[..i].contains("//") && i > admin.find("//").unwrap() + 1 => {
+                let rest = &admin[i + 1..];
+                let query = rest.find('?').map(|q| &rest[q..]).unwrap_or("");
+                format!("{}/{name}{query}", &admin[..i])
+            }
+            _ => format!("{admin}/{name}"),
+        };
+        Some(TestDb { url, kind: "postgres", _dir: None, drop_sql: Some((admin, name)) })
+    }
+
+    pub fn store(&self) -> Store {
+        block_on(Store::open(&self.url)).expect("open the test database")
+    }
+
+    pub fn count(&self, survey: &Survey) -> i64 {
+        block_on(async {
+            let store = Store::open(&self.url).await.expect("open");
+            let n = store.count_interviews(&survey.id, &survey.version).await.expect("count");
+            store.close().await;
+            n
+        })
+    }
+
+    /// Every stored interview of a survey version, oldest first.
+    pub fn interviews(&self, survey: &Survey) -> Vec<papi_store::StoredInterview> {
+        block_on(async {
+            let store = Store::open(&self.url).await.expect("open");
+            let mut all = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = store.interviews_page(survey, after, 1000).await.expect("read a page");
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                all.extend(page);
+            }
+            store.close().await;
+            all
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.drop_sql.take() {
+            block_on(async {
+                use sqlx::Executor;
+                if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                    let _ = pool.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    pool.close().await;
+                }
+            });
+        }
+    }
+}
+
+/// Defines a test that runs once on SQLite and once on PostgreSQL: `mod NAME { fn sqlite; fn postgres }`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(#[$meta:meta])* fn $name:ident($db:ident: &TestDb) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn check($db: &TestDb) $body
+            $(#[$meta])*
+            #[test]
+            fn sqlite() {
+                check(&TestDb::sqlite());
+            }
+            $(#[$meta])*
+            #[test]
+            fn postgres() {
+                if let Some(db) = TestDb::postgres() {
+                    check(&db);
+                }
+            }
+        }
+    };
+}
+
+/// A running `papi serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn start(args: &[&str]) -> Server {
+        let mut child = papi()
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("papi serve starts");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut seen = String::new();
+        let mut buf = [0u8; 256];
+        let addr = loop {
+            if let Some(line) = seen.lines().find(|l| l.contains("open http://")) {
+                let start = line.find("http://").unwrap() + 7;
+                let end = line[start..].find('/').unwrap() + start;
+                break line[start..end].to_owned();
+            }
+            assert!(Instant::now() < deadline, "papi serve did not start: {seen}");
+            let n = stdout.read(&mut buf).expect("read papi serve's output");
+            assert!(n > 0, "papi serve exited before listening: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        });
+        Server { child, addr }
+    }
+
+    /// A plain HTTP/1.1 GET: (status, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = std::net::TcpStream::connect(&self.addr).expect("connect to papi serve");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read the response");
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write a test file");
+}
