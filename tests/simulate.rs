@@ -12,7 +12,13 @@ use papi_survey::{Answer, Survey};
 fn simulate(args: &[&str], format: &str) -> Vec<u8> {
     let dir = tempdir();
     let path = dir.path().join(format!("out.{format}"));
-    let mut all = vec!["simulate", "--format", format, "--output", path.to_str().unwrap()];
+    let mut all = vec![
+        "simulate",
+        "--format",
+        format,
+        "--output",
+        path.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     ok(&all);
     std::fs::read(&path).unwrap()
@@ -26,33 +32,67 @@ fn rows(csv_bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
 #[test]
 fn the_default_design_is_papis_districts_communes_villages_of_sixteen() {
     let rows = rows(&simulate(&["--seed", "11"], "csv"));
-    assert_eq!(rows.len(), 11 * 2 * 2 * 16, "11 districts × 2 communes × 2 villages × 16");
+    assert_eq!(
+        rows.len(),
+        11 * 2 * 2 * 16,
+        "11 districts × 2 communes × 2 villages × 16"
+    );
     let mut villages: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for r in &rows {
         assert_eq!(r["province"], "Bình Định");
-        *villages.entry((r["district"].clone(), r["commune"].clone(), r["village"].clone())).or_default() += 1;
+        *villages
+            .entry((
+                r["district"].clone(),
+                r["commune"].clone(),
+                r["village"].clone(),
+            ))
+            .or_default() += 1;
     }
-    assert!(villages.values().all(|&n| n == 16), "16 interviews a village");
+    assert!(
+        villages.values().all(|&n| n == 16),
+        "16 interviews a village"
+    );
     let districts: BTreeSet<&String> = villages.keys().map(|(d, _, _)| d).collect();
     assert_eq!(districts.len(), 11);
     for d in districts {
-        let communes: BTreeSet<&String> = villages.keys().filter(|(x, _, _)| x == d).map(|(_, c, _)| c).collect();
+        let communes: BTreeSet<&String> = villages
+            .keys()
+            .filter(|(x, _, _)| x == d)
+            .map(|(_, c, _)| c)
+            .collect();
         assert_eq!(communes.len(), 2, "{d}");
         for c in communes {
-            assert_eq!(villages.keys().filter(|(x, y, _)| x == d && y == c).count(), 2, "{c}");
+            assert_eq!(
+                villages.keys().filter(|(x, y, _)| x == d && y == c).count(),
+                2,
+                "{c}"
+            );
         }
     }
     // Interview ids are UUIDs and unique; no column could hold a name or a phone number.
     let ids: BTreeSet<&String> = rows.iter().map(|r| &r["id"]).collect();
     assert_eq!(ids.len(), rows.len());
     assert!(rows[0]["id"].parse::<uuid::Uuid>().is_ok());
-    assert!(rows[0].keys().all(|k| !k.contains("name") && !k.contains("phone")));
+    assert!(rows[0]
+        .keys()
+        .all(|k| !k.contains("name") && !k.contains("phone")));
 }
 
 #[test]
 fn sizes_are_configurable() {
     let rows = rows(&simulate(
-        &["--seed", "3", "--districts", "3", "--communes-per-district", "4", "--villages-per-commune", "3", "--per-village", "10"],
+        &[
+            "--seed",
+            "3",
+            "--districts",
+            "3",
+            "--communes-per-district",
+            "4",
+            "--villages-per-commune",
+            "3",
+            "--per-village",
+            "10",
+        ],
         "csv",
     ));
     assert_eq!(rows.len(), 3 * 4 * 3 * 10);
@@ -68,7 +108,13 @@ fn sizes_are_configurable() {
     // A smaller count still spreads over the districts.
     let rows = super_rows(&["--seed", "3", "--count", "100"]);
     assert_eq!(rows.len(), 100);
-    assert!(rows.iter().map(|r| &r["district"]).collect::<BTreeSet<_>>().len() >= 6);
+    assert!(
+        rows.iter()
+            .map(|r| &r["district"])
+            .collect::<BTreeSet<_>>()
+            .len()
+            >= 6
+    );
 }
 
 fn super_rows(args: &[&str]) -> Vec<BTreeMap<String, String>> {
@@ -92,23 +138,46 @@ fn every_format_carries_the_same_interviews() {
     let csv_rows = rows(&simulate(&["--seed", "5", "--count", "200"], "csv"));
     let jsonl = simulate(&["--seed", "5", "--count", "200"], "jsonl");
     let survey = shipped_survey();
-    let lines: Vec<papi_survey::Submission> =
-        String::from_utf8(jsonl).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<papi_survey::Submission> = String::from_utf8(jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 200);
     for (row, sub) in csv_rows.iter().zip(&lines) {
         assert_eq!(row["id"], sub.id);
         assert_eq!(row["district"], sub.location["district"]);
-        let iv = survey.check_submission(sub).expect("simulated interviews are valid");
+        let iv = survey
+            .check_submission(sub)
+            .expect("simulated interviews are valid");
         for (q, a) in survey.questions.iter().zip(&iv.answers) {
-            assert_eq!(row[&q.id], a.as_ref().map(Answer::to_cell).unwrap_or_default(), "{} {}", sub.id, q.id);
+            assert_eq!(
+                row[&q.id],
+                a.as_ref().map(Answer::to_cell).unwrap_or_default(),
+                "{} {}",
+                sub.id,
+                q.id
+            );
         }
     }
     // Parquet: the same rows, typed columns.
     let dir = tempdir();
     let path = dir.path().join("s.parquet");
-    ok(&["simulate", "--seed", "5", "--count", "200", "--format", "parquet", "-o", path.to_str().unwrap()]);
+    ok(&[
+        "simulate",
+        "--seed",
+        "5",
+        "--count",
+        "200",
+        "--format",
+        "parquet",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
     use polars::prelude::*;
-    let df = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+    let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
     assert_eq!(df.height(), 200);
     assert_eq!(df.column("birth_year").unwrap().dtype(), &DataType::Int64);
     assert_eq!(df.column("weight").unwrap().dtype(), &DataType::Float64);
@@ -121,14 +190,39 @@ fn every_format_carries_the_same_interviews() {
 fn simulated_interviews_pass_validation_and_follow_skip_logic() {
     let dir = tempdir();
     let path = dir.path().join("s.jsonl");
-    ok(&["simulate", "--seed", "9", "--count", "2000", "--format", "jsonl", "-o", path.to_str().unwrap()]);
-    let out = ok(&["survey", "validate", "--survey", "survey-defs/papi-2019.toml", path.to_str().unwrap()]);
-    assert!(stderr(&out).contains("2000 valid, 0 invalid"), "{}", stderr(&out));
+    ok(&[
+        "simulate",
+        "--seed",
+        "9",
+        "--count",
+        "2000",
+        "--format",
+        "jsonl",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    let out = ok(&[
+        "survey",
+        "validate",
+        "--survey",
+        "survey-defs/papi-2019.toml",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("2000 valid, 0 invalid"),
+        "{}",
+        stderr(&out)
+    );
     // Realistic skip patterns: some answer the land-use certificate questions, most do not.
     let survey = shipped_survey();
-    let gated: Vec<usize> = (0..survey.questions.len()).filter(|&i| survey.questions[i].relevant.is_some()).collect();
+    let gated: Vec<usize> = (0..survey.questions.len())
+        .filter(|&i| survey.questions[i].relevant.is_some())
+        .collect();
     let text = std::fs::read_to_string(&path).unwrap();
-    let subs: Vec<papi_survey::Submission> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let subs: Vec<papi_survey::Submission> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let mut answered = vec![0usize; survey.questions.len()];
     let mut dont_know = 0;
     for s in &subs {
@@ -139,9 +233,18 @@ fn simulated_interviews_pass_validation_and_follow_skip_logic() {
             }
         }
     }
-    let partly = gated.iter().filter(|&&i| answered[i] > 0 && answered[i] < subs.len()).count();
-    assert!(partly * 2 >= gated.len(), "most skip-logic questions are asked of some respondents only");
-    assert!(dont_know > subs.len() / 2, "respondents say \"don't know\" sometimes: {dont_know}");
+    let partly = gated
+        .iter()
+        .filter(|&&i| answered[i] > 0 && answered[i] < subs.len())
+        .count();
+    assert!(
+        partly * 2 >= gated.len(),
+        "most skip-logic questions are asked of some respondents only"
+    );
+    assert!(
+        dont_know > subs.len() / 2,
+        "respondents say \"don't know\" sometimes: {dont_know}"
+    );
 }
 
 /// Unweighted dimension scores by SCORING.md §3 (enough to check the profile a simulation follows).
@@ -155,7 +258,9 @@ fn dimension_scores(survey: &Survey, csv_bytes: &[u8]) -> Vec<f64> {
             let scores: Vec<f64> = rows
                 .iter()
                 .filter_map(|r| {
-                    let a = survey.answer_from_cell(q, &r[&survey.questions[q].id]).unwrap();
+                    let a = survey
+                        .answer_from_cell(q, &r[&survey.questions[q].id])
+                        .unwrap();
                     ind.scoring.score(a.as_ref())
                 })
                 .collect();
@@ -169,7 +274,8 @@ fn dimension_scores(survey: &Survey, csv_bytes: &[u8]) -> Vec<f64> {
             d.subdimensions
                 .iter()
                 .map(|s| {
-                    let m = s.indicators.iter().map(|&k| p[k]).sum::<f64>() / s.indicators.len() as f64;
+                    let m =
+                        s.indicators.iter().map(|&k| p[k]).sum::<f64>() / s.indicators.len() as f64;
                     (1.0 + 9.0 * m) / d.subdimensions.len() as f64
                 })
                 .sum()
@@ -181,20 +287,50 @@ fn dimension_scores(survey: &Survey, csv_bytes: &[u8]) -> Vec<f64> {
 fn answers_follow_the_named_profile() {
     let survey = shipped_survey();
     let baseline = &survey.baseline.as_ref().unwrap().dimensions;
-    let scores = dimension_scores(&survey, &simulate(&["--seed", "21", "--count", "12000"], "csv"));
+    let scores = dimension_scores(
+        &survey,
+        &simulate(&["--seed", "21", "--count", "12000"], "csv"),
+    );
     for ((d, s), b) in survey.dimensions.iter().zip(&scores).zip(baseline) {
-        assert!((s - b).abs() < 0.2, "{}: simulated {s:.3}, profile {b:.3}", d.id);
+        assert!(
+            (s - b).abs() < 0.2,
+            "{}: simulated {s:.3}, profile {b:.3}",
+            d.id
+        );
     }
     let total: f64 = scores.iter().sum();
-    assert!((total - 41.04).abs() < 0.6, "total {total:.2} near Bình Định 2018's 41.04");
+    assert!(
+        (total - 41.04).abs() < 0.6,
+        "total {total:.2} near Bình Định 2018's 41.04"
+    );
 
     // Another province-year from the official table, named without diacritics.
-    let table = papi_survey::ReferenceTable::load(repo().join("survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv")).unwrap();
+    let table = papi_survey::ReferenceTable::load(
+        repo().join("survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv"),
+    )
+    .unwrap();
     let target = table.find("Đà Nẵng", 2019).unwrap();
-    let scores = dimension_scores(&survey, &simulate(&["--seed", "21", "--count", "12000", "--profile", "da-nang:2019"], "csv"));
+    let scores = dimension_scores(
+        &survey,
+        &simulate(
+            &[
+                "--seed",
+                "21",
+                "--count",
+                "12000",
+                "--profile",
+                "da-nang:2019",
+            ],
+            "csv",
+        ),
+    );
     for (d, s) in survey.dimensions.iter().zip(&scores) {
         let t = target.dimension(&d.id).unwrap();
-        assert!((s - t).abs() < 0.2, "{}: simulated {s:.3}, Đà Nẵng 2019 {t:.3}", d.id);
+        assert!(
+            (s - t).abs() < 0.2,
+            "{}: simulated {s:.3}, Đà Nẵng 2019 {t:.3}",
+            d.id
+        );
     }
 }
 
@@ -207,8 +343,14 @@ fn design_weights_add_up_to_the_district_populations() {
     }
     let quy_nhon = sums["Quy Nhơn"];
     let van_canh = sums["Vân Canh"];
-    assert!((quy_nhon / 290_000.0 - 1.0).abs() < 0.2, "Quy Nhơn weights sum to {quy_nhon}");
-    assert!((van_canh / 27_000.0 - 1.0).abs() < 0.2, "Vân Canh weights sum to {van_canh}");
+    assert!(
+        (quy_nhon / 290_000.0 - 1.0).abs() < 0.2,
+        "Quy Nhơn weights sum to {quy_nhon}"
+    );
+    assert!(
+        (van_canh / 27_000.0 - 1.0).abs() < 0.2,
+        "Vân Canh weights sum to {van_canh}"
+    );
 }
 
 #[test]
@@ -217,10 +359,16 @@ fn bad_simulation_requests_are_refused_and_write_nothing() {
     let out_path = dir.path().join("never.csv");
     let o = out_path.to_str().unwrap();
     for (args, needle) in [
-        (vec!["--profile", "atlantis:2018"], "no official scores for 'atlantis' in 2018"),
+        (
+            vec!["--profile", "atlantis:2018"],
+            "no official scores for 'atlantis' in 2018",
+        ),
         (vec!["--profile", "flat:11"], "[1, 10]"),
         (vec!["--profile", "best"], "use 'baseline'"),
-        (vec!["--districts", "12"], "the geography has 11 district(s)"),
+        (
+            vec!["--districts", "12"],
+            "the geography has 11 district(s)",
+        ),
         (vec!["--per-village", "0"], "at least 1"),
         (vec!["--count", "0"], "--count must be at least 1"),
     ] {
@@ -231,5 +379,9 @@ fn bad_simulation_requests_are_refused_and_write_nothing() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
         assert!(!out_path.exists(), "nothing is written");
     }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file is left behind");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no temporary file is left behind"
+    );
 }

@@ -11,7 +11,17 @@ use serde_json::{json, Value};
 
 fn simulate_jsonl(dir: &std::path::Path, seed: &str, count: &str) -> std::path::PathBuf {
     let path = dir.join(format!("sim-{seed}-{count}.jsonl"));
-    ok(&["simulate", "--seed", seed, "--count", count, "--format", "jsonl", "-o", path.to_str().unwrap()]);
+    ok(&[
+        "simulate",
+        "--seed",
+        seed,
+        "--count",
+        count,
+        "--format",
+        "jsonl",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
     path
 }
 
@@ -189,10 +199,30 @@ on_both_databases! {
 
 #[test]
 fn a_database_that_cannot_be_reached_is_a_clear_error() {
-    let out = run(&["simulate", "--seed", "1", "--database", "postgres://postgres@127.0.0.1:1/none"]);
+    let out = run(&[
+        "simulate",
+        "--seed",
+        "1",
+        "--database",
+        "postgres://postgres@127.0.0.1:1/none",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot connect to the database"), "{}", stderr(&out));
-    let out = run(&["simulate", "--seed", "1", "--database", "sqlite:/nonexistent-dir/papi.db"]);
+    assert!(
+        stderr(&out).contains("cannot connect to the database"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "simulate",
+        "--seed",
+        "1",
+        "--database",
+        "sqlite:/nonexistent-dir/papi.db",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot connect to the database"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot connect to the database"),
+        "{}",
+        stderr(&out)
+    );
 }

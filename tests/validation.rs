@@ -27,13 +27,25 @@ fn validate(interviews: &[Value]) -> (i32, Vec<(u64, String, String, Value)>) {
     let path = dir.path().join("interviews.jsonl");
     let text: Vec<String> = interviews.iter().map(Value::to_string).collect();
     write(&path, &(text.join("\n") + "\n"));
-    let out = run(&["survey", "validate", "--survey", fixture("small.toml").to_str().unwrap(), path.to_str().unwrap(), "--json"]);
+    let out = run(&[
+        "survey",
+        "validate",
+        "--survey",
+        fixture("small.toml").to_str().unwrap(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
     let errors = stdout(&out)
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
             let e = &v["error"];
-            (v["line"].as_u64().unwrap(), e["field"].as_str().unwrap().to_owned(), e["rule"].as_str().unwrap().to_owned(), e.clone())
+            (
+                v["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+                e["rule"].as_str().unwrap().to_owned(),
+                e.clone(),
+            )
         })
         .collect();
     (out.status.code().unwrap(), errors)
@@ -66,7 +78,9 @@ fn a_valid_interview_passes() {
 #[test]
 fn each_rule_is_checked() {
     let a = |edit: fn(&mut Value)| rules_of(with(edit));
-    let has = |errors: &[(String, String)], field: &str, rule: &str| errors.iter().any(|(f, r)| f == field && r == rule);
+    let has = |errors: &[(String, String)], field: &str, rule: &str| {
+        errors.iter().any(|(f, r)| f == field && r == rule)
+    };
 
     let e = a(|v| v["answers"]["age"] = json!("forty"));
     assert!(has(&e, "answers.age", "answer.wrong_type"), "{e:?}");
@@ -79,7 +93,10 @@ fn each_rule_is_checked() {
     let e = a(|v| v["answers"]["channels"] = json!(["radio", "tv"]));
     assert!(has(&e, "answers.channels", "answer.not_a_choice"), "{e:?}");
     let e = a(|v| v["answers"]["channels"] = json!(["radio", "radio"]));
-    assert!(has(&e, "answers.channels", "answer.duplicate_choice"), "{e:?}");
+    assert!(
+        has(&e, "answers.channels", "answer.duplicate_choice"),
+        "{e:?}"
+    );
     let e = a(|v| {
         v["answers"].as_object_mut().unwrap().remove("road_good");
     });
@@ -89,21 +106,39 @@ fn each_rule_is_checked() {
     let e = a(|v| v["answers"]["channels"] = json!(["radio", "none"]));
     assert!(has(&e, "answers.channels", "answer.constraint"), "{e:?}");
     let e = a(|v| v["answers"]["wait_minutes"] = json!(-5));
-    assert!(has(&e, "answers.wait_minutes", "answer.constraint"), "{e:?}");
+    assert!(
+        has(&e, "answers.wait_minutes", "answer.constraint"),
+        "{e:?}"
+    );
     let e = a(|v| v["answers"]["last_visit"] = json!("2019-02-30"));
-    assert!(has(&e, "answers.last_visit", "answer.invalid_date"), "{e:?}");
+    assert!(
+        has(&e, "answers.last_visit", "answer.invalid_date"),
+        "{e:?}"
+    );
     let e = a(|v| v["answers"]["income"] = json!(1000));
-    assert!(has(&e, "answers.income", "answer.unknown_question"), "{e:?}");
+    assert!(
+        has(&e, "answers.income", "answer.unknown_question"),
+        "{e:?}"
+    );
     // Skip logic: clinic questions are hidden for someone who did not visit the clinic.
     let e = a(|v| v["answers"]["visited_clinic"] = json!("no"));
     for q in ["clinic_quality", "wait_minutes", "last_visit"] {
-        assert!(has(&e, &format!("answers.{q}"), "answer.not_relevant"), "{q}: {e:?}");
+        assert!(
+            has(&e, &format!("answers.{q}"), "answer.not_relevant"),
+            "{q}: {e:?}"
+        );
     }
     // A required question shown by skip logic must be answered.
     let e = a(|v| {
-        v["answers"].as_object_mut().unwrap().remove("clinic_quality");
+        v["answers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("clinic_quality");
     });
-    assert!(has(&e, "answers.clinic_quality", "answer.required"), "{e:?}");
+    assert!(
+        has(&e, "answers.clinic_quality", "answer.required"),
+        "{e:?}"
+    );
 
     let e = a(|v| v["id"] = json!("not-a-uuid"));
     assert!(has(&e, "id", "id.invalid"), "{e:?}");
@@ -134,19 +169,41 @@ fn all_errors_of_an_interview_come_together_with_messages_in_both_languages() {
     });
     let (code, errors) = validate(&[valid(), broken, valid()]);
     assert_eq!(code, 1);
-    assert!(errors.iter().all(|(line, ..)| *line == 2), "only the second line is wrong: {errors:?}");
+    assert!(
+        errors.iter().all(|(line, ..)| *line == 2),
+        "only the second line is wrong: {errors:?}"
+    );
     let rules: Vec<&str> = errors.iter().map(|(_, _, r, _)| r.as_str()).collect();
-    for rule in ["id.invalid", "answer.constraint", "answer.not_a_choice", "answer.not_relevant", "answer.unknown_question"] {
+    for rule in [
+        "id.invalid",
+        "answer.constraint",
+        "answer.not_a_choice",
+        "answer.not_relevant",
+        "answer.unknown_question",
+    ] {
         assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
     }
     for (_, field, _, e) in &errors {
-        assert!(!e["message"]["vi"].as_str().unwrap().is_empty() && !e["message"]["en"].as_str().unwrap().is_empty(), "{e}");
+        assert!(
+            !e["message"]["vi"].as_str().unwrap().is_empty()
+                && !e["message"]["en"].as_str().unwrap().is_empty(),
+            "{e}"
+        );
         if field.starts_with("answers.") {
-            assert_eq!(format!("answers.{}", e["question"].as_str().unwrap()), *field);
+            assert_eq!(
+                format!("answers.{}", e["question"].as_str().unwrap()),
+                *field
+            );
         }
     }
     let age = errors.iter().find(|(_, f, ..)| f == "answers.age").unwrap();
-    assert!(age.3["message"]["vi"].as_str().unwrap().contains("Tuổi từ 18 đến 100."), "the definition's constraint message is used");
+    assert!(
+        age.3["message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("Tuổi từ 18 đến 100."),
+        "the definition's constraint message is used"
+    );
 }
 
 #[test]
@@ -156,12 +213,28 @@ fn malformed_json_and_unknown_fields_are_refused() {
     let mut unknown = valid();
     unknown["respondent_name"] = json!("Nguyễn Văn A");
     write(&path, &format!("{{\"id\": \n{unknown}\n"));
-    let out = run(&["survey", "validate", "--survey", fixture("small.toml").to_str().unwrap(), path.to_str().unwrap(), "--json"]);
+    let out = run(&[
+        "survey",
+        "validate",
+        "--survey",
+        fixture("small.toml").to_str().unwrap(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines.iter().all(|l| l["error"]["rule"] == "json.invalid"));
-    assert!(lines[1]["error"]["message"]["en"].as_str().unwrap().contains("respondent_name"), "an unknown field is named");
+    assert!(
+        lines[1]["error"]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("respondent_name"),
+        "an unknown field is named"
+    );
 }
 
 #[test]

@@ -86,7 +86,12 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempdir();
         let url = format!("sqlite:{}", dir.path().join("papi.db").display());
-        TestDb { url, kind: "sqlite", _dir: Some(dir), drop_sql: None }
+        TestDb {
+            url,
+            kind: "sqlite",
+            _dir: Some(dir),
+            drop_sql: None,
+        }
     }
 
     /// A new database on the PostgreSQL server of `DATABASE_URL`, or `None` (outside CI) without one.
@@ -104,8 +109,12 @@ impl TestDb {
         let name = format!("papi_test_{}", uuid::Uuid::new_v4().simple());
         block_on(async {
             use sqlx::Executor;
-            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to DATABASE_URL");
-            pool.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+            let pool = sqlx::PgPool::connect(&admin)
+                .await
+                .expect("connect to DATABASE_URL");
+            pool.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create a test database");
             pool.close().await;
         });
         let url = match admin.rfind('/') {
@@ -116,7 +125,12 @@ impl TestDb {
             }
             _ => format!("{admin}/{name}"),
         };
-        Some(TestDb { url, kind: "postgres", _dir: None, drop_sql: Some((admin, name)) })
+        Some(TestDb {
+            url,
+            kind: "postgres",
+            _dir: None,
+            drop_sql: Some((admin, name)),
+        })
     }
 
     pub fn store(&self) -> Store {
@@ -126,7 +140,10 @@ impl TestDb {
     pub fn count(&self, survey: &Survey) -> i64 {
         block_on(async {
             let store = Store::open(&self.url).await.expect("open");
-            let n = store.count_interviews(&survey.id, &survey.version).await.expect("count");
+            let n = store
+                .count_interviews(&survey.id, &survey.version)
+                .await
+                .expect("count");
             store.close().await;
             n
         })
@@ -139,7 +156,10 @@ impl TestDb {
             let mut all = Vec::new();
             let mut after = 0;
             loop {
-                let page = store.interviews_page(survey, after, 1000).await.expect("read a page");
+                let page = store
+                    .interviews_page(survey, after, 1000)
+                    .await
+                    .expect("read a page");
                 let Some(last) = page.last() else { break };
                 after = last.seq;
                 all.extend(page);
@@ -156,7 +176,9 @@ impl Drop for TestDb {
             block_on(async {
                 use sqlx::Executor;
                 if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
-                    let _ = pool.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    let _ = pool
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
                     pool.close().await;
                 }
             });
@@ -214,7 +236,10 @@ impl Server {
                 let end = line[start..].find('/').unwrap() + start;
                 break line[start..end].to_owned();
             }
-            assert!(Instant::now() < deadline, "papi serve did not start: {seen}");
+            assert!(
+                Instant::now() < deadline,
+                "papi serve did not start: {seen}"
+            );
             let n = stdout.read(&mut buf).expect("read papi serve's output");
             assert!(n > 0, "papi serve exited before listening: {seen}");
             seen.push_str(&String::from_utf8_lossy(&buf[..n]));
@@ -229,13 +254,29 @@ impl Server {
     /// A plain HTTP/1.1 GET: (status, body).
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut stream = std::net::TcpStream::connect(&self.addr).expect("connect to papi serve");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
         let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("read the response");
+        stream
+            .read_to_end(&mut response)
+            .expect("read the response");
         let text = String::from_utf8_lossy(&response).into_owned();
-        let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
         (status, body)
     }
 }
