@@ -10,6 +10,7 @@ use papi_store::{InsertOutcome, Store};
 use papi_survey::{Interview, Survey};
 
 mod import;
+mod score;
 mod serve;
 mod simulate;
 mod survey;
@@ -28,6 +29,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Generate simulated fieldwork: CSV, Parquet, JSON lines, or straight into a database.
     Simulate(simulate::SimulateArgs),
+    /// PAPI scores with design-based 95% intervals, from a file or the database.
+    Score(score::ScoreArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),
     /// Survey definitions: check one, or validate interviews against it.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, &runtime),
         Command::Simulate(args) => simulate::run(args, &runtime),
         Command::Import(args) => import::run(args, &runtime),
+        Command::Score(args) => score::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
     };
     match result {

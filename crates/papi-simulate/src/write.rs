@@ -87,16 +87,19 @@ pub fn write(
                 batch.push(&iv);
                 n += 1;
                 if batch.len() == ROWS_PER_GROUP {
-                    writer.write_batch(&batch.take().map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+                    writer
+                        .write_batch(&batch.take().map_err(|e| err(&e))?)
+                        .map_err(|e| err(&e))?;
                 }
                 progress(n);
             }
             if !batch.is_empty() || n == 0 {
-                writer.write_batch(&batch.take().map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+                writer
+                    .write_batch(&batch.take().map_err(|e| err(&e))?)
+                    .map_err(|e| err(&e))?;
             }
             writer.finish().map_err(|e| err(&e))?;
         }
     }
     Ok(n)
 }
-

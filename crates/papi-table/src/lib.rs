@@ -17,7 +17,11 @@ pub enum TableError {
     #[error("{file}: {message}")]
     Read { file: String, message: String },
     #[error("{file}: column '{column}' {message}")]
-    Column { file: String, column: String, message: String },
+    Column {
+        file: String,
+        column: String,
+        message: String,
+    },
     #[error("building the table: {0}")]
     Build(String),
 }
@@ -160,13 +164,25 @@ impl<'a> FrameBuilder<'a> {
         let names = columns(s);
         let mut text = std::mem::take(&mut self.text).into_iter();
         let mut cols: Vec<Column> = Vec::with_capacity(names.len());
-        cols.push(Column::new(names[0].as_str().into(), text.next().expect("id column")));
+        cols.push(Column::new(
+            names[0].as_str().into(),
+            text.next().expect("id column"),
+        ));
         for name in &names[1..=loc] {
-            cols.push(Column::new(name.as_str().into(), text.next().expect("location column")));
+            cols.push(Column::new(
+                name.as_str().into(),
+                text.next().expect("location column"),
+            ));
         }
-        cols.push(Column::new(names[loc + 1].as_str().into(), std::mem::take(&mut self.weight)));
+        cols.push(Column::new(
+            names[loc + 1].as_str().into(),
+            std::mem::take(&mut self.weight),
+        ));
         for name in &names[loc + 2..loc + 5] {
-            cols.push(Column::new(name.as_str().into(), text.next().expect("metadata column")));
+            cols.push(Column::new(
+                name.as_str().into(),
+                text.next().expect("metadata column"),
+            ));
         }
         for (q, col) in s.questions.iter().zip(self.answers.iter_mut()) {
             let name = q.id.as_str().into();
@@ -225,7 +241,10 @@ pub fn read_file(path: &Path, survey: &Survey, wanted: &[String]) -> Result<Data
             .finish()
             .map_err(read_err)?
     } else {
-        read_csv_text(path, wanted).map_err(|message| TableError::Read { file: file.clone(), message })?
+        read_csv_text(path, wanted).map_err(|message| TableError::Read {
+            file: file.clone(),
+            message,
+        })?
     };
     // Cast each column to its type in the layout (columns outside the layout stay text).
     let mut cols = Vec::with_capacity(wanted.len());
@@ -237,7 +256,10 @@ pub fn read_file(path: &Path, survey: &Survey, wanted: &[String]) -> Result<Data
             (DataType::String, _) => col.cast(&DataType::String).map_err(read_err)?,
             (t, DataType::String) => {
                 // Strict: a cell that is not a number fails, and says which.
-                let trimmed = col.str().map_err(read_err)?.apply_values(|s| s.trim().to_owned().into());
+                let trimmed = col
+                    .str()
+                    .map_err(read_err)?
+                    .apply_values(|s| s.trim().to_owned().into());
                 let strict = trimmed.into_series().strict_cast(t);
                 match strict {
                     Ok(s) => s.into_column(),

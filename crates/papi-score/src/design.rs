@@ -1,0 +1,255 @@
+//! The sample design of a table of interviews: weights, strata, primary sampling units (PSUs), and the
+//! domains (`--by` groups) an analysis asks for.
+
+use std::collections::HashMap;
+
+use papi_survey::Survey;
+use polars::prelude::*;
+
+use crate::ScoreError;
+
+/// The design, resolved to integer codes per row.
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub rows: usize,
+    pub weights: Vec<f64>,
+    /// PSU of each row (a PSU is a cluster within its stratum).
+    pub psu: Vec<u32>,
+    /// Stratum of each PSU.
+    pub psu_stratum: Vec<u32>,
+    /// PSUs per stratum.
+    pub stratum_psus: Vec<u32>,
+    pub strata_names: Vec<String>,
+    /// Group (domain) of each row; one group when nothing is asked for.
+    pub group: Vec<u32>,
+    /// The `by` values of each group, in order of first appearance.
+    pub groups: Vec<Vec<(String, Option<String>)>>,
+    /// Cell (a distinct group × PSU pair) of each row: the unit of accumulation.
+    pub cell: Vec<u32>,
+    pub cell_group: Vec<u32>,
+    pub cell_psu: Vec<u32>,
+}
+
+/// Codes of a text column: (code per row, values in order of first appearance).
+fn codes(col: &Column) -> Result<(Vec<u32>, Vec<Option<String>>), PolarsError> {
+    let s = col.cast(&DataType::String)?;
+    let ca = s.str()?;
+    let mut index: HashMap<Option<&str>, u32> = HashMap::new();
+    let mut values = Vec::new();
+    let mut out = Vec::with_capacity(ca.len());
+    for v in ca.iter() {
+        let next = index.len() as u32;
+        let code = *index.entry(v).or_insert_with(|| {
+            values.push(v.map(str::to_owned));
+            next
+        });
+        out.push(code);
+    }
+    Ok((out, values))
+}
+
+impl Design {
+    /// Resolves the design of `survey` on `df`, with domains by the columns `by`.
+    pub fn new(survey: &Survey, df: &DataFrame, by: &[String]) -> Result<Design, ScoreError> {
+        let rows = df.height();
+        let column = |name: &str| {
+            df.column(name)
+                .map_err(|_| ScoreError::MissingColumn(name.to_owned()))
+        };
+        let weights = match &survey.design.weight {
+            Some(w) => {
+                let col = column(w)?
+                    .cast(&DataType::Float64)
+                    .map_err(|e| ScoreError::Data(e.to_string()))?;
+                let ca = col.f64().map_err(|e| ScoreError::Data(e.to_string()))?;
+                let mut out = Vec::with_capacity(rows);
+                for (i, v) in ca.iter().enumerate() {
+                    match v {
+                        Some(x) if x.is_finite() && x > 0.0 => out.push(x),
+                        other => {
+                            return Err(ScoreError::InvalidValue {
+                                column: w.clone(),
+                                row: i + 1,
+                                message: format!(
+                                    "a design weight must be a positive number, not {}",
+                                    other
+                                        .map(|x| x.to_string())
+                                        .unwrap_or_else(|| "empty".into())
+                                ),
+                            })
+                        }
+                    }
+                }
+                out
+            }
+            None => vec![1.0; rows],
+        };
+        let (stratum_of_row, strata_values) = match &survey.design.strata {
+            Some(s) => {
+                let (c, v) = codes(column(s)?).map_err(|e| ScoreError::Data(e.to_string()))?;
+                if let Some(row) = v
+                    .iter()
+                    .position(Option::is_none)
+                    .map(|code| c.iter().position(|&x| x == code as u32).unwrap_or(0))
+                {
+                    return Err(ScoreError::InvalidValue {
+                        column: s.clone(),
+                        row: row + 1,
+                        message: "the stratum is empty".into(),
+                    });
+                }
+                (c, v)
+            }
+            None => (vec![0; rows], vec![Some(String::new())]),
+        };
+        // PSUs: clusters nested in strata; without a cluster column each respondent is a PSU.
+        let mut psu = Vec::with_capacity(rows);
+        let mut psu_stratum = Vec::new();
+        match &survey.design.cluster {
+            Some(k) => {
+                let (cluster, values) =
+                    codes(column(k)?).map_err(|e| ScoreError::Data(e.to_string()))?;
+                if let Some(code) = values.iter().position(Option::is_none) {
+                    let row = cluster.iter().position(|&x| x == code as u32).unwrap_or(0);
+                    return Err(ScoreError::InvalidValue {
+                        column: k.clone(),
+                        row: row + 1,
+                        message: "the cluster is empty".into(),
+                    });
+                }
+                let mut index: HashMap<(u32, u32), u32> = HashMap::new();
+                for (h, c) in stratum_of_row.iter().zip(&cluster) {
+                    let next = index.len() as u32;
+                    let id = *index.entry((*h, *c)).or_insert_with(|| {
+                        psu_stratum.push(*h);
+                        next
+                    });
+                    psu.push(id);
+                }
+            }
+            None => {
+                for (i, h) in stratum_of_row.iter().enumerate() {
+                    psu.push(i as u32);
+                    psu_stratum.push(*h);
+                }
+            }
+        }
+        let mut stratum_psus = vec![0u32; strata_values.len()];
+        for h in &psu_stratum {
+            stratum_psus[*h as usize] += 1;
+        }
+        // Domains: the distinct combinations of the `by` columns, in order of first appearance.
+        let (group, groups) = if by.is_empty() {
+            (vec![0; rows], vec![Vec::new()])
+        } else {
+            let mut per_column = Vec::new();
+            for b in by {
+                per_column.push(codes(column(b)?).map_err(|e| ScoreError::Data(e.to_string()))?);
+            }
+            let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+            let mut groups = Vec::new();
+            let mut group = Vec::with_capacity(rows);
+            let mut key = Vec::with_capacity(by.len());
+            for i in 0..rows {
+                key.clear();
+                key.extend(per_column.iter().map(|(c, _)| c[i]));
+                let next = index.len() as u32;
+                let g = match index.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        index.insert(key.clone(), next);
+                        groups.push(
+                            by.iter()
+                                .zip(&per_column)
+                                .map(|(name, (c, v))| (name.clone(), v[c[i] as usize].clone()))
+                                .collect(),
+                        );
+                        next
+                    }
+                };
+                group.push(g);
+            }
+            (group, groups)
+        };
+        let mut cell_index: HashMap<(u32, u32), u32> = HashMap::new();
+        let (mut cell, mut cell_group, mut cell_psu) =
+            (Vec::with_capacity(rows), Vec::new(), Vec::new());
+        for (g, p) in group.iter().zip(&psu) {
+            let next = cell_index.len() as u32;
+            let c = *cell_index.entry((*g, *p)).or_insert_with(|| {
+                cell_group.push(*g);
+                cell_psu.push(*p);
+                next
+            });
+            cell.push(c);
+        }
+        Ok(Design {
+            rows,
+            weights,
+            psu,
+            psu_stratum,
+            stratum_psus,
+            strata_names: strata_values
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+            group,
+            groups,
+            cell,
+            cell_group,
+            cell_psu,
+        })
+    }
+
+    /// Strata with a single PSU (their variance is handled as R's `survey.lonely.psu = "adjust"`).
+    pub fn lonely_strata(&self) -> Vec<&str> {
+        self.stratum_psus
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n == 1)
+            .map(|(h, _)| self.strata_names[h].as_str())
+            .collect()
+    }
+
+    /// The variance of an estimate from its influence totals per cell, for group `g`:
+    /// V = Σ_h n_h/(n_h − 1) Σ_c (z_hc − z̄_h)², PSUs with no respondent in the group counting as zeros;
+    /// a stratum with one PSU adds z_hc² (centred at the population mean of an influence, zero).
+    pub fn variance(&self, cells: &[u32], z: &[f64]) -> f64 {
+        // Sum z per stratum and collect the PSU totals present (each cell is one PSU of the group).
+        let mut sum = vec![0.0f64; self.stratum_psus.len()];
+        for (&c, &zc) in cells.iter().zip(z) {
+            let h = self.psu_stratum[self.cell_psu[c as usize] as usize] as usize;
+            sum[h] += zc;
+        }
+        let mut present = vec![0u32; self.stratum_psus.len()];
+        let mut ss = vec![0.0f64; self.stratum_psus.len()];
+        for (&c, &zc) in cells.iter().zip(z) {
+            let h = self.psu_stratum[self.cell_psu[c as usize] as usize] as usize;
+            let n = self.stratum_psus[h] as f64;
+            let mean = if self.stratum_psus[h] > 1 {
+                sum[h] / n
+            } else {
+                0.0
+            };
+            ss[h] += (zc - mean) * (zc - mean);
+            present[h] += 1;
+        }
+        let mut v = 0.0;
+        for h in 0..self.stratum_psus.len() {
+            let n_h = self.stratum_psus[h];
+            if present[h] == 0 {
+                continue;
+            }
+            if n_h > 1 {
+                let mean = sum[h] / n_h as f64;
+                // PSUs of the stratum without respondents in the group are zeros.
+                let zeros = (n_h - present[h]) as f64;
+                let total = ss[h] + zeros * mean * mean;
+                v += n_h as f64 / (n_h as f64 - 1.0) * total;
+            } else {
+                v += ss[h];
+            }
+        }
+        v
+    }
+}

@@ -1,0 +1,526 @@
+//! The scoring engine against R's `survey` package: on generated data with strata, clusters, unequal
+//! weights, "don't know"s and empty answers, a stratum with a single PSU, numeric and select_multiple
+//! indicators, every estimate and standard error (overall and for domains) agrees to 1e-6 relative.
+//! Raked weights and estimates agree too.
+//!
+//! Needs `Rscript` with the `survey` package (Debian: r-base-core r-cran-survey); CI installs them,
+//! and there a missing R fails this test.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use papi_survey::{Scoring, Survey};
+use serde_json::Value;
+
+fn rscript() -> Option<()> {
+    let ok = Command::new("Rscript")
+        .args(["-e", "suppressPackageStartupMessages(library(survey))"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ok {
+        return Some(());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "Rscript with the survey package is missing: CI installs r-base-core and r-cran-survey"
+        );
+    }
+    eprintln!(
+        "R's survey package is not installed here: the R cross-check is not run (CI runs it)"
+    );
+    None
+}
+
+/// A small deterministic generator (SplitMix64), so the data set is the same on every machine.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() * xs.len() as f64) as usize % xs.len()]
+    }
+}
+
+/// Interviews for tests/fixtures/small.toml: six districts (strata), the last with one commune.
+fn generate(path: &Path, seed: u64) {
+    let mut rng = Rng(seed);
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record([
+        "id",
+        "province",
+        "district",
+        "commune",
+        "weight",
+        "sex",
+        "age",
+        "visited_clinic",
+        "clinic_quality",
+        "wait_minutes",
+        "road_good",
+        "channels",
+        "comment",
+        "last_visit",
+    ])
+    .unwrap();
+    let districts = [
+        ("Tây Sơn", 4),
+        ("An Lão", 3),
+        ("Phù Cát", 5),
+        ("Vân Canh", 2),
+        ("Hoài Ân", 3),
+        ("Vĩnh Thạnh", 1),
+    ];
+    let mut n = 0;
+    for (d, (district, communes)) in districts.iter().enumerate() {
+        let effect = rng.next() * 0.4 - 0.2;
+        for c in 0..*communes {
+            let size = 4 + (rng.next() * 9.0) as usize;
+            for _ in 0..size {
+                n += 1;
+                let visited = if rng.next() < 0.6 {
+                    "yes"
+                } else {
+                    rng.pick(&["no", "dk"])
+                };
+                let quality = if visited == "yes" && rng.next() < 0.93 {
+                    if rng.next() < 0.5 + effect {
+                        "good"
+                    } else {
+                        rng.pick(&["fair", "poor"])
+                    }
+                } else {
+                    ""
+                };
+                let wait = if visited == "yes" && rng.next() < 0.9 {
+                    format!("{:.1}", rng.next() * 180.0)
+                } else {
+                    String::new()
+                };
+                let road = if rng.next() < 0.08 {
+                    "dk"
+                } else if rng.next() < 0.55 - effect {
+                    "yes"
+                } else {
+                    "no"
+                };
+                let channels = match (rng.next() * 6.0) as u32 {
+                    0 => "radio",
+                    1 => "board",
+                    2 => "radio board",
+                    3 => "none",
+                    4 => "",
+                    _ => "board",
+                };
+                let weight = format!("{:.3}", 50.0 + rng.next() * 450.0 * (1.0 + d as f64 / 3.0));
+                w.write_record([
+                    format!("00000000-0000-4000-8000-{n:012}"),
+                    "Bình Định".into(),
+                    district.to_string(),
+                    format!("{district} · xã {}", c + 1),
+                    weight,
+                    rng.pick(&["yes", "no"]).to_owned(),
+                    format!("{}", 18 + (rng.next() * 70.0) as u32),
+                    visited.into(),
+                    quality.into(),
+                    wait,
+                    road.into(),
+                    channels.into(),
+                    String::new(),
+                    String::new(),
+                ])
+                .unwrap();
+            }
+        }
+    }
+    w.flush().unwrap();
+}
+
+/// Writes the score columns R needs, computed here independently of the engine, and the combos.
+fn r_inputs(survey: &Survey, data: &Path, scores: &Path, combos: &Path, weights: Option<&[f64]>) {
+    let mut r = csv::Reader::from_path(data).unwrap();
+    let rows: Vec<BTreeMap<String, String>> = r.deserialize().map(|x| x.unwrap()).collect();
+    let mut w = csv::Writer::from_path(scores).unwrap();
+    let mut header = vec![
+        "stratum".to_owned(),
+        "cluster".into(),
+        "weight".into(),
+        "sex".into(),
+        "district".into(),
+    ];
+    for ind in &survey.indicators {
+        header.push(format!("num_{}", ind.id));
+        header.push(format!("den_{}", ind.id));
+    }
+    w.write_record(&header).unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let weight = weights
+            .map(|w| w[i].to_string())
+            .unwrap_or_else(|| row["weight"].clone());
+        let mut out = vec![
+            row["district"].clone(),
+            row["commune"].clone(),
+            weight,
+            row["sex"].clone(),
+            row["district"].clone(),
+        ];
+        for ind in &survey.indicators {
+            let cell = row[&survey.questions[ind.question].id].trim().to_owned();
+            let y: Option<f64> = match &ind.scoring {
+                Scoring::Values(v) => v.iter().find(|(k, _)| *k == cell).map(|(_, s)| *s),
+                Scoring::Range { lo, hi, reverse } => cell.parse::<f64>().ok().map(|x| {
+                    let s = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
+                    if *reverse {
+                        1.0 - s
+                    } else {
+                        s
+                    }
+                }),
+                Scoring::AnyOf(any) => (!cell.is_empty()).then(|| {
+                    if cell.split(' ').any(|c| any.iter().any(|a| a == c)) {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }),
+            };
+            out.push(y.unwrap_or(0.0).to_string());
+            out.push(if y.is_some() { "1" } else { "0" }.to_owned());
+        }
+        w.write_record(&out).unwrap();
+    }
+    w.flush().unwrap();
+    // Sub-dimension s of dimension d: (1 + 9 · mean of its indicators) / n_d; the dimension is the sum
+    // of its sub-dimensions and the total the sum of the dimensions.
+    let mut c = csv::Writer::from_path(combos).unwrap();
+    c.write_record(["combo", "indicator", "coefficient", "constant"])
+        .unwrap();
+    let mut total_constant = 0.0;
+    let mut total: Vec<(String, f64)> = Vec::new();
+    for dim in &survey.dimensions {
+        let n_d = dim.subdimensions.len() as f64;
+        let mut dim_terms: Vec<(String, f64)> = Vec::new();
+        for sub in &dim.subdimensions {
+            let wsum: f64 = sub
+                .indicators
+                .iter()
+                .map(|&k| survey.indicators[k].weight)
+                .sum();
+            for &k in &sub.indicators {
+                let a = 9.0 / n_d * survey.indicators[k].weight / wsum;
+                let id = &survey.indicators[k].id;
+                c.write_record([
+                    format!("subdimension:{}", sub.id),
+                    id.clone(),
+                    a.to_string(),
+                    (1.0 / n_d).to_string(),
+                ])
+                .unwrap();
+                dim_terms.push((id.clone(), a));
+            }
+        }
+        for (id, a) in &dim_terms {
+            c.write_record([
+                format!("dimension:{}", dim.id),
+                id.clone(),
+                a.to_string(),
+                "1".into(),
+            ])
+            .unwrap();
+        }
+        total_constant += 1.0;
+        total.extend(dim_terms);
+    }
+    for (id, a) in &total {
+        c.write_record([
+            format!("total:total"),
+            id.clone(),
+            a.to_string(),
+            total_constant.to_string(),
+        ])
+        .unwrap();
+    }
+    c.flush().unwrap();
+}
+
+fn run_r(
+    scores: &Path,
+    combos: &Path,
+    out: &Path,
+    by: Option<&str>,
+) -> Vec<(String, String, String, f64, f64)> {
+    let mut cmd = Command::new("Rscript");
+    cmd.arg(repo().join("tests/r/crosscheck.R"))
+        .arg(scores)
+        .arg(combos)
+        .arg(out);
+    if let Some(b) = by {
+        cmd.arg(b);
+    }
+    let o = cmd.output().expect("Rscript runs");
+    assert!(
+        o.status.success(),
+        "R failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut r = csv::Reader::from_path(out).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let num = |i: usize| rec[i].parse::<f64>().unwrap_or(f64::NAN);
+            (
+                rec[0].to_owned(),
+                rec[1].to_owned(),
+                rec[2].to_owned(),
+                num(3),
+                num(4),
+            )
+        })
+        .collect()
+}
+
+/// Ours, by (group, level, id): (estimate, se).
+fn ours(
+    report: &Value,
+    by: Option<&str>,
+) -> BTreeMap<(String, String, String), (Option<f64>, Option<f64>)> {
+    let mut out = BTreeMap::new();
+    for g in report["groups"].as_array().unwrap() {
+        let group = by
+            .map(|b| g["by"][b].as_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let mut put = |level: &str, id: &str, v: &Value| {
+            out.insert(
+                (group.clone(), level.to_owned(), id.to_owned()),
+                (v["estimate"].as_f64(), v["se"].as_f64()),
+            );
+        };
+        put("total", "total", &g["total"]);
+        for d in g["dimensions"].as_array().unwrap() {
+            put("dimension", d["id"].as_str().unwrap(), d);
+            for s in d["subdimensions"].as_array().unwrap() {
+                put("subdimension", s["id"].as_str().unwrap(), s);
+            }
+        }
+        for i in g["indicators"].as_array().unwrap() {
+            put("indicator", i["id"].as_str().unwrap(), i);
+        }
+    }
+    out
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 || (a - b).abs() <= 1e-6 * b.abs().max(a.abs())
+}
+
+/// Compares every value; returns (values compared, largest relative error).
+fn compare(
+    ours: &BTreeMap<(String, String, String), (Option<f64>, Option<f64>)>,
+    r: &[(String, String, String, f64, f64)],
+) -> (usize, f64) {
+    let mut compared = 0;
+    let mut worst = 0.0f64;
+    for (group, level, id, est, se) in r {
+        let key = (group.clone(), level.clone(), id.clone());
+        let (e, s) = ours
+            .get(&key)
+            .unwrap_or_else(|| panic!("papi has no {key:?}"));
+        if est.is_nan() {
+            assert!(e.is_none(), "{key:?}: R has no estimate, papi has {e:?}");
+            continue;
+        }
+        let (e, s) = (e.expect("an estimate"), s.expect("a standard error"));
+        assert!(close(e, *est), "{key:?}: estimate papi {e} vs R {est}");
+        assert!(close(s, *se), "{key:?}: SE papi {s} vs R {se}");
+        for (a, b) in [(e, *est), (s, *se)] {
+            if b.abs() > 1e-9 {
+                worst = worst.max((a - b).abs() / b.abs());
+            }
+        }
+        compared += 2;
+    }
+    (compared, worst)
+}
+
+#[test]
+fn estimates_and_standard_errors_equal_rs_survey_package() {
+    if rscript().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    let data = dir.path().join("interviews.csv");
+    generate(&data, 2019);
+    let survey = Survey::load(fixture("small.toml")).unwrap();
+    let (scores, combos) = (dir.path().join("scores.csv"), dir.path().join("combos.csv"));
+    r_inputs(&survey, &data, &scores, &combos, None);
+    let def = fixture("small.toml");
+    let mut total_compared = 0;
+    let mut worst = 0.0f64;
+    for by in [None, Some("district"), Some("sex")] {
+        let mut args = vec![
+            "score",
+            "--survey",
+            def.to_str().unwrap(),
+            "--responses",
+            data.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        if let Some(b) = by {
+            args.extend(["--by", b]);
+        }
+        let out = ok(&args);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if by.is_none() {
+            assert!(
+                stderr(&out).contains("single PSU (Vĩnh Thạnh)"),
+                "the lonely PSU is reported: {}",
+                stderr(&out)
+            );
+        }
+        let r = run_r(&scores, &combos, &dir.path().join("r.csv"), by);
+        let (n, w) = compare(&ours(&report, by), &r);
+        assert!(n > 0);
+        total_compared += n;
+        worst = worst.max(w);
+    }
+    eprintln!(
+        "R cross-check: {total_compared} values compared, largest relative difference {worst:e}"
+    );
+    assert!(total_compared >= 2 * 10 * 9);
+}
+
+#[test]
+fn raked_weights_and_estimates_equal_rs_rake() {
+    if rscript().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    let data = dir.path().join("interviews.csv");
+    generate(&data, 53);
+    let survey = Survey::load(fixture("small.toml")).unwrap();
+    let districts = [
+        ("Tây Sơn", 120_000.0),
+        ("An Lão", 28_000.0),
+        ("Phù Cát", 186_000.0),
+        ("Vân Canh", 27_000.0),
+        ("Hoài Ân", 87_000.0),
+        ("Vĩnh Thạnh", 30_000.0),
+    ];
+    let total: f64 = districts.iter().map(|d| d.1).sum();
+    let sexes = [("yes", total * 0.49), ("no", total * 0.51)];
+    let margins = dir.path().join("margins.toml");
+    let mut toml = String::from("[[margins]]\ncolumns = [\"sex\"]\ncells = [\n");
+    for (s, p) in &sexes {
+        toml.push_str(&format!("  {{ sex = \"{s}\", population = {p} }},\n"));
+    }
+    toml.push_str("]\n\n[[margins]]\ncolumns = [\"district\"]\ncells = [\n");
+    for (d, p) in &districts {
+        toml.push_str(&format!("  {{ district = \"{d}\", population = {p} }},\n"));
+    }
+    toml.push_str("]\n");
+    write(&margins, &toml);
+    let weights_out = dir.path().join("weights.csv");
+    let def = fixture("small.toml");
+    let out = ok(&[
+        "score",
+        "--survey",
+        def.to_str().unwrap(),
+        "--responses",
+        data.to_str().unwrap(),
+        "--margins",
+        margins.to_str().unwrap(),
+        "--weights-out",
+        weights_out.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["design"]["raked"]["max_relative_gap"]
+            .as_f64()
+            .unwrap()
+            < 1e-9
+    );
+
+    // R rakes the original design weights to the same margins.
+    let (scores, combos) = (dir.path().join("scores.csv"), dir.path().join("combos.csv"));
+    r_inputs(&survey, &data, &scores, &combos, None);
+    let (m_sex, m_district) = (dir.path().join("sex.csv"), dir.path().join("district.csv"));
+    write(
+        &m_sex,
+        &(String::from("sex,Freq\n")
+            + &sexes
+                .iter()
+                .map(|(s, p)| format!("{s},{p}\n"))
+                .collect::<String>()),
+    );
+    write(
+        &m_district,
+        &(String::from("district,Freq\n")
+            + &districts
+                .iter()
+                .map(|(d, p)| format!("{d},{p}\n"))
+                .collect::<String>()),
+    );
+    let (r_weights, r_est) = (dir.path().join("rw.csv"), dir.path().join("re.csv"));
+    let o = Command::new("Rscript")
+        .arg(repo().join("tests/r/rake.R"))
+        .args([&scores, &m_sex, &m_district, &r_weights, &r_est])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "R failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let read_col = |p: &Path, col: usize| -> Vec<String> {
+        csv::Reader::from_path(p)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap()[col].to_owned())
+            .collect()
+    };
+    let ours_w: Vec<f64> = read_col(&weights_out, 1)
+        .iter()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let r_w: Vec<f64> = read_col(&r_weights, 0)
+        .iter()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(ours_w.len(), r_w.len());
+    let mut worst = 0.0f64;
+    for (i, (a, b)) in ours_w.iter().zip(&r_w).enumerate() {
+        assert!(
+            close(*a, *b),
+            "row {}: raked weight papi {a} vs R {b}",
+            i + 1
+        );
+        worst = worst.max((a - b).abs() / b);
+    }
+    let ids = read_col(&r_est, 0);
+    let est = read_col(&r_est, 1);
+    let ours = ours(&report, None);
+    for (id, e) in ids.iter().zip(&est) {
+        let e: f64 = e.parse().unwrap();
+        let mine = ours[&(String::new(), "indicator".to_owned(), id.clone())]
+            .0
+            .unwrap();
+        assert!(close(mine, e), "{id}: raked estimate papi {mine} vs R {e}");
+        worst = worst.max((mine - e).abs() / e.abs());
+    }
+    eprintln!(
+        "R rake cross-check: {} weights and {} estimates, largest relative difference {worst:e}",
+        r_w.len(),
+        ids.len()
+    );
+}
