@@ -242,7 +242,7 @@ fn r_inputs(survey: &Survey, data: &Path, scores: &Path, combos: &Path, weights:
     }
     for (id, a) in &total {
         c.write_record([
-            format!("total:total"),
+            "total:total".to_string(),
             id.clone(),
             a.to_string(),
             total_constant.to_string(),
@@ -288,6 +288,9 @@ fn run_r(
         .collect()
 }
 
+/// papi's values by (group, level, id): (estimate, se).
+type Ours = BTreeMap<(String, String, String), (Option<f64>, Option<f64>)>;
+
 /// Ours, by (group, level, id): (estimate, se).
 fn ours(
     report: &Value,
@@ -323,10 +326,7 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 /// Compares every value; returns (values compared, largest relative error).
-fn compare(
-    ours: &BTreeMap<(String, String, String), (Option<f64>, Option<f64>)>,
-    r: &[(String, String, String, f64, f64)],
-) -> (usize, f64) {
+fn compare(ours: &Ours, r: &[(String, String, String, f64, f64)]) -> (usize, f64) {
     let mut compared = 0;
     let mut worst = 0.0f64;
     for (group, level, id, est, se) in r {
