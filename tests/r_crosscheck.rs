@@ -295,7 +295,7 @@ type Ours = BTreeMap<(String, String, String), (Option<f64>, Option<f64>)>;
 fn ours(
     report: &Value,
     by: Option<&str>,
-) -> BTreeMap<(String, String, String), (Option<f64>, Option<f64>)> {
+) -> Ours {
     let mut out = BTreeMap::new();
     for g in report["groups"].as_array().unwrap() {
         let group = by
