@@ -292,10 +292,7 @@ fn run_r(
 type Ours = BTreeMap<(String, String, String), (Option<f64>, Option<f64>)>;
 
 /// Ours, by (group, level, id): (estimate, se).
-fn ours(
-    report: &Value,
-    by: Option<&str>,
-) -> Ours {
+fn ours(report: &Value, by: Option<&str>) -> Ours {
     let mut out = BTreeMap::new();
     for g in report["groups"].as_array().unwrap() {
         let group = by

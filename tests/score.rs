@@ -1,0 +1,486 @@
+//! `papi score`: the output contract (SCORING.md §4), the same numbers from CSV, Parquet and the
+//! database, recorded score runs, the method's invariants, and clear errors on bad input.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::Value;
+
+fn simulate(dir: &std::path::Path, seed: &str, count: &str, format: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("s-{seed}-{count}.{format}"));
+    ok(&[
+        "simulate",
+        "--seed",
+        seed,
+        "--count",
+        count,
+        "--format",
+        format,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    path
+}
+
+fn score_json(args: &[&str]) -> Value {
+    let mut all = vec!["score", "--format", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_slice(&ok(&all).stdout).expect("JSON")
+}
+
+/// Every (group, level, id) → (estimate, se) of a report.
+fn values(report: &Value) -> BTreeMap<String, (Option<f64>, Option<f64>)> {
+    let mut out = BTreeMap::new();
+    for (g, group) in report["groups"].as_array().unwrap().iter().enumerate() {
+        let mut put = |key: String, v: &Value| {
+            out.insert(
+                format!("{g}/{key}"),
+                (v["estimate"].as_f64(), v["se"].as_f64()),
+            );
+        };
+        put("total".into(), &group["total"]);
+        for d in group["dimensions"].as_array().unwrap() {
+            put(format!("d/{}", d["id"].as_str().unwrap()), d);
+            for s in d["subdimensions"].as_array().unwrap() {
+                put(format!("s/{}", s["id"].as_str().unwrap()), s);
+            }
+        }
+        for i in group["indicators"].as_array().unwrap() {
+            put(format!("i/{}", i["id"].as_str().unwrap()), i);
+        }
+    }
+    out
+}
+
+fn assert_same(a: &Value, b: &Value, what: &str) {
+    let (va, vb) = (values(a), values(b));
+    assert_eq!(va.len(), vb.len(), "{what}");
+    for (k, (x, y)) in va.iter().zip(vb.values()).map(|((k, x), y)| (k, (x, y))) {
+        for (p, q) in [(x.0, y.0), (x.1, y.1)] {
+            match (p, q) {
+                (Some(p), Some(q)) => assert!(
+                    (p - q).abs() <= 1e-9 * p.abs().max(1e-3),
+                    "{what}: {k}: {p} vs {q}"
+                ),
+                (None, None) => {}
+                _ => panic!("{what}: {k}: {p:?} vs {q:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_output_follows_the_contract() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "31", "1500", "csv");
+    let report = score_json(&["--responses", csv.to_str().unwrap()]);
+    assert_eq!(report["survey"]["id"], "papi");
+    assert_eq!(report["survey"]["version"], "2019.1");
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    let g = &groups[0];
+    assert_eq!(g["by"], serde_json::json!({}));
+    assert_eq!(g["respondents"], 1500);
+    for key in ["estimate", "se", "ci_low", "ci_high"] {
+        assert!(g["total"][key].is_f64(), "total.{key}");
+    }
+    let dims = g["dimensions"].as_array().unwrap();
+    assert_eq!(dims.len(), 8);
+    assert_eq!(
+        dims.iter()
+            .map(|d| d["subdimensions"].as_array().unwrap().len())
+            .sum::<usize>(),
+        28
+    );
+    let ind = &g["indicators"][0];
+    assert!(ind["n"].as_u64().unwrap() > 0 && ind["estimate"].is_f64());
+    // The interval is the estimate ± 1.959964 SE.
+    let t = &g["total"];
+    let (e, se) = (t["estimate"].as_f64().unwrap(), t["se"].as_f64().unwrap());
+    assert!((t["ci_low"].as_f64().unwrap() - (e - 1.959963984540054 * se)).abs() < 1e-9);
+    // The comparison with the 2018 baseline and the performance group.
+    assert_eq!(g["baseline"]["total"]["baseline"], 41.04);
+    let change = g["baseline"]["total"]["change"]["estimate"]
+        .as_f64()
+        .unwrap();
+    assert!((change - (e - 41.04)).abs() < 1e-9);
+    let perf = &g["performance"];
+    assert_eq!(perf["year"], 2024);
+    assert!(
+        ["best", "high_average", "low_average", "poor"].contains(&perf["group"].as_str().unwrap())
+    );
+    let threshold = perf["thresholds"]["high_average"].as_f64().unwrap();
+    assert!(
+        (perf["distance_to_high_average"].as_f64().unwrap() - (threshold - e).max(0.0)).abs()
+            < 1e-9
+    );
+
+    // By district: one group per district in order of first appearance, no overall group.
+    let report = score_json(&[
+        "--responses",
+        csv.to_str().unwrap(),
+        "--by",
+        "district",
+        "--year",
+        "2018",
+    ]);
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 11);
+    assert_eq!(groups[0]["by"]["district"], "Quy Nhơn");
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["respondents"].as_u64().unwrap())
+            .sum::<u64>(),
+        1500
+    );
+    assert_eq!(groups[0]["performance"]["year"], 2018);
+}
+
+#[test]
+fn the_same_numbers_come_from_csv_and_parquet() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "32", "900", "csv");
+    let parquet = simulate(dir.path(), "32", "900", "parquet");
+    for by in [
+        vec![],
+        vec!["--by", "district"],
+        vec!["--by", "sex", "--by", "ethnicity"],
+    ] {
+        let mut a = vec!["--responses", csv.to_str().unwrap()];
+        a.extend(&by);
+        let mut b = vec!["--responses", parquet.to_str().unwrap()];
+        b.extend(&by);
+        assert_same(
+            &score_json(&a),
+            &score_json(&b),
+            &format!("csv vs parquet {by:?}"),
+        );
+    }
+}
+
+on_both_databases! {
+    fn the_database_gives_the_same_numbers_and_records_immutable_runs(db: &TestDb) {
+        let dir = tempdir();
+        let csv = simulate(dir.path(), "33", "800", "csv");
+        ok(&["simulate", "--seed", "33", "--count", "800", "--database", &db.url]);
+        let from_file = score_json(&["--responses", csv.to_str().unwrap(), "--by", "district"]);
+        let first = ok(&["score", "--database", &db.url, "--by", "district", "--recorded-by", "analyst-1"]);
+        let from_db: Value = serde_json::from_slice(&first.stdout).unwrap();
+        assert_same(&from_file, &from_db, "file vs database");
+        // The same inputs give byte-identical JSON.
+        let second = ok(&["score", "--database", &db.url, "--by", "district", "--recorded-by", "analyst-1"]);
+        assert_eq!(first.stdout, second.stdout);
+        let run_id = |out: &std::process::Output| -> uuid::Uuid {
+            let err = stderr(out);
+            let line = err.lines().find(|l| l.starts_with("recorded score run ")).unwrap_or_else(|| panic!("{err}"));
+            line.split_whitespace().nth(3).unwrap().parse().unwrap()
+        };
+        let (a, b) = (run_id(&first), run_id(&second));
+        assert_ne!(a, b, "each recompute is a run of its own");
+        let store = db.store();
+        let run_a = block_on(store.score_run(a)).unwrap().unwrap();
+        let run_b = block_on(store.score_run(b)).unwrap().unwrap();
+        assert_eq!(run_a.run.result.as_bytes(), first.stdout.strip_suffix(b"\n").unwrap());
+        assert_eq!(run_a.run.data_hash, run_b.run.data_hash);
+        assert_eq!(run_a.run.definition_hash, shipped_survey().hash);
+        assert_eq!(run_a.run.interviews, 800);
+        assert_eq!(run_a.run.recorded_by, "analyst-1");
+        assert_eq!(run_a.run.parameters["by"], serde_json::json!(["district"]));
+        // New interviews change the data hash.
+        ok(&["simulate", "--seed", "34", "--count", "10", "--database", &db.url]);
+        let third = ok(&["score", "--database", &db.url]);
+        let run_c = block_on(store.score_run(run_id(&third))).unwrap().unwrap();
+        assert_ne!(run_c.run.data_hash, run_a.run.data_hash);
+        assert_eq!(run_c.run.interviews, 810);
+        block_on(store.close());
+        // Runs are immutable.
+        block_on(async {
+            use sqlx::Executor;
+            let result = if db.kind == "postgres" {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                pool.execute("UPDATE score_runs SET recorded_by = 'someone else'").await.map(|_| ())
+            } else {
+                let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+                pool.execute("DELETE FROM score_runs").await.map(|_| ())
+            };
+            let err = result.expect_err("a score run cannot be changed");
+            assert!(err.to_string().contains("score runs are immutable"), "{err}");
+        });
+    }
+}
+
+#[test]
+fn invariants_of_the_method_hold() {
+    let dir = tempdir();
+    for seed in ["41", "42", "43"] {
+        let csv = simulate(dir.path(), seed, "700", "csv");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let header = lines.remove(0);
+        let base = score_json(&["--responses", csv.to_str().unwrap(), "--by", "district"]);
+
+        // Permuting the rows changes nothing (groups come in order of first appearance, so keep the
+        // first row of each district first by reversing within the tail only).
+        let seed_n: usize = seed.parse().unwrap();
+        let mut permuted = lines.clone();
+        let first_rows: Vec<&str> = {
+            let mut seen = std::collections::BTreeSet::new();
+            lines
+                .iter()
+                .filter(|l| seen.insert(l.split(',').nth(2).unwrap().to_owned()))
+                .cloned()
+                .collect()
+        };
+        permuted.retain(|l| !first_rows.contains(l));
+        let n = permuted.len();
+        for i in 0..n {
+            permuted.swap(i, (i * 7919 + seed_n) % n);
+        }
+        let mut out = vec![header];
+        out.extend(first_rows.iter());
+        out.extend(permuted.iter());
+        let shuffled = dir.path().join(format!("shuffled-{seed}.csv"));
+        write(&shuffled, &(out.join("\n") + "\n"));
+        assert_same(
+            &base,
+            &score_json(&[
+                "--responses",
+                shuffled.to_str().unwrap(),
+                "--by",
+                "district",
+            ]),
+            "permuted rows",
+        );
+
+        // Multiplying every weight by a constant changes no estimate and no standard error.
+        let mut r = csv::Reader::from_path(&csv).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let wcol = headers.iter().position(|h| h == "weight").unwrap();
+        let scaled = dir.path().join(format!("scaled-{seed}.csv"));
+        let mut w = csv::Writer::from_path(&scaled).unwrap();
+        w.write_record(&headers).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            let row: Vec<String> = rec
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if i == wcol {
+                        (v.parse::<f64>().unwrap() * 7.25).to_string()
+                    } else {
+                        v.to_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&row).unwrap();
+        }
+        w.flush().unwrap();
+        assert_same(
+            &base,
+            &score_json(&["--responses", scaled.to_str().unwrap(), "--by", "district"]),
+            "scaled weights",
+        );
+
+        // The total is the sum of the dimensions; every dimension lies in [1, 10].
+        let overall = score_json(&["--responses", csv.to_str().unwrap()]);
+        for g in overall["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(base["groups"].as_array().unwrap())
+        {
+            if g["total"]["estimate"].is_null() {
+                continue; // a district too small for some indicator: checked in small_domains_give_null_not_nan
+            }
+            let dims: Vec<f64> = g["dimensions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["estimate"].as_f64().unwrap())
+                .collect();
+            let total = g["total"]["estimate"].as_f64().unwrap();
+            assert!((dims.iter().sum::<f64>() - total).abs() < 1e-9);
+            assert!(dims.iter().all(|d| (1.0..=10.0).contains(d)), "{dims:?}");
+            for d in g["dimensions"].as_array().unwrap() {
+                let subs: f64 = d["subdimensions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["estimate"].as_f64().unwrap())
+                    .sum();
+                assert!((subs - d["estimate"].as_f64().unwrap()).abs() < 1e-9);
+            }
+        }
+    }
+}
+
+#[test]
+fn small_domains_give_null_not_nan() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "44", "400", "csv");
+    let out = ok(&[
+        "score",
+        "--responses",
+        csv.to_str().unwrap(),
+        "--by",
+        "village",
+        "--by",
+        "district",
+        "--min-respondents",
+        "12",
+    ]);
+    let text = stdout(&out);
+    assert!(!text.contains("NaN") && !text.contains("Infinity"));
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let mut nulls = 0;
+    for g in report["groups"].as_array().unwrap() {
+        for i in g["indicators"].as_array().unwrap() {
+            let n = i["n"].as_u64().unwrap();
+            if n < 12 {
+                assert!(i["estimate"].is_null() && i["se"].is_null(), "{i}");
+                nulls += 1;
+            }
+        }
+        // A sub-dimension needs all its indicators.
+        if g["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["estimate"].is_null())
+        {
+            assert!(g["total"]["estimate"].is_null());
+        }
+    }
+    assert!(nulls > 0);
+}
+
+#[test]
+fn table_and_csv_formats() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "45", "600", "csv");
+    let out = ok(&[
+        "score",
+        "--responses",
+        csv.to_str().unwrap(),
+        "--format",
+        "table",
+    ]);
+    let table = stdout(&out);
+    for name in [
+        "Tổng điểm PAPI",
+        "Tham gia của người dân ở cấp cơ sở",
+        "Quản trị điện tử",
+        "KTC 95%",
+    ] {
+        assert!(table.contains(name), "{name} in:\n{table}");
+    }
+    let out = ok(&[
+        "score",
+        "--responses",
+        csv.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--by",
+        "district",
+    ]);
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&headers[..3], ["district", "level", "id"]);
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let survey = shipped_survey();
+    assert_eq!(rows.len(), 11 * (1 + 8 + 28 + survey.indicators.len()));
+    let total = rows.iter().find(|r| &r[1] == "total").unwrap();
+    assert_eq!(&total[3], "Tổng điểm PAPI");
+}
+
+#[test]
+fn bad_input_is_refused_with_the_column_and_the_rule() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "46", "100", "csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let check = |name: &str, content: &str, extra: &[&str], needle: &str| {
+        let path = dir.path().join(name);
+        write(&path, content);
+        let mut args = vec!["score", "--responses", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(stderr(&out).contains(needle), "{name}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{name}: nothing is printed");
+    };
+    // A column the definition needs is missing.
+    let no_weight = text.replacen(",weight,", ",wt,", 1);
+    check(
+        "no-weight.csv",
+        &no_weight,
+        &[],
+        "column 'weight' is missing",
+    );
+    // A choice that is not in the list.
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[3] = lines[3].replacen(",yes,", ",perhaps,", 1);
+    check(
+        "bad-choice.csv",
+        &(lines.join("\n") + "\n"),
+        &[],
+        "'perhaps' is not a choice",
+    );
+    // A number that is not one, in a column an indicator reads.
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let survey = shipped_survey();
+    let numeric = survey
+        .indicators
+        .iter()
+        .find(|i| matches!(i.scoring, papi_survey::Scoring::Range { .. }))
+        .map(|i| survey.questions[i.question].id.clone())
+        .unwrap();
+    let col = header.iter().position(|h| *h == numeric).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[5].split(',').map(String::from).collect();
+    cells[col] = "many".into();
+    lines[5] = cells.join(",");
+    check(
+        "bad-number.csv",
+        &(lines.join("\n") + "\n"),
+        &[],
+        &format!("column '{numeric}' must hold"),
+    );
+    // A weight that is not positive.
+    let mut w_lines: Vec<String> = text.lines().map(String::from).collect();
+    let wcol = header.iter().position(|h| *h == "weight").unwrap();
+    let mut cells: Vec<String> = w_lines[2].split(',').map(String::from).collect();
+    cells[wcol] = "-3".into();
+    w_lines[2] = cells.join(",");
+    check(
+        "bad-weight.csv",
+        &(w_lines.join("\n") + "\n"),
+        &[],
+        "column 'weight', row 2: a design weight must be a positive number",
+    );
+    // An unknown domain column.
+    check(
+        "by.csv",
+        &text,
+        &["--by", "hamlet"],
+        "column 'hamlet' is missing",
+    );
+    // Margins that do not cover the sample.
+    let margins = dir.path().join("m.toml");
+    write(
+        &margins,
+        "[[margins]]\ncolumns = [\"sex\"]\ncells = [ { sex = \"male\", population = 100 } ]\n",
+    );
+    check(
+        "margins.csv",
+        &text,
+        &["--margins", margins.to_str().unwrap()],
+        "has no population total in the margins",
+    );
+    // A file that does not exist.
+    let out = run(&["score", "--responses", "/nonexistent/interviews.parquet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/interviews.parquet"));
+}
