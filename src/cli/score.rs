@@ -90,6 +90,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     }
 
     let bar = progress_bar(3, "scoring");
+    let started = std::time::Instant::now();
     let (frame, from_db) = match (&args.responses, &args.database) {
         (Some(path), _) => {
             bar.set_message(format!("reading {}", path.display()));
@@ -134,8 +135,18 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         bail!("there are no interviews to score");
     }
     bar.inc(1);
+    tracing::debug!(
+        rows = frame.height(),
+        seconds = started.elapsed().as_secs_f64(),
+        "interviews read"
+    );
     bar.set_message("estimating");
+    let estimating = std::time::Instant::now();
     let report = papi_score::score(&survey, &frame, &options)?;
+    tracing::debug!(
+        seconds = estimating.elapsed().as_secs_f64(),
+        "estimates computed"
+    );
     bar.inc(1);
     let json = serde_json::to_string_pretty(&report)?;
     if let Some(path) = &args.weights_out {

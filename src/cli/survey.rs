@@ -18,6 +18,12 @@ pub enum SurveyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the indicators and how each scores its question, as CSV (a codebook for analysts and for
+    /// recomputing scores in other tools).
+    Indicators {
+        /// The survey definition (TOML).
+        file: PathBuf,
+    },
     /// Validate interviews (JSON lines, one interview per line, as the API takes them).
     Validate {
         /// The survey definition (TOML).
@@ -68,6 +74,7 @@ pub fn run(cmd: SurveyCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        SurveyCommand::Indicators { file } => indicators(&file),
         SurveyCommand::Validate {
             survey,
             interviews,
@@ -124,4 +131,68 @@ pub fn run(cmd: SurveyCommand) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// The indicators of a definition as CSV: one row per scored choice (or one per numeric range).
+fn indicators(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let s = Survey::load(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "indicator",
+        "dimension",
+        "subdimension",
+        "question",
+        "weight",
+        "kind",
+        "choice",
+        "score",
+        "lo",
+        "hi",
+        "reverse",
+        "label_vi",
+        "label_en",
+    ])?;
+    for ind in &s.indicators {
+        let dim = &s.dimensions[ind.dimension];
+        let sub = &dim.subdimensions[ind.subdimension];
+        let q = &s.questions[ind.question].id;
+        let row = |kind: &str, choice: &str, score: String, range: Option<(f64, f64, bool)>| {
+            let (lo, hi, reverse) = match range {
+                Some((lo, hi, r)) => (lo.to_string(), hi.to_string(), r.to_string()),
+                None => (String::new(), String::new(), String::new()),
+            };
+            vec![
+                ind.id.clone(),
+                dim.id.clone(),
+                sub.id.clone(),
+                q.clone(),
+                ind.weight.to_string(),
+                kind.to_owned(),
+                choice.to_owned(),
+                score,
+                lo,
+                hi,
+                reverse,
+                ind.label.get("vi").to_owned(),
+                ind.label.get("en").to_owned(),
+            ]
+        };
+        match &ind.scoring {
+            papi_survey::Scoring::Values(values) => {
+                for (choice, score) in values {
+                    w.write_record(row("values", choice, score.to_string(), None))?;
+                }
+            }
+            papi_survey::Scoring::Range { lo, hi, reverse } => {
+                w.write_record(row("range", "", String::new(), Some((*lo, *hi, *reverse))))?;
+            }
+            papi_survey::Scoring::AnyOf(any) => {
+                for choice in any {
+                    w.write_record(row("any_of", choice, "1".into(), None))?;
+                }
+            }
+        }
+    }
+    w.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use papi_survey::{Answer, Interview, QuestionType, ReferenceTable, Scoring, Survey};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -410,18 +411,27 @@ impl<'a> Simulation<'a> {
     /// The interviews, in village order. Each village draws from its own random stream, so the
     /// result does not depend on how the interviews are consumed.
     pub fn interviews(&self) -> impl Iterator<Item = Interview> + '_ {
-        self.villages
-            .iter()
-            .enumerate()
-            .flat_map(move |(vi, village)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(
-                    self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vi as u64,
-                );
-                let inclusion = self.inclusion(village);
-                (0..village.interviews)
-                    .map(move |k| self.interview(village, &inclusion, k, &mut rng))
-                    .collect::<Vec<_>>()
-            })
+        // Villages are drawn in parallel, a block at a time, and yielded in order: the same bytes
+        // whatever the number of threads, with memory bounded by one block.
+        let indexed: Vec<(usize, &Village)> = self.villages.iter().enumerate().collect();
+        let blocks: Vec<Vec<(usize, &Village)>> = indexed.chunks(512).map(<[_]>::to_vec).collect();
+        blocks.into_iter().flat_map(move |block| {
+            block
+                .par_iter()
+                .map(|&(vi, village)| self.village_interviews(vi, village))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .flatten()
+        })
+    }
+
+    fn village_interviews(&self, vi: usize, village: &Village) -> Vec<Interview> {
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vi as u64);
+        let inclusion = self.inclusion(village);
+        (0..village.interviews)
+            .map(|k| self.interview(village, &inclusion, k, &mut rng))
+            .collect()
     }
 
     /// For each select_multiple question that indicators read, the probability that a respondent of

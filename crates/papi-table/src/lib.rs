@@ -88,14 +88,15 @@ pub fn time(t: &Option<DateTime<Utc>>) -> Option<String> {
 /// Column buffers that turn interviews into data frames, a batch at a time.
 pub struct FrameBuilder<'a> {
     survey: &'a Survey,
-    text: Vec<Vec<Option<String>>>,
+    /// id, location..., enumerator, started_at, finished_at
+    text: Vec<StringChunkedBuilder>,
     weight: Vec<Option<f64>>,
     answers: Vec<AnswerColumn>,
     rows: usize,
 }
 
 enum AnswerColumn {
-    Text(Vec<Option<String>>),
+    Text(StringChunkedBuilder),
     Integer(Vec<Option<i64>>),
     Decimal(Vec<Option<f64>>),
 }
@@ -108,11 +109,10 @@ impl<'a> FrameBuilder<'a> {
             .map(|q| match q.kind {
                 QuestionType::Integer => AnswerColumn::Integer(Vec::new()),
                 QuestionType::Decimal => AnswerColumn::Decimal(Vec::new()),
-                _ => AnswerColumn::Text(Vec::new()),
+                _ => AnswerColumn::Text(text_builder(&q.id)),
             })
             .collect();
-        // id, location..., enumerator, started_at, finished_at
-        let text = vec![Vec::new(); 4 + survey.design.location.len()];
+        let text = text_builders(survey);
         FrameBuilder {
             survey,
             text,
@@ -132,13 +132,13 @@ impl<'a> FrameBuilder<'a> {
 
     pub fn push(&mut self, iv: &Interview) {
         let loc = self.survey.design.location.len();
-        self.text[0].push(Some(iv.id.to_string()));
+        self.text[0].append_value(iv.id.to_string());
         for (i, col) in self.survey.design.location.iter().enumerate() {
-            self.text[1 + i].push(iv.location_value(col).map(str::to_owned));
+            self.text[1 + i].append_option(iv.location_value(col));
         }
-        self.text[1 + loc].push(iv.enumerator.clone());
-        self.text[2 + loc].push(time(&iv.started_at));
-        self.text[3 + loc].push(time(&iv.finished_at));
+        self.text[1 + loc].append_option(iv.enumerator.as_deref());
+        self.text[2 + loc].append_option(time(&iv.started_at));
+        self.text[3 + loc].append_option(time(&iv.finished_at));
         self.weight.push(iv.weight);
         for (col, a) in self.answers.iter_mut().zip(&iv.answers) {
             match col {
@@ -151,7 +151,11 @@ impl<'a> FrameBuilder<'a> {
                     Some(Answer::Integer(n)) => Some(*n as f64),
                     _ => None,
                 }),
-                AnswerColumn::Text(v) => v.push(a.as_ref().map(Answer::to_cell)),
+                AnswerColumn::Text(v) => match a {
+                    Some(Answer::Choice(c)) | Some(Answer::Text(c)) => v.append_value(c),
+                    Some(other) => v.append_value(other.to_cell()),
+                    None => v.append_null(),
+                },
             }
         }
         self.rows += 1;
@@ -161,41 +165,43 @@ impl<'a> FrameBuilder<'a> {
     pub fn take(&mut self) -> Result<DataFrame, TableError> {
         let s = self.survey;
         let loc = s.design.location.len();
-        let names = columns(s);
-        let mut text = std::mem::take(&mut self.text).into_iter();
-        let mut cols: Vec<Column> = Vec::with_capacity(names.len());
-        cols.push(Column::new(
-            names[0].as_str().into(),
-            text.next().expect("id column"),
-        ));
-        for name in &names[1..=loc] {
-            cols.push(Column::new(
-                name.as_str().into(),
-                text.next().expect("location column"),
-            ));
+        let mut text = std::mem::replace(&mut self.text, text_builders(s)).into_iter();
+        let mut next_text = || text.next().expect("a text column").finish().into_column();
+        let mut cols: Vec<Column> = Vec::with_capacity(5 + loc + s.questions.len());
+        for _ in 0..=loc {
+            cols.push(next_text()); // id, then the location columns
         }
         cols.push(Column::new(
-            names[loc + 1].as_str().into(),
+            weight_column(s).into(),
             std::mem::take(&mut self.weight),
         ));
-        for name in &names[loc + 2..loc + 5] {
-            cols.push(Column::new(
-                name.as_str().into(),
-                text.next().expect("metadata column"),
-            ));
+        for _ in 0..3 {
+            cols.push(next_text()); // enumerator, started_at, finished_at
         }
         for (q, col) in s.questions.iter().zip(self.answers.iter_mut()) {
             let name = q.id.as_str().into();
             cols.push(match col {
-                AnswerColumn::Text(v) => Column::new(name, std::mem::take(v)),
+                AnswerColumn::Text(v) => std::mem::replace(v, text_builder(&q.id))
+                    .finish()
+                    .into_column(),
                 AnswerColumn::Integer(v) => Column::new(name, std::mem::take(v)),
                 AnswerColumn::Decimal(v) => Column::new(name, std::mem::take(v)),
             });
         }
-        self.text = vec![Vec::new(); 4 + loc];
         let rows = std::mem::replace(&mut self.rows, 0);
         DataFrame::new(rows, cols).map_err(|e| TableError::Build(e.to_string()))
     }
+}
+
+fn text_builder(name: &str) -> StringChunkedBuilder {
+    StringChunkedBuilder::new(name.into(), 0)
+}
+
+fn text_builders(survey: &Survey) -> Vec<StringChunkedBuilder> {
+    let mut names = vec!["id".to_owned()];
+    names.extend(survey.design.location.iter().cloned());
+    names.extend(["enumerator", "started_at", "finished_at"].map(String::from));
+    names.iter().map(|n| text_builder(n)).collect()
 }
 
 /// All interviews in one frame.
@@ -341,19 +347,21 @@ fn read_csv_text(path: &Path, wanted: &[String]) -> Result<DataFrame, String> {
             None => return Err(format!("column '{c}' is missing")),
         }
     }
-    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); wanted.len()];
+    let mut columns: Vec<StringChunkedBuilder> = wanted.iter().map(|c| text_builder(c)).collect();
     let mut record = csv::StringRecord::new();
+    let mut height = 0;
     while reader.read_record(&mut record).map_err(|e| e.to_string())? {
         for (col, &i) in columns.iter_mut().zip(&positions) {
-            let cell = record.get(i).unwrap_or("");
-            col.push((!cell.is_empty()).then(|| cell.to_owned()));
+            match record.get(i).unwrap_or("") {
+                "" => col.append_null(),
+                cell => col.append_value(cell),
+            }
         }
+        height += 1;
     }
-    let height = columns.first().map(Vec::len).unwrap_or(0);
-    let cols = wanted
-        .iter()
-        .zip(columns)
-        .map(|(name, values)| Column::new(name.as_str().into(), values))
+    let cols = columns
+        .into_iter()
+        .map(|b| b.finish().into_column())
         .collect();
     DataFrame::new(height, cols).map_err(|e| e.to_string())
 }
