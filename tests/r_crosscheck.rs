@@ -258,13 +258,24 @@ fn run_r(
     out: &Path,
     by: Option<&str>,
 ) -> Vec<(String, String, String, f64, f64)> {
+    run_r_with(scores, combos, out, by, None)
+}
+
+fn run_r_with(
+    scores: &Path,
+    combos: &Path,
+    out: &Path,
+    by: Option<&str>,
+    margins: Option<(&Path, &Path)>,
+) -> Vec<(String, String, String, f64, f64)> {
     let mut cmd = Command::new("Rscript");
     cmd.arg(repo().join("tests/r/crosscheck.R"))
         .arg(scores)
         .arg(combos)
         .arg(out);
-    if let Some(b) = by {
-        cmd.arg(b);
+    cmd.arg(by.unwrap_or("-"));
+    if let Some((a, b)) = margins {
+        cmd.arg(a).arg(b);
     }
     let o = cmd.output().expect("Rscript runs");
     assert!(
@@ -506,18 +517,46 @@ fn raked_weights_and_estimates_equal_rs_rake() {
     }
     let ids = read_col(&r_est, 0);
     let est = read_col(&r_est, 1);
-    let ours = ours(&report, None);
+    let raked = ours(&report, None);
     for (id, e) in ids.iter().zip(&est) {
         let e: f64 = e.parse().unwrap();
-        let mine = ours[&(String::new(), "indicator".to_owned(), id.clone())]
+        let mine = raked[&(String::new(), "indicator".to_owned(), id.clone())]
             .0
             .unwrap();
         assert!(close(mine, e), "{id}: raked estimate papi {mine} vs R {e}");
         worst = worst.max((mine - e).abs() / e.abs());
     }
+    // Estimates and standard errors of the raked design (R's calibration-aware variance), overall and
+    // by district.
+    let mut compared = 0;
+    for by in [None, Some("district")] {
+        let mut args = vec![
+            "score",
+            "--survey",
+            def.to_str().unwrap(),
+            "--responses",
+            data.to_str().unwrap(),
+            "--margins",
+            margins.to_str().unwrap(),
+        ];
+        if let Some(b) = by {
+            args.extend(["--by", b]);
+        }
+        let report: Value = serde_json::from_slice(&ok(&args).stdout).unwrap();
+        let r = run_r_with(
+            &scores,
+            &combos,
+            &dir.path().join("rr.csv"),
+            by,
+            Some((&m_sex, &m_district)),
+        );
+        let (n, w) = compare(&ours(&report, by), &r);
+        compared += n;
+        worst = worst.max(w);
+    }
     eprintln!(
-        "R rake cross-check: {} weights and {} estimates, largest relative difference {worst:e}",
+        "R rake cross-check: {} weights, {} estimates and SEs of the raked design, largest relative difference {worst:e}",
         r_w.len(),
-        ids.len()
+        compared
     );
 }

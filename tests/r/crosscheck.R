@@ -1,7 +1,7 @@
 # The statistics oracle for papi's scoring engine: R's survey package (Lumley) computes the same
 # estimates and standard errors from the same data, written by tests/r_crosscheck.rs.
 #
-# Usage: Rscript crosscheck.R scores.csv combos.csv out.csv [by_column]
+# Usage: Rscript crosscheck.R scores.csv combos.csv out.csv [by_column|-] [sex_margins.csv district_margins.csv]
 #   scores.csv: design columns (stratum, cluster, weight), a domain column if any, and for each
 #               indicator k the columns num_k (w-free score, 0 when missing) and den_k (1 when present).
 #   combos.csv: combo, indicator, coefficient, constant: sub-dimensions, dimensions and the total as
@@ -13,10 +13,17 @@ options(survey.lonely.psu = "adjust", digits = 17)
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1], stringsAsFactors = FALSE, encoding = "UTF-8")
 combos <- read.csv(args[2], stringsAsFactors = FALSE)
-by <- if (length(args) >= 4) args[4] else NA
+by <- if (length(args) >= 4 && args[4] != "-") args[4] else NA
 
 indicators <- sub("^num_", "", grep("^num_", names(d), value = TRUE))
 design <- svydesign(ids = ~cluster, strata = ~stratum, weights = ~weight, data = d, nest = TRUE)
+if (length(args) >= 6) {
+  # Raked to the margins of sex and district: estimates and SEs of the calibrated design.
+  sex <- read.csv(args[5], stringsAsFactors = FALSE, encoding = "UTF-8")
+  district <- read.csv(args[6], stringsAsFactors = FALSE, encoding = "UTF-8")
+  design <- rake(design, list(~sex, ~district), list(sex, district),
+                 control = list(maxit = 1000, epsilon = 1e-10))
+}
 
 num <- as.formula(paste("~", paste0("num_", indicators, collapse = " + ")))
 den <- as.formula(paste("~", paste0("den_", indicators, collapse = " + ")))

@@ -211,41 +211,40 @@ impl Design {
             .collect()
     }
 
-    /// The variance of an estimate from its influence totals per cell, for group `g`:
-    /// V = Σ_h n_h/(n_h − 1) Σ_c (z_hc − z̄_h)², PSUs with no respondent in the group counting as zeros;
-    /// a stratum with one PSU adds z_hc² (centred at the population mean of an influence, zero).
-    pub fn variance(&self, cells: &[u32], z: &[f64]) -> f64 {
-        // Sum z per stratum and collect the PSU totals present (each cell is one PSU of the group).
-        let mut sum = vec![0.0f64; self.stratum_psus.len()];
-        for (&c, &zc) in cells.iter().zip(z) {
-            let h = self.psu_stratum[self.cell_psu[c as usize] as usize] as usize;
+    /// The variance of an estimate from its influence totals per PSU (`psus` and `z` aligned; PSUs
+    /// not listed count as zeros): V = Σ_h n_h/(n_h − 1) Σ_c (z_hc − z̄_h)², as R's `svyrecvar`; a
+    /// stratum with one PSU adds z_hc², centred at the population mean of an influence, zero
+    /// (`survey.lonely.psu = "adjust"`).
+    pub fn variance(&self, psus: &[u32], z: &[f64]) -> f64 {
+        let strata = self.stratum_psus.len();
+        let mut sum = vec![0.0f64; strata];
+        let mut present = vec![0u32; strata];
+        for (&p, &zc) in psus.iter().zip(z) {
+            let h = self.psu_stratum[p as usize] as usize;
             sum[h] += zc;
+            present[h] += 1;
         }
-        let mut present = vec![0u32; self.stratum_psus.len()];
-        let mut ss = vec![0.0f64; self.stratum_psus.len()];
-        for (&c, &zc) in cells.iter().zip(z) {
-            let h = self.psu_stratum[self.cell_psu[c as usize] as usize] as usize;
-            let n = self.stratum_psus[h] as f64;
+        let mut ss = vec![0.0f64; strata];
+        for (&p, &zc) in psus.iter().zip(z) {
+            let h = self.psu_stratum[p as usize] as usize;
             let mean = if self.stratum_psus[h] > 1 {
-                sum[h] / n
+                sum[h] / self.stratum_psus[h] as f64
             } else {
                 0.0
             };
             ss[h] += (zc - mean) * (zc - mean);
-            present[h] += 1;
         }
         let mut v = 0.0;
-        for h in 0..self.stratum_psus.len() {
+        for h in 0..strata {
             let n_h = self.stratum_psus[h];
             if present[h] == 0 {
                 continue;
             }
             if n_h > 1 {
                 let mean = sum[h] / n_h as f64;
-                // PSUs of the stratum without respondents in the group are zeros.
+                // PSUs of the stratum that are not listed are zeros.
                 let zeros = (n_h - present[h]) as f64;
-                let total = ss[h] + zeros * mean * mean;
-                v += n_h as f64 / (n_h as f64 - 1.0) * total;
+                v += n_h as f64 / (n_h as f64 - 1.0) * (ss[h] + zeros * mean * mean);
             } else {
                 v += ss[h];
             }

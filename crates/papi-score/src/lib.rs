@@ -299,10 +299,11 @@ struct Sums {
     n: Vec<u64>,
 }
 
-/// One indicator's results in every group, with its influence totals per cell.
+/// One indicator's results in every group, with its influence totals per PSU of the group.
 struct IndicatorPass {
     estimates: Vec<(Option<f64>, f64, u64)>,
-    influence: Vec<f64>,
+    /// Per group, aligned with that group's PSU list.
+    influence: Vec<Vec<f64>>,
 }
 
 /// Scores one indicator for every row into `out` (NaN for missing), checking each value.
@@ -415,14 +416,17 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         }
     }
     let mut design = Design::new(survey, df, &options.by)?;
+    let mut calibration = None;
     let raked = match &options.margins {
         Some(m) => {
             let r = m.rake(df, &mut design.weights)?;
-            Some(RakeSummary {
+            let summary = Some(RakeSummary {
                 margins: m.margins.iter().map(|x| x.columns.clone()).collect(),
                 sweeps: r.sweeps,
                 max_relative_gap: r.max_relative_gap,
-            })
+            });
+            calibration = Some(r);
+            summary
         }
         None => None,
     };
@@ -432,6 +436,16 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
     for (c, &g) in design.cell_group.iter().enumerate() {
         cells_of_group[g as usize].push(c as u32);
     }
+    // The PSUs whose influence totals each group's variance needs: those with respondents in the group
+    // (the others are zeros), or every PSU when raking spreads influence over the whole sample.
+    let n_psus = design.psu_stratum.len();
+    let psus_of_group: Vec<Vec<u32>> = match &calibration {
+        None => cells_of_group
+            .iter()
+            .map(|cells| cells.iter().map(|&c| design.cell_psu[c as usize]).collect())
+            .collect(),
+        Some(_) => vec![(0..n_psus as u32).collect(); n_groups],
+    };
     let min_n = options.min_respondents.max(1);
 
     // One pass per indicator, in parallel: per-cell sums, the ratio in each group, its influence
@@ -457,9 +471,9 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                     sums.n[c] += 1;
                 }
             }
-            let mut influence = vec![0.0; n_cells];
+            let mut influence = Vec::with_capacity(n_groups);
             let mut estimates = Vec::with_capacity(n_groups);
-            for cells in &cells_of_group {
+            for (g, cells) in cells_of_group.iter().enumerate() {
                 let (mut num, mut den, mut n) = (0.0, 0.0, 0u64);
                 for &c in cells {
                     num += sums.num[c as usize];
@@ -468,17 +482,39 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                 }
                 if n < min_n || den <= 0.0 {
                     estimates.push((None, f64::NAN, n));
+                    influence.push(Vec::new());
                     continue;
                 }
                 let p = num / den;
-                let z: Vec<f64> = cells
-                    .iter()
-                    .map(|&c| (sums.num[c as usize] - p * sums.den[c as usize]) / den)
-                    .collect();
-                for (&c, &zc) in cells.iter().zip(&z) {
-                    influence[c as usize] = zc;
-                }
-                estimates.push((Some(p), design.variance(cells, &z), n));
+                let z: Vec<f64> = match &calibration {
+                    None => cells
+                        .iter()
+                        .map(|&c| (sums.num[c as usize] - p * sums.den[c as usize]) / den)
+                        .collect(),
+                    Some(rake) => {
+                        // Row-level influence in the group, projected on the margins, then PSU totals.
+                        let mut x: Vec<f64> = y
+                            .iter()
+                            .zip(&design.weights)
+                            .zip(&design.group)
+                            .map(|((&yi, &w), &gi)| {
+                                if gi as usize == g && !yi.is_nan() {
+                                    w * (yi - p) / den
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect();
+                        rake::calibrate_influence(&mut x, &design.weights, rake);
+                        let mut z = vec![0.0; n_psus];
+                        for (&xi, &psu) in x.iter().zip(&design.psu) {
+                            z[psu as usize] += xi;
+                        }
+                        z
+                    }
+                };
+                estimates.push((Some(p), design.variance(&psus_of_group[g], &z), n));
+                influence.push(z);
             }
             Ok(IndicatorPass {
                 estimates,
@@ -494,7 +530,7 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         respondents[g as usize] += 1;
     }
     let mut groups = Vec::with_capacity(n_groups);
-    for (g, cells) in cells_of_group.iter().enumerate() {
+    for (g, cells) in psus_of_group.iter().enumerate() {
         let mut total_z = vec![0.0; cells.len()];
         let mut total = Some(0.0);
         let mut dims = Vec::new();
@@ -516,8 +552,8 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                     match passes[k].estimates[g].0 {
                         Some(p) => {
                             m = m.map(|m| m + a * p);
-                            for (z, &c) in sub_z.iter_mut().zip(cells) {
-                                *z += 9.0 / n_d * a * passes[k].influence[c as usize];
+                            for (z, zk) in sub_z.iter_mut().zip(&passes[k].influence[g]) {
+                                *z += 9.0 / n_d * a * zk;
                             }
                         }
                         None => m = None,

@@ -32,12 +32,14 @@ pub struct Margin {
     pub cells: Vec<toml::Table>,
 }
 
-/// How far raking went.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How far raking went, and the margin cell of every row (for the variance of raked estimates).
+#[derive(Debug, Clone, PartialEq)]
 pub struct RakeReport {
     pub sweeps: usize,
     /// Largest relative gap between a weighted sample margin and its population total.
     pub max_relative_gap: f64,
+    /// For each margin: the cell of each row, and the number of rows in each cell.
+    pub cells: Vec<(Vec<usize>, Vec<usize>)>,
 }
 
 const TOLERANCE: f64 = 1e-9;
@@ -166,9 +168,20 @@ impl Margins {
                 .map(|(cells, pop)| gap(cells, pop, weights))
                 .fold(0.0, f64::max);
             if gap < TOLERANCE {
+                let cells = plans
+                    .into_iter()
+                    .map(|(cells, pop)| {
+                        let mut count = vec![0usize; pop.len()];
+                        for &c in &cells {
+                            count[c] += 1;
+                        }
+                        (cells, count)
+                    })
+                    .collect();
                 return Ok(RakeReport {
                     sweeps,
                     max_relative_gap: gap,
+                    cells,
                 });
             }
             if sweeps == MAX_SWEEPS {
@@ -203,4 +216,27 @@ fn gap(cells: &[usize], pop: &[f64], weights: &[f64]) -> f64 {
         .zip(pop)
         .map(|(t, p)| ((t - p) / p).abs())
         .fold(0.0, f64::max)
+}
+
+/// How many times R's `svyrecvar` projects influence values on the raking margins.
+const CALIBRATION_PASSES: usize = 10;
+
+/// Adjusts row-level influence values `x` for raking, as R's `svyrecvar` does for a raked design:
+/// ten passes of x ← x − w · (mean of x / w within each margin cell), so that the variance accounts for
+/// the weights having been calibrated to the margins.
+pub fn calibrate_influence(x: &mut [f64], weights: &[f64], report: &RakeReport) {
+    for _ in 0..CALIBRATION_PASSES {
+        for (cells, count) in &report.cells {
+            let mut mean = vec![0.0; count.len()];
+            for ((&xi, &w), &c) in x.iter().zip(weights).zip(cells) {
+                mean[c] += xi / w;
+            }
+            for (m, &n) in mean.iter_mut().zip(count) {
+                *m /= n as f64;
+            }
+            for ((xi, &w), &c) in x.iter_mut().zip(weights).zip(cells) {
+                *xi -= w * mean[c];
+            }
+        }
+    }
 }
