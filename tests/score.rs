@@ -137,6 +137,21 @@ fn the_output_follows_the_contract() {
         1500
     );
     assert_eq!(groups[0]["performance"]["year"], 2018);
+
+    // A survey that does not score PAPI's eight dimensions gets no performance group.
+    let small = fixture("small.toml");
+    let rows = "id,province,district,commune,weight,sex,age,visited_clinic,clinic_quality,wait_minutes,road_good,channels,comment,last_visit\n\
+                a,P,D1,C1,1,yes,30,yes,good,10,yes,radio,,\nb,P,D1,C2,2,no,40,no,,,no,none,,\n";
+    let path = dir.path().join("small.csv");
+    write(&path, rows);
+    let report = score_json(&[
+        "--survey",
+        small.to_str().unwrap(),
+        "--responses",
+        path.to_str().unwrap(),
+    ]);
+    assert!(report["groups"][0].get("performance").is_none());
+    assert!(report["groups"][0]["total"]["estimate"].is_f64());
 }
 
 #[test]
@@ -478,6 +493,13 @@ fn bad_input_is_refused_with_the_column_and_the_rule() {
         &text,
         &["--margins", margins.to_str().unwrap()],
         "has no population total in the margins",
+    );
+    // A year whose official totals have six dimensions cannot rank an eight-dimension total.
+    check(
+        "year.csv",
+        &text,
+        &["--year", "2015"],
+        "--year 2015: that year's official totals have six dimensions",
     );
     // A file that does not exist.
     let out = run(&["score", "--responses", "/nonexistent/interviews.parquet"]);

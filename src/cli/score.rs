@@ -67,6 +67,12 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             if table.year(y).all(|r| r.total.is_none()) {
                 bail!("--year {y}: the official table has no complete totals for that year");
             }
+            if !table
+                .year(y)
+                .any(|r| r.total.is_some() && r.dimensions.iter().all(Option::is_some))
+            {
+                bail!("--year {y}: that year's official totals have six dimensions (D7 and D8 came in 2018); an eight-dimension total compares from 2018 on");
+            }
             y
         }
         None => table

@@ -292,6 +292,19 @@ pub fn performance(table: &ReferenceTable, year: i32, total: f64) -> Option<Perf
     })
 }
 
+/// Whether a total of this survey can be placed among the official totals of `year`: the survey scores
+/// PAPI's eight dimensions, and that year's table has all eight (2018 on; earlier years have six).
+fn comparable_with_papi(survey: &Survey, table: &ReferenceTable, year: i32) -> bool {
+    survey.dimensions.len() == papi_survey::PAPI_DIMENSIONS.len()
+        && survey
+            .dimensions
+            .iter()
+            .all(|d| papi_survey::PAPI_DIMENSIONS.contains(&d.id.as_str()))
+        && table
+            .year(year)
+            .any(|r| r.total.is_some() && r.dimensions.iter().all(Option::is_some))
+}
+
 /// Per-cell sums of one indicator.
 struct Sums {
     num: Vec<f64>,
@@ -632,7 +645,9 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                 .collect(),
         });
         let performance = match (&options.reference, total.estimate) {
-            (Some((table, year)), Some(t)) => performance(table, *year, t),
+            (Some((table, year)), Some(t)) if comparable_with_papi(survey, table, *year) => {
+                performance(table, *year, t)
+            }
             _ => None,
         };
         let by = design.groups[g]
