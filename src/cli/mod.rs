@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use papi_store::{InsertOutcome, Store};
 use papi_survey::{Interview, Survey};
 
+mod access;
 mod import;
 mod score;
 mod serve;
@@ -33,6 +34,12 @@ enum Command {
     Score(score::ScoreArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),
+    /// Users who sign in with a password.
+    #[command(subcommand)]
+    User(access::UserCommand),
+    /// Bearer tokens for devices and scripts.
+    #[command(subcommand)]
+    Token(access::TokenCommand),
     /// Survey definitions: check one, or validate interviews against it.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
@@ -74,6 +81,8 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args, &runtime),
         Command::Score(args) => score::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
+        Command::User(cmd) => access::run_user(cmd, &runtime),
+        Command::Token(cmd) => access::run_token(cmd, &runtime),
     };
     match result {
         Ok(code) => code,

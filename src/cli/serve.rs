@@ -54,9 +54,19 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 survey.title.get("en")
             );
         }
+        // Demo tokens, one per role, new at each start (the previous ones are revoked).
+        let mut demo_tokens = Vec::new();
+        if args.demo {
+            for role in papi_auth::Role::ALL {
+                let name = format!("demo-{role}");
+                store.revoke_tokens(&name).await?;
+                let token = super::access::create_token(&store, role, &name, None, "papi serve --demo").await?;
+                demo_tokens.push((role, token));
+            }
+        }
         let count = store.count_interviews(&survey.id, &survey.version).await?;
         let backend = store.backend().name();
-        papi_server::serve(AppState { store }, args.listen, |addr| {
+        papi_server::serve(AppState::new(store), args.listen, |addr| {
             println!(
                 "papi is serving survey {} {} ({count} interviews, {backend} database {})",
                 survey.id,
@@ -64,6 +74,12 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 redact(&args.database)
             );
             println!("open http://{addr}/ in a browser; health check at http://{addr}/healthz");
+            if !demo_tokens.is_empty() {
+                println!("demo access tokens (send as 'Authorization: Bearer TOKEN'; new at each start):");
+                for (role, token) in &demo_tokens {
+                    println!("  {:<11} {token}", role.name());
+                }
+            }
             println!("press ctrl-c to stop");
         })
         .await?;

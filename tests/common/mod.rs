@@ -291,3 +291,80 @@ impl Drop for Server {
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write a test file");
 }
+
+/// An HTTP response: status and body text.
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<String>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Server {
+    /// Any request, with an optional bearer token and body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let url = format!("http://{}{}", self.addr, path);
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .build();
+        let mut req = agent.request(method, &url);
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let result = match body {
+            Some(b) => req.set("Content-Type", "application/json").send_bytes(b),
+            None => req.call(),
+        };
+        let resp = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = resp.status();
+        let retry_after = resp.header("Retry-After").map(str::to_owned);
+        Reply {
+            status,
+            body: resp.into_string().unwrap_or_default(),
+            retry_after,
+        }
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: &str) -> Reply {
+        self.request("POST", path, Some(token), Some(body.as_bytes()))
+    }
+
+    pub fn get_as(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, Some(token), None)
+    }
+}
+
+/// Creates a bearer token with `papi token create` and returns it (the last line printed).
+pub fn token(db: &TestDb, role: &str, name: &str) -> String {
+    let out = ok(&[
+        "token",
+        "create",
+        "--role",
+        role,
+        "--name",
+        name,
+        "--database",
+        &db.url,
+    ]);
+    stdout(&out)
+        .lines()
+        .last()
+        .expect("a token line")
+        .trim()
+        .to_owned()
+}

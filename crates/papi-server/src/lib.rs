@@ -1,32 +1,88 @@
 //! The papi HTTP service (axum). It keeps no state that matters in its process: everything it knows
-//! comes from the database, so several instances can share one PostgreSQL.
+//! comes from the database (survey definitions are cached, but they are immutable), so several
+//! instances can share one PostgreSQL, whose unique constraint on the interview id decides between
+//! them.
 //!
-//! Handlers are thin: decode, call the store, encode. This crate writes no SQL.
+//! Handlers are thin: decode, authorise, call the store, encode. This crate writes no SQL.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use papi_store::Store;
 use papi_survey::Survey;
 use serde_json::json;
+use tokio::sync::RwLock;
 
-/// What every handler shares.
-#[derive(Clone)]
+pub mod auth;
+pub mod commit;
+pub mod error;
+pub mod interviews;
+
+use error::ApiError;
+
+/// Largest request body: a PAPI-sized interview is about 30 KiB, a batch of 500 about 15 MiB.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// What every handler shares: the store, the group committer, and a cache of (immutable) definitions.
 pub struct AppState {
     pub store: Store,
+    pub committer: commit::Committer,
+    surveys: RwLock<HashMap<(String, String), Arc<Survey>>>,
+}
+
+impl AppState {
+    /// Must be called inside the async runtime: it starts the group committer.
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            committer: commit::Committer::start(store.clone()),
+            store,
+            surveys: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// A registered survey version, loaded once from the database.
+    pub async fn survey(&self, id: &str, version: &str) -> Result<Option<Arc<Survey>>, ApiError> {
+        let key = (id.to_owned(), version.to_owned());
+        if let Some(s) = self.surveys.read().await.get(&key) {
+            return Ok(Some(s.clone()));
+        }
+        let Some(toml) = self.store.survey_definition(id, version).await? else {
+            return Ok(None);
+        };
+        let survey =
+            Survey::from_toml(&toml, &format!("{id} {version}")).map_err(ApiError::internal)?;
+        let survey = Arc::new(survey);
+        self.surveys.write().await.insert(key, survey.clone());
+        Ok(Some(survey))
+    }
 }
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/interviews",
+            post(interviews::create).get(interviews::list),
+        )
+        .route("/interviews/batch", post(interviews::create_batch))
+        .route("/interviews/{id}", get(interviews::get_one))
+        .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("this API route")
 }
 
 /// Serves until ctrl-c or SIGTERM; `ready` is called with the bound address once the service listens.

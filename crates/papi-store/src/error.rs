@@ -16,6 +16,8 @@ pub enum StoreError {
     WrongSurvey { id: Uuid, survey: String },
     #[error("stored interview {id} cannot be read: {why}")]
     Corrupt { id: String, why: String },
+    #[error("{0} already exists")]
+    Duplicate(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -30,6 +32,7 @@ impl StoreError {
             StoreError::SurveyChanged { .. } => "store.survey_changed",
             StoreError::WrongSurvey { .. } => "store.wrong_survey",
             StoreError::Corrupt { .. } => "store.corrupt",
+            StoreError::Duplicate(_) => "store.duplicate",
             StoreError::Database(_) => "store.database",
         }
     }

@@ -96,6 +96,55 @@ impl InsertReport {
     }
 }
 
+/// Which interviews to list, and where to start.
+#[derive(Debug, Clone, Default)]
+pub struct InterviewFilter {
+    /// Keyset: only interviews stored after this arrival number.
+    pub after_seq: i64,
+    pub limit: i64,
+    pub enumerator: Option<String>,
+    pub review_state: Option<String>,
+    pub received_since: Option<DateTime<Utc>>,
+    /// Location column → value.
+    pub location: Vec<(String, String)>,
+}
+
+/// A person who signs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+}
+
+/// A bearer token as stored (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub details: Json,
+}
+
+/// Whether a database error is a unique-constraint violation.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 /// A score run to record: what was scored, how, by whom, and the full result (JSON text).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewScoreRun {
@@ -243,6 +292,26 @@ impl Store {
         survey: &Survey,
         interviews: &[Interview],
     ) -> Result<InsertReport, StoreError> {
+        self.insert(survey, interviews, true).await
+    }
+
+    /// Stores interviews in one transaction, each on its own: a conflicting interview is simply not
+    /// stored (and reported), the others are committed. This is group commit for the service: many
+    /// requests, one durable transaction, no request failing for another's conflict.
+    pub async fn insert_interviews_each(
+        &self,
+        survey: &Survey,
+        interviews: &[Interview],
+    ) -> Result<InsertReport, StoreError> {
+        self.insert(survey, interviews, false).await
+    }
+
+    async fn insert(
+        &self,
+        survey: &Survey,
+        interviews: &[Interview],
+        atomic: bool,
+    ) -> Result<InsertReport, StoreError> {
         let received_at = Utc::now();
         let rows: Vec<NewRow> = interviews
             .iter()
@@ -288,18 +357,96 @@ impl Store {
                 }
             }
             let outcomes = outcomes(&rows, &created, &stored_hash);
-            if outcomes.contains(&InsertOutcome::Conflict) {
+            if atomic && outcomes.contains(&InsertOutcome::Conflict) {
                 tx.rollback().await?;
             } else {
                 tx.commit().await?;
             }
             outcomes
         });
-        let committed = !outcomes.contains(&InsertOutcome::Conflict);
+        let committed = !atomic || !outcomes.contains(&InsertOutcome::Conflict);
         Ok(InsertReport {
             outcomes,
             committed,
         })
+    }
+
+    /// The definition (TOML) of a registered survey version.
+    pub async fn survey_definition(
+        &self,
+        survey_id: &str,
+        version: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT definition FROM surveys WHERE survey_id = $1 AND version = $2",
+        )
+        .bind(survey_id)
+        .bind(version)
+        .fetch_optional(pool)
+        .await?))
+    }
+
+    /// Which survey version a stored interview answers.
+    pub async fn interview_survey(&self, id: Uuid) -> Result<Option<(String, String)>, StoreError> {
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, (String, String)>(
+            "SELECT survey_id, survey_version FROM interviews WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?),
+        )
+    }
+
+    /// A page of interviews of a survey version, oldest first after `filter.after_seq`, keyset-paginated.
+    pub async fn list_interviews(
+        &self,
+        survey: &Survey,
+        filter: &InterviewFilter,
+    ) -> Result<Vec<StoredInterview>, StoreError> {
+        let location_expr = |i: usize| match self.backend() {
+            Backend::Sqlite => format!("json_extract(location, '$.' || ${i})"),
+            Backend::Postgres => format!("location ->> ${i}"),
+        };
+        let mut sql = String::from(
+            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
+             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND seq > $3",
+        );
+        let mut n = 3;
+        if filter.enumerator.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND enumerator = ${n}"));
+        }
+        if filter.review_state.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND review_state = ${n}"));
+        }
+        if filter.received_since.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND received_at >= ${n}"));
+        }
+        for _ in &filter.location {
+            sql.push_str(&format!(" AND {} = ${}", location_expr(n + 1), n + 2));
+            n += 2;
+        }
+        sql.push_str(&format!(" ORDER BY seq LIMIT ${}", n + 1));
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query(&sql).bind(&survey.id).bind(&survey.version).bind(filter.after_seq);
+            if let Some(e) = &filter.enumerator {
+                q = q.bind(e);
+            }
+            if let Some(r) = &filter.review_state {
+                q = q.bind(r);
+            }
+            if let Some(t) = filter.received_since {
+                q = q.bind(t);
+            }
+            for (k, v) in &filter.location {
+                q = q.bind(k).bind(v);
+            }
+            q.bind(filter.limit).fetch_all(pool).await?.into_iter().map(|row| raw_row(&row)).collect::<Result<Vec<_>, _>>()?
+        });
+        rows.into_iter().map(|r| r.into_stored(survey)).collect()
     }
 
     /// How many interviews a survey version has.
@@ -400,6 +547,160 @@ impl Store {
         Ok(row)
     }
 
+    /// Adds a user; the username is unique.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: &str,
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::new_v4();
+        let result = on_pool!(self, pool => sqlx::query(
+            "INSERT INTO users (id, username, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(username)
+        .bind(password_hash)
+        .bind(role)
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map(|_| ()));
+        match result {
+            Ok(()) => Ok(id),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Duplicate(format!("user '{username}'")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A user by username.
+    pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users WHERE username = $1",
+            )
+            .bind(username)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => Some(User {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    password_hash: r.try_get("password_hash")?,
+                    role: r.try_get("role")?,
+                    disabled: r.try_get("disabled")?,
+                }),
+                None => None,
+            }
+        }))
+    }
+
+    /// Records a bearer token (its hash only).
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::new_v4();
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO api_tokens (id, name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(name)
+        .bind(role)
+        .bind(token_hash)
+        .bind(Utc::now())
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(id)
+    }
+
+    /// The token with this hash, if any (revoked and expired ones included: the caller decides).
+    pub async fn token(&self, token_hash: &str) -> Result<Option<Token>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, name, role, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => Some(Token {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    expires_at: r.try_get("expires_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                }),
+                None => None,
+            }
+        }))
+    }
+
+    /// Revokes every live token of this name (or id); returns how many.
+    pub async fn revoke_tokens(&self, name_or_id: &str) -> Result<u64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE (name = $2 OR id = $2) AND revoked_at IS NULL",
+        )
+        .bind(Utc::now())
+        .bind(name_or_id)
+        .execute(pool)
+        .await?
+        .rows_affected()))
+    }
+
+    /// Appends to the audit log.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        details: &Json,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Utc::now())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(SqlJson(details))
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The latest audit entries, newest first.
+    pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, action, subject, details FROM audit_log ORDER BY seq DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok::<_, sqlx::Error>(AuditEntry {
+                        seq: r.try_get("seq")?,
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        action: r.try_get("action")?,
+                        subject: r.try_get("subject")?,
+                        details: r.try_get::<SqlJson<Json>, _>("details")?.0,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }))
+    }
+
     async fn select(
         &self,
         survey: &Survey,
@@ -420,21 +721,7 @@ impl Store {
                 (Some(a), false) => q.bind(a.clone()),
                 (None, _) => q,
             };
-            q.bind(limit).fetch_all(pool).await?.into_iter().map(|row| {
-                Ok::<_, sqlx::Error>(RawRow {
-                    seq: row.try_get("seq")?,
-                    id: row.try_get("id")?,
-                    location: row.try_get::<SqlJson<Json>, _>("location")?.0,
-                    weight: row.try_get("weight")?,
-                    enumerator: row.try_get("enumerator")?,
-                    started_at: row.try_get("started_at")?,
-                    finished_at: row.try_get("finished_at")?,
-                    received_at: row.try_get("received_at")?,
-                    answers: row.try_get::<SqlJson<Json>, _>("answers")?.0,
-                    content_hash: row.try_get("content_hash")?,
-                    review_state: row.try_get("review_state")?,
-                })
-            }).collect::<Result<Vec<_>, _>>()?
+            q.bind(limit).fetch_all(pool).await?.into_iter().map(|row| raw_row(&row)).collect::<Result<Vec<_>, _>>()?
         });
         rows.into_iter().map(|r| r.into_stored(survey)).collect()
     }
@@ -543,6 +830,33 @@ impl NewRow {
             content_hash: iv.content_hash(survey),
         })
     }
+}
+
+/// Decodes an interview row on either database.
+fn raw_row<'r, R>(row: &'r R) -> Result<RawRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    SqlJson<Json>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(RawRow {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        location: row.try_get::<SqlJson<Json>, _>("location")?.0,
+        weight: row.try_get("weight")?,
+        enumerator: row.try_get("enumerator")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        received_at: row.try_get("received_at")?,
+        answers: row.try_get::<SqlJson<Json>, _>("answers")?.0,
+        content_hash: row.try_get("content_hash")?,
+        review_state: row.try_get("review_state")?,
+    })
 }
 
 struct RawRow {

@@ -1,0 +1,179 @@
+//! Who may do what in papi: the five roles, password hashing (Argon2id) and bearer tokens.
+//!
+//! No IO, no HTTP, no SQL: the store keeps the hashes, the server checks requests against them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The roles of the brief: each sees what its job needs and no more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the service: users, tokens, everything.
+    Admin,
+    /// Watches fieldwork: all interviews, their review.
+    Supervisor,
+    /// Recomputes and publishes scores: all interviews.
+    Analyst,
+    /// Sees aggregates only, never a respondent's answers.
+    Leader,
+    /// Submits interviews and sees only their own.
+    Enumerator,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Analyst,
+        Role::Leader,
+        Role::Enumerator,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Analyst => "analyst",
+            Role::Leader => "leader",
+            Role::Enumerator => "enumerator",
+        }
+    }
+
+    /// May this role read respondents' answers (and which: all, or only its own)?
+    pub fn reads_answers(self) -> Option<Scope> {
+        match self {
+            Role::Admin | Role::Supervisor | Role::Analyst => Some(Scope::All),
+            Role::Enumerator => Some(Scope::Own),
+            Role::Leader => None,
+        }
+    }
+
+    /// May this role submit interviews?
+    pub fn submits(self) -> bool {
+        matches!(self, Role::Enumerator | Role::Admin)
+    }
+}
+
+/// Which interviews a role may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Own,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{0}' is not a role: use admin, supervisor, analyst, leader or enumerator")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Role, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("a password needs at least {MIN_PASSWORD} characters")]
+    WeakPassword,
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 10;
+
+/// Hashes a password with Argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AuthError::WeakPassword);
+    }
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches a stored hash (false for a malformed hash).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The prefix of every token, so that a leaked one is recognisable.
+pub const TOKEN_PREFIX: &str = "papi_";
+
+/// A new bearer token: (the token, shown once; the hash to store).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// The stored form of a token: tokens are long and random, so a plain SHA-256 suffices.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(matches!(
+            hash_password("short"),
+            Err(AuthError::WeakPassword)
+        ));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(token_hash(&a), ha);
+        assert_ne!(ha, a);
+    }
+
+    #[test]
+    fn roles_parse_and_scope() {
+        assert_eq!("leader".parse::<Role>().unwrap(), Role::Leader);
+        assert!("boss".parse::<Role>().is_err());
+        assert_eq!(Role::Leader.reads_answers(), None);
+        assert_eq!(Role::Enumerator.reads_answers(), Some(Scope::Own));
+        assert!(!Role::Analyst.submits());
+    }
+}

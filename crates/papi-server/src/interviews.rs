@@ -1,0 +1,355 @@
+//! `/api/v1/interviews`: submit one or many, read one, list with filters. Thin handlers: decode,
+//! authorise, call the store (through the group committer for writes), encode.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use papi_auth::{Role, Scope};
+use papi_store::{InsertOutcome, InterviewFilter, StoredInterview};
+use papi_survey::{FieldError, Interview, Submission, Survey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Checks a submission against its survey version; the enumerator is the caller, for enumerators.
+async fn check(
+    state: &AppState,
+    actor: &Actor,
+    sub: &Submission,
+) -> Result<(Interview, Arc<Survey>), ApiError> {
+    let survey = state
+        .survey(&sub.survey.id, &sub.survey.version)
+        .await?
+        .ok_or_else(|| ApiError {
+            errors: vec![FieldError::new(
+                "survey",
+                "survey.unknown",
+                format!(
+                    "Không có khảo sát {} phiên bản {} trên máy chủ.",
+                    sub.survey.id, sub.survey.version
+                ),
+                format!(
+                    "Survey {} version {} is not on this server.",
+                    sub.survey.id, sub.survey.version
+                ),
+            )],
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "survey.unknown",
+                "Khảo sát hoặc phiên bản không tồn tại.",
+                "Unknown survey or version.",
+            )
+        })?;
+    let mut interview = survey
+        .check_submission(sub)
+        .map_err(|e| ApiError::invalid(e.errors))?;
+    if actor.role == Role::Enumerator || interview.enumerator.is_none() {
+        interview.enumerator = Some(actor.name.clone());
+    }
+    Ok((interview, survey))
+}
+
+fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
+    if actor.role.submits() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("submit interviews"))
+    }
+}
+
+/// `POST /api/v1/interviews`: 201 stored, 200 already stored with the same content, 409 already stored
+/// with other content, 422 with every field error.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    submit_forbidden(&actor)?;
+    let body = body.map_err(body_error)?;
+    let sub: Submission = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    let (interview, survey) = check(&state, &actor, &sub).await?;
+    let id = interview.id;
+    let outcome = state.committer.submit(survey, vec![interview]).await?[0];
+    match outcome {
+        InsertOutcome::Created => Ok((
+            StatusCode::CREATED,
+            Json(json!({ "id": id, "status": "created" })),
+        )),
+        InsertOutcome::Duplicate => Ok((
+            StatusCode::OK,
+            Json(json!({ "id": id, "status": "duplicate" })),
+        )),
+        InsertOutcome::Conflict => Err(conflict(id)),
+    }
+}
+
+/// A body that could not be read: too large (413), or cut off.
+fn body_error(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!(
+                "Nội dung gửi lên vượt quá {} MiB.",
+                crate::MAX_BODY / (1024 * 1024)
+            ),
+            format!(
+                "The request body is larger than {} MiB.",
+                crate::MAX_BODY / (1024 * 1024)
+            ),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "body.unreadable",
+            format!("Không đọc được nội dung: {e}"),
+            format!("The body could not be read: {e}"),
+        )
+    }
+}
+
+fn conflict(id: Uuid) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "interview.conflict",
+        format!("Phiếu {id} đã được lưu với nội dung khác."),
+        format!("Interview {id} is already stored with different content."),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    interviews: Vec<Value>,
+}
+
+/// The valid items of a batch that answer one survey version, with their positions in the batch.
+type SurveyItems = (Arc<Survey>, Vec<(usize, Interview)>);
+
+/// Most interviews in one batch request.
+pub const MAX_BATCH_ITEMS: usize = 500;
+
+/// `POST /api/v1/interviews/batch`: one result per item, each item all-or-nothing.
+pub async fn create_batch(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    submit_forbidden(&actor)?;
+    let body = body.map_err(body_error)?;
+    let batch: Batch = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    if batch.interviews.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch.too_large",
+            format!("Mỗi lô tối đa {MAX_BATCH_ITEMS} phiếu."),
+            format!("A batch holds at most {MAX_BATCH_ITEMS} interviews."),
+        ));
+    }
+    let mut results: Vec<Value> = vec![Value::Null; batch.interviews.len()];
+    // Valid items, grouped by survey version, keep their positions.
+    let mut groups: Vec<SurveyItems> = Vec::new();
+    for (i, item) in batch.interviews.into_iter().enumerate() {
+        let id = item.get("id").cloned().unwrap_or(Value::Null);
+        let checked = match serde_json::from_value::<Submission>(item) {
+            Err(e) => Err(ApiError::bad_json(&e)),
+            Ok(sub) => check(&state, &actor, &sub).await,
+        };
+        match checked {
+            Ok((iv, survey)) => match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &survey)) {
+                Some((_, items)) => items.push((i, iv)),
+                None => groups.push((survey, vec![(i, iv)])),
+            },
+            Err(e) => results[i] = item_error(i, id, e),
+        }
+    }
+    for (survey, items) in groups {
+        let (positions, interviews): (Vec<usize>, Vec<Interview>) = items.into_iter().unzip();
+        let ids: Vec<Uuid> = interviews.iter().map(|iv| iv.id).collect();
+        let outcomes = state.committer.submit(survey, interviews).await?;
+        for ((i, id), outcome) in positions.into_iter().zip(ids).zip(outcomes) {
+            results[i] = match outcome {
+                InsertOutcome::Created => {
+                    json!({ "index": i, "id": id, "status": 201, "result": "created" })
+                }
+                InsertOutcome::Duplicate => {
+                    json!({ "index": i, "id": id, "status": 200, "result": "duplicate" })
+                }
+                InsertOutcome::Conflict => item_error(i, json!(id), conflict(id)),
+            };
+        }
+    }
+    Ok(Json(json!({ "results": results })))
+}
+
+fn item_error(i: usize, id: Value, e: ApiError) -> Value {
+    json!({
+        "index": i,
+        "id": id,
+        "status": e.status.as_u16(),
+        "code": e.code,
+        "message": { "vi": e.vi, "en": e.en },
+        "errors": e.errors,
+    })
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn encode(survey: &Survey, s: &StoredInterview) -> Value {
+    let mut v =
+        serde_json::to_value(survey.to_submission(&s.interview)).expect("a submission serialises");
+    let o = v.as_object_mut().expect("an object");
+    o.insert("seq".into(), json!(s.seq));
+    o.insert("received_at".into(), json!(time(s.received_at)));
+    o.insert("review_state".into(), json!(s.review_state));
+    v
+}
+
+fn read_scope(actor: &Actor) -> Result<Scope, ApiError> {
+    actor
+        .role
+        .reads_answers()
+        .ok_or_else(|| ApiError::forbidden("read respondents' answers"))
+}
+
+/// `GET /api/v1/interviews/{id}`.
+pub async fn get_one(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let scope = read_scope(&actor)?;
+    let not_found = || ApiError::not_found(&format!("interview {id}"));
+    let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let (survey_id, version) = state
+        .store
+        .interview_survey(uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    let survey = state
+        .survey(&survey_id, &version)
+        .await?
+        .ok_or_else(not_found)?;
+    let stored = state
+        .store
+        .interview(&survey, uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    // An enumerator sees only their own: another's interview does not exist for them.
+    if scope == Scope::Own && stored.interview.enumerator.as_deref() != Some(actor.name.as_str()) {
+        return Err(not_found());
+    }
+    Ok(Json(encode(&survey, &stored)))
+}
+
+/// `GET /api/v1/interviews?survey=ID&version=V[&after=SEQ][&limit=N][&enumerator=][&review_state=]
+/// [&received_since=RFC3339][&location.COLUMN=VALUE]`: oldest first, keyset-paginated by `after`.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let scope = read_scope(&actor)?;
+    let bad = |field: &str, vi: String, en: String| ApiError {
+        errors: vec![FieldError::new(
+            field,
+            "query.invalid",
+            vi.clone(),
+            en.clone(),
+        )],
+        ..ApiError::new(StatusCode::BAD_REQUEST, "query.invalid", vi, en)
+    };
+    let (Some(survey_id), Some(version)) = (q.get("survey"), q.get("version")) else {
+        return Err(bad(
+            "survey",
+            "Cần tham số survey và version.".into(),
+            "The survey and version parameters are required.".into(),
+        ));
+    };
+    let survey = state
+        .survey(survey_id, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("survey {survey_id} version {version}")))?;
+    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+        match q.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("{name} phải là số nguyên không âm."),
+                    format!("{name} must be a non-negative whole number."),
+                )
+            }),
+        }
+    };
+    let mut filter = InterviewFilter {
+        after_seq: number("after", 0)?,
+        limit: number("limit", 100)?.clamp(1, 1000),
+        enumerator: q.get("enumerator").cloned(),
+        review_state: q.get("review_state").cloned(),
+        ..InterviewFilter::default()
+    };
+    if let Some(since) = q.get("received_since") {
+        let t = DateTime::parse_from_rfc3339(since).map_err(|_| {
+            bad(
+                "received_since",
+                "received_since phải là thời điểm RFC 3339.".into(),
+                "received_since must be an RFC 3339 timestamp.".into(),
+            )
+        })?;
+        filter.received_since = Some(t.with_timezone(&Utc));
+    }
+    for (k, v) in &q {
+        match k.strip_prefix("location.") {
+            Some(col) if survey.design.location.iter().any(|c| c == col) => {
+                filter.location.push((col.to_owned(), papi_survey::nfc(v)))
+            }
+            Some(col) => {
+                return Err(bad(
+                    k,
+                    format!("'{col}' không phải cột địa bàn."),
+                    format!("'{col}' is not a location column."),
+                ))
+            }
+            None if [
+                "survey",
+                "version",
+                "after",
+                "limit",
+                "enumerator",
+                "review_state",
+                "received_since",
+            ]
+            .contains(&k.as_str()) => {}
+            None => {
+                return Err(bad(
+                    k,
+                    format!("Tham số '{k}' không được hỗ trợ."),
+                    format!("Unknown parameter '{k}'."),
+                ))
+            }
+        }
+    }
+    filter.location.sort();
+    if scope == Scope::Own {
+        filter.enumerator = Some(actor.name.clone());
+    }
+    let page = state.store.list_interviews(&survey, &filter).await?;
+    let next = (page.len() as i64 == filter.limit)
+        .then(|| page.last().map(|s| s.seq))
+        .flatten();
+    let items: Vec<Value> = page.iter().map(|s| encode(&survey, s)).collect();
+    Ok(Json(json!({ "items": items, "next_after": next })))
+}
