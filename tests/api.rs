@@ -97,6 +97,9 @@ on_both_databases! {
             ("out-of-range number", with(&|v| v["answers"]["birth_year"] = json!(1850)).into_bytes(), 422, "interview.invalid"),
             ("wrong answer type", with(&|v| v["answers"][&integer] = json!("many")).into_bytes(), 422, "interview.invalid"),
             ("choice not in the list", with(&|v| v["answers"]["sex"] = json!("unknown")).into_bytes(), 422, "interview.invalid"),
+            ("NUL in a location", with(&|v| v["location"]["village"] = json!("thôn\u{0}1")).into_bytes(), 422, "interview.invalid"),
+            ("NUL in the survey id", with(&|v| v["survey"]["id"] = json!("pa\u{0}pi")).into_bytes(), 422, "survey.unknown"),
+            ("a weight too small to be one", with(&|v| v["weight"] = json!(5e-324)).into_bytes(), 422, "interview.invalid"),
         ];
         for (what, body, status, code) in cases {
             let r = server.request("POST", "/api/v1/interviews", Some(&enumerator), Some(&body));

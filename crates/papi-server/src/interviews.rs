@@ -59,6 +59,11 @@ async fn check(
     Ok((interview, survey))
 }
 
+/// Databases refuse NUL characters in text; such a value is bad input, caught at the edge.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
 fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
     if actor.role.submits() {
         Ok(())
@@ -69,6 +74,24 @@ fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
 
 /// `POST /api/v1/interviews`: 201 stored, 200 already stored with the same content, 409 already stored
 /// with other content, 422 with every field error.
+#[utoipa::path(
+    post,
+    path = "/api/v1/interviews",
+    tag = "interviews",
+    request_body = crate::openapi::Submission,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored (committed to disk)", body = crate::openapi::Accepted),
+        (status = 200, description = "Already stored with the same content: not stored twice", body = crate::openapi::Accepted),
+        (status = 400, description = "Malformed JSON, wrong JSON types, unknown fields, missing id", body = crate::openapi::Error),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = crate::openapi::Error),
+        (status = 403, description = "The role may not submit", body = crate::openapi::Error),
+        (status = 409, description = "Already stored with different content", body = crate::openapi::Error),
+        (status = 413, description = "Body too large", body = crate::openapi::Error),
+        (status = 422, description = "Breaks the survey definition (every field error listed), or unknown survey version", body = crate::openapi::Error),
+        (status = 503, description = "Overloaded: retry after the Retry-After seconds", body = crate::openapi::Error)
+    )
+)]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -130,7 +153,8 @@ fn conflict(id: Uuid) -> ApiError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    interviews: Vec<Value>,
+    /// Objects; each is then read as a submission on its own.
+    interviews: Vec<serde_json::Map<String, Value>>,
 }
 
 /// The valid items of a batch that answer one survey version, with their positions in the batch.
@@ -140,6 +164,21 @@ type SurveyItems = (Arc<Survey>, Vec<(usize, Interview)>);
 pub const MAX_BATCH_ITEMS: usize = 500;
 
 /// `POST /api/v1/interviews/batch`: one result per item, each item all-or-nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/interviews/batch",
+    tag = "interviews",
+    request_body = crate::openapi::Batch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One result per item; each item all-or-nothing", body = crate::openapi::BatchResults),
+        (status = 400, description = "Malformed JSON", body = crate::openapi::Error),
+        (status = 401, description = "No valid token", body = crate::openapi::Error),
+        (status = 403, description = "The role may not submit", body = crate::openapi::Error),
+        (status = 413, description = "Body or batch too large", body = crate::openapi::Error),
+        (status = 503, description = "Overloaded: retry later", body = crate::openapi::Error)
+    )
+)]
 pub async fn create_batch(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -160,8 +199,12 @@ pub async fn create_batch(
     // Valid items, grouped by survey version, keep their positions.
     let mut groups: Vec<SurveyItems> = Vec::new();
     for (i, item) in batch.interviews.into_iter().enumerate() {
-        let id = item.get("id").cloned().unwrap_or(Value::Null);
-        let checked = match serde_json::from_value::<Submission>(item) {
+        let id = item
+            .get("id")
+            .filter(|v| v.is_string())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let checked = match serde_json::from_value::<Submission>(Value::Object(item)) {
             Err(e) => Err(ApiError::bad_json(&e)),
             Ok(sub) => check(&state, &actor, &sub).await,
         };
@@ -225,6 +268,19 @@ fn read_scope(actor: &Actor) -> Result<Scope, ApiError> {
 }
 
 /// `GET /api/v1/interviews/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/interviews/{id}",
+    tag = "interviews",
+    params(("id" = String, Path, description = "Interview UUID")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The interview", body = crate::openapi::StoredInterview),
+        (status = 401, description = "No valid token", body = crate::openapi::Error),
+        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = crate::openapi::Error),
+        (status = 404, description = "No such interview (or another enumerator's)", body = crate::openapi::Error)
+    )
+)]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -256,6 +312,28 @@ pub async fn get_one(
 
 /// `GET /api/v1/interviews?survey=ID&version=V[&after=SEQ][&limit=N][&enumerator=][&review_state=]
 /// [&received_since=RFC3339][&location.COLUMN=VALUE]`: oldest first, keyset-paginated by `after`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/interviews",
+    tag = "interviews",
+    params(
+        ("survey" = String, Query, description = "Survey id"),
+        ("version" = String, Query, description = "Survey version"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Keyset: `next_after` of the previous page"),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "Page size, 1 to 1000 (default 100)"),
+        ("enumerator" = Option<String>, Query, description = "Only this enumerator's interviews"),
+        ("review_state" = Option<String>, Query, description = "received, approved, has_issues or rejected"),
+        ("received_since" = Option<String>, Query, format = DateTime, description = "Received at or after (RFC 3339)"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page, oldest first; filter by location with `location.COLUMN=VALUE`", body = crate::openapi::InterviewPage),
+        (status = 400, description = "Bad parameter", body = crate::openapi::Error),
+        (status = 401, description = "No valid token", body = crate::openapi::Error),
+        (status = 403, description = "The role may not read answers", body = crate::openapi::Error),
+        (status = 404, description = "Unknown survey version", body = crate::openapi::Error)
+    )
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -271,6 +349,14 @@ pub async fn list(
         )],
         ..ApiError::new(StatusCode::BAD_REQUEST, "query.invalid", vi, en)
     };
+    if let Some((k, _)) = q.iter().find(|(k, v)| has_nul(k) || has_nul(v)) {
+        let k = k.replace('\0', "");
+        return Err(bad(
+            &k,
+            format!("Tham số '{k}' chứa ký tự NUL."),
+            format!("Parameter '{k}' contains a NUL character."),
+        ));
+    }
     let (Some(survey_id), Some(version)) = (q.get("survey"), q.get("version")) else {
         return Err(bad(
             "survey",

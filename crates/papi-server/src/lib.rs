@@ -23,6 +23,7 @@ pub mod auth;
 pub mod commit;
 pub mod error;
 pub mod interviews;
+pub mod openapi;
 
 use error::ApiError;
 
@@ -48,6 +49,10 @@ impl AppState {
 
     /// A registered survey version, loaded once from the database.
     pub async fn survey(&self, id: &str, version: &str) -> Result<Option<Arc<Survey>>, ApiError> {
+        // No survey has a NUL in its name, and PostgreSQL refuses to compare with one.
+        if id.contains('\0') || version.contains('\0') {
+            return Ok(None);
+        }
         let key = (id.to_owned(), version.to_owned());
         if let Some(s) = self.surveys.read().await.get(&key) {
             return Ok(Some(s.clone()));
@@ -72,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
+        .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
@@ -79,6 +85,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    use utoipa::OpenApi;
+    Json(openapi::ApiDoc::openapi())
 }
 
 async fn api_not_found() -> ApiError {
@@ -118,7 +129,16 @@ async fn shutdown_signal() {
 }
 
 /// 200 when the service can reach its database, 503 when it cannot.
-async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses(
+        (status = 200, description = "Up, and the database answers", body = crate::openapi::Health),
+        (status = 503, description = "The database does not answer", body = crate::openapi::Health),
+    )
+)]
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(json!({ "status": "ok", "database": state.store.backend().name() }))
             .into_response(),

@@ -422,6 +422,15 @@ pub struct SurveyRef {
     pub version: String,
 }
 
+fn json_has_nul(v: &Json) -> bool {
+    match v {
+        Json::String(s) => s.contains('\0'),
+        Json::Array(items) => items.iter().any(json_has_nul),
+        Json::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        _ => false,
+    }
+}
+
 fn parse_time(
     field: &str,
     s: &Option<String>,
@@ -448,6 +457,28 @@ impl Survey {
     /// Checks a submission against this definition and returns the interview, or every error.
     pub fn check_submission(&self, s: &Submission) -> Result<Interview, InterviewError> {
         let mut errors = Vec::new();
+        // NUL characters have no place in survey text, and databases refuse them.
+        let mut nul = |field: String| {
+            errors.push(FieldError::new(
+                field,
+                "text.nul_character",
+                "Văn bản chứa ký tự NUL (\\u0000).".into(),
+                "The text contains a NUL character (\\u0000).".into(),
+            ))
+        };
+        for (k, v) in &s.location {
+            if k.contains('\0') || v.contains('\0') {
+                nul(format!("location.{}", k.replace('\0', "")));
+            }
+        }
+        if s.enumerator.as_deref().is_some_and(|e| e.contains('\0')) {
+            nul("enumerator".into());
+        }
+        for (k, v) in &s.answers {
+            if k.contains('\0') || json_has_nul(v) {
+                nul(format!("answers.{}", k.replace('\0', "")));
+            }
+        }
         let id = match Uuid::parse_str(s.id.trim()) {
             Ok(id) if !id.is_nil() => Some(id),
             _ => {
@@ -506,7 +537,7 @@ impl Survey {
             ));
         }
         if let Some(w) = s.weight {
-            if !(w.is_finite() && w > 0.0) {
+            if !(w.is_normal() && w > 0.0) {
                 errors.push(FieldError::new(
                     "weight",
                     "weight.invalid",

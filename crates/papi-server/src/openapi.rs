@@ -1,0 +1,200 @@
+//! The OpenAPI document of the service (`GET /api/v1/openapi.json`), generated from the handlers'
+//! annotations and the schemas below, so that it cannot drift from the code.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// An interview as a device submits it. Unknown fields are refused.
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Submission {
+    /// Generated on the device (UUID), the same on every resend.
+    #[schema(format = Uuid, example = "0b0c5a8e-4f7c-4d59-9b53-6a1f1c2d3e4f")]
+    id: String,
+    survey: SurveyRef,
+    /// Values of the survey's location columns (province, district, commune, village...).
+    #[serde(default)]
+    #[schema(example = json!({"province": "Bình Định", "district": "Tây Sơn", "commune": "Tây Sơn · xã 01", "village": "thôn 1"}))]
+    location: BTreeMap<String, String>,
+    /// Design weight, when the field team carries it.
+    #[serde(default)]
+    #[schema(exclusive_minimum = 0.0)]
+    weight: Option<f64>,
+    /// Set by the server from the token for enumerators.
+    #[serde(default)]
+    enumerator: Option<String>,
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    started_at: Option<String>,
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    finished_at: Option<String>,
+    /// Question id → answer: a string (select_one, text, date), a list of strings (select_multiple),
+    /// a number (integer, decimal) or null (no answer).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    answers: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SurveyRef {
+    #[schema(example = "papi")]
+    id: String,
+    #[schema(example = "2019.1")]
+    version: String,
+}
+
+/// A stored interview, as the roles that may read answers see it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StoredInterview {
+    #[schema(format = Uuid)]
+    id: String,
+    survey: SurveyRef,
+    location: BTreeMap<String, String>,
+    weight: Option<f64>,
+    enumerator: Option<String>,
+    #[schema(format = DateTime)]
+    started_at: Option<String>,
+    #[schema(format = DateTime)]
+    finished_at: Option<String>,
+    #[schema(value_type = Object)]
+    answers: BTreeMap<String, serde_json::Value>,
+    /// Arrival order, for keyset pagination.
+    seq: i64,
+    #[schema(format = DateTime)]
+    received_at: String,
+    /// received, approved, has_issues or rejected.
+    review_state: String,
+}
+
+/// The result of a submission.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Accepted {
+    #[schema(format = Uuid)]
+    id: String,
+    /// `created` (201) or `duplicate` (200: already stored with the same content).
+    status: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Batch {
+    /// At most 500 interviews, each checked on its own as a `Submission`: an item that is not one
+    /// gets its own 400 in the results, and the others are still stored.
+    #[schema(value_type = Vec<Object>)]
+    interviews: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One result per item of a batch, in order.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BatchResults {
+    results: Vec<BatchItem>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BatchItem {
+    index: usize,
+    /// The item's id as sent, when it was a string.
+    id: Option<String>,
+    /// 201 created, 200 duplicate, 400/422 refused, 409 conflict.
+    status: u16,
+    result: Option<String>,
+    code: Option<String>,
+    message: Option<Message>,
+    errors: Option<Vec<FieldError>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct InterviewPage {
+    items: Vec<StoredInterview>,
+    /// Pass as `after` for the next page; null on the last.
+    next_after: Option<i64>,
+}
+
+/// A message in Vietnamese and English.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Message {
+    vi: String,
+    en: String,
+}
+
+/// One broken rule.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldError {
+    /// `answers.QUESTION`, `location.COLUMN`, `id`, `started_at`...
+    field: String,
+    question: Option<String>,
+    /// Stable code of the rule, e.g. `answer.required`, `answer.not_relevant`.
+    rule: String,
+    message: Message,
+}
+
+/// Every error response.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Error {
+    /// Stable machine code, e.g. `interview.conflict`, `auth.revoked_token`.
+    code: String,
+    status: u16,
+    message: Message,
+    errors: Option<Vec<FieldError>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Health {
+    status: String,
+    database: Option<String>,
+    code: Option<String>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("papi token")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "papi collection API",
+        description = "Interviews in, exactly once: idempotent submission by client-generated UUID, \
+                       every rule of the survey definition checked, errors with stable codes in Vietnamese and English."
+    ),
+    paths(
+        crate::interviews::create,
+        crate::interviews::create_batch,
+        crate::interviews::get_one,
+        crate::interviews::list,
+        crate::healthz,
+    ),
+    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health)),
+    modifiers(&BearerAuth),
+    tags((name = "interviews", description = "Collection"), (name = "service", description = "Health"))
+)]
+pub struct ApiDoc;
