@@ -281,6 +281,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server process at once (SIGKILL): no shutdown, no flush.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
