@@ -13,7 +13,17 @@ use serde_json::Value;
 fn interviews(seed: &str, count: &str) -> Vec<String> {
     let dir = tempdir();
     let path = dir.path().join("i.jsonl");
-    ok(&["simulate", "--seed", seed, "--count", count, "--format", "jsonl", "-o", path.to_str().unwrap()]);
+    ok(&[
+        "simulate",
+        "--seed",
+        seed,
+        "--count",
+        count,
+        "--format",
+        "jsonl",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -26,7 +36,10 @@ fn interviews(seed: &str, count: &str) -> Vec<String> {
 }
 
 fn id_of(body: &str) -> String {
-    serde_json::from_str::<Value>(body).unwrap()["id"].as_str().unwrap().to_owned()
+    serde_json::from_str::<Value>(body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Stored interview ids, and how many rows there are.
@@ -112,12 +125,26 @@ fn two_servers_on_one_postgresql_store_each_interview_once() {
     // Every interview goes to both servers at once, from two threads each.
     let results = Arc::new(Mutex::new(Vec::<(String, u16)>::new()));
     let mut threads = Vec::new();
-    for (k, addr) in [a.addr.clone(), b.addr.clone(), a.addr.clone(), b.addr.clone()].into_iter().enumerate() {
+    for (k, addr) in [
+        a.addr.clone(),
+        b.addr.clone(),
+        a.addr.clone(),
+        b.addr.clone(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (bodies, results, token) = (bodies.clone(), results.clone(), enumerator.clone());
         threads.push(std::thread::spawn(move || {
-            let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+            let agent = ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .build();
             // Two of the four go through the list backwards, so that the same interview meets itself.
-            let order: Vec<usize> = if k % 2 == 0 { (0..bodies.len()).collect() } else { (0..bodies.len()).rev().collect() };
+            let order: Vec<usize> = if k % 2 == 0 {
+                (0..bodies.len()).collect()
+            } else {
+                (0..bodies.len()).rev().collect()
+            };
             for i in order {
                 let status = match agent
                     .post(&format!("http://{addr}/api/v1/interviews"))
@@ -138,10 +165,22 @@ fn two_servers_on_one_postgresql_store_each_interview_once() {
     let results = results.lock().unwrap();
     for body in bodies.iter() {
         let id = id_of(body);
-        let statuses: Vec<u16> = results.iter().filter(|(x, _)| *x == id).map(|(_, s)| *s).collect();
+        let statuses: Vec<u16> = results
+            .iter()
+            .filter(|(x, _)| *x == id)
+            .map(|(_, s)| *s)
+            .collect();
         assert_eq!(statuses.len(), 4);
-        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{id}: exactly one 201 across both servers: {statuses:?}");
-        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{id}: the others are acknowledged resends: {statuses:?}");
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{id}: exactly one 201 across both servers: {statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            3,
+            "{id}: the others are acknowledged resends: {statuses:?}"
+        );
     }
     let (ids, rows) = stored(&db);
     assert_eq!((ids.len(), rows), (bodies.len(), bodies.len()));

@@ -10,6 +10,7 @@ use papi_store::{InsertOutcome, Store};
 use papi_survey::{Interview, Survey};
 
 mod access;
+mod bench;
 mod import;
 mod score;
 mod serve;
@@ -40,6 +41,9 @@ enum Command {
     /// Bearer tokens for devices and scripts.
     #[command(subcommand)]
     Token(access::TokenCommand),
+    /// Benchmarks' load generator and reference measurements (see bench/).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Survey definitions: check one, or validate interviews against it.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
         Command::User(cmd) => access::run_user(cmd, &runtime),
+        Command::Bench(cmd) => bench::run(cmd, &runtime),
         Command::Token(cmd) => access::run_token(cmd, &runtime),
     };
     match result {

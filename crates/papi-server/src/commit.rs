@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use papi_store::{InsertOutcome, Store};
+use papi_store::{InsertOutcome, PreparedInterview, Store};
 use papi_survey::{Interview, Survey};
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,7 +21,7 @@ const QUEUE: usize = 2048;
 
 struct Pending {
     survey: Arc<Survey>,
-    interviews: Vec<Interview>,
+    interviews: Vec<PreparedInterview>,
     reply: oneshot::Sender<Result<Vec<InsertOutcome>, String>>,
 }
 
@@ -58,6 +58,12 @@ impl Committer {
         survey: Arc<Survey>,
         interviews: Vec<Interview>,
     ) -> Result<Vec<InsertOutcome>, ApiError> {
+        // Hashing and serialising happen here, in the request's task, so that requests do it in
+        // parallel and the writing task only writes.
+        let interviews = interviews
+            .iter()
+            .map(|iv| PreparedInterview::new(&survey, iv))
+            .collect::<Result<Vec<_>, _>>()?;
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send(Pending {
@@ -84,23 +90,24 @@ async fn commit(store: &Store, batch: Vec<Pending>) {
         });
         rest = others;
         let survey = same[0].survey.clone();
-        let all: Vec<Interview> = same
-            .iter()
-            .flat_map(|p| p.interviews.iter().cloned())
-            .collect();
-        match store.insert_interviews_each(&survey, &all).await {
+        let sizes: Vec<usize> = same.iter().map(|p| p.interviews.len()).collect();
+        let mut all = Vec::with_capacity(sizes.iter().sum());
+        let mut replies = Vec::with_capacity(same.len());
+        for p in same {
+            all.extend(p.interviews);
+            replies.push(p.reply);
+        }
+        match store.insert_prepared_each(&survey, &all).await {
             Ok(report) => {
                 let mut outcomes = report.outcomes.into_iter();
-                for p in same {
-                    let mine: Vec<InsertOutcome> =
-                        outcomes.by_ref().take(p.interviews.len()).collect();
-                    let _ = p.reply.send(Ok(mine));
+                for (reply, n) in replies.into_iter().zip(sizes) {
+                    let _ = reply.send(Ok(outcomes.by_ref().take(n).collect()));
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed");
-                for p in same {
-                    let _ = p.reply.send(Err(e.to_string()));
+                for reply in replies {
+                    let _ = reply.send(Err(e.to_string()));
                 }
             }
         }

@@ -312,17 +312,37 @@ impl Store {
         interviews: &[Interview],
         atomic: bool,
     ) -> Result<InsertReport, StoreError> {
-        let received_at = Utc::now();
         let rows: Vec<NewRow> = interviews
             .iter()
             .map(|iv| NewRow::new(survey, iv))
             .collect::<Result<_, _>>()?;
+        self.insert_rows(survey, &rows, atomic).await
+    }
+
+    /// [`Store::insert_interviews_each`] for interviews already prepared (hashed and serialised), so
+    /// that a server does that work in its request handlers, in parallel, and not in the one task that
+    /// writes.
+    pub async fn insert_prepared_each(
+        &self,
+        survey: &Survey,
+        rows: &[PreparedInterview],
+    ) -> Result<InsertReport, StoreError> {
+        self.insert_rows(survey, rows, false).await
+    }
+
+    async fn insert_rows(
+        &self,
+        survey: &Survey,
+        rows: &[NewRow],
+        atomic: bool,
+    ) -> Result<InsertReport, StoreError> {
+        let received_at = Utc::now();
         let mut created: HashSet<String> = HashSet::new();
         let mut stored_hash: HashMap<String, String> = HashMap::new();
         let outcomes = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let sql = insert_sql(chunk.len());
+                let sql = insert_sql(self.backend(), chunk.len());
                 let mut q = sqlx::query_scalar::<_, String>(&sql);
                 for r in chunk {
                     q = q
@@ -335,7 +355,7 @@ impl Store {
                         .bind(r.started_at)
                         .bind(r.finished_at)
                         .bind(received_at)
-                        .bind(SqlJson(&r.answers))
+                        .bind(&r.answers)
                         .bind(&r.content_hash);
                 }
                 created.extend(q.fetch_all(&mut *tx).await?);
@@ -356,7 +376,7 @@ impl Store {
                     stored_hash.insert(row.get(0), row.get(1));
                 }
             }
-            let outcomes = outcomes(&rows, &created, &stored_hash);
+            let outcomes = outcomes(rows, &created, &stored_hash);
             if atomic && outcomes.contains(&InsertOutcome::Conflict) {
                 tx.rollback().await?;
             } else {
@@ -728,8 +748,14 @@ impl Store {
 }
 
 /// The multi-row INSERT for `rows` interviews, built once per size.
-fn insert_sql(rows: usize) -> Cow<'static, str> {
-    static FULL: OnceLock<String> = OnceLock::new();
+/// The answers are sent as JSON text; PostgreSQL stores them as `json` (kept as sent, not decomposed),
+/// SQLite as text.
+fn insert_sql(backend: Backend, rows: usize) -> Cow<'static, str> {
+    static FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let answers_cast = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => "::json",
+    };
     let build = |rows: usize| {
         let mut sql = String::from(
             "INSERT INTO interviews (id, survey_id, survey_version, location, weight, enumerator, \
@@ -746,6 +772,9 @@ fn insert_sql(rows: usize) -> Cow<'static, str> {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("${}", b + c));
+                if c == 10 {
+                    sql.push_str(answers_cast);
+                }
             }
             sql.push(')');
         }
@@ -753,7 +782,7 @@ fn insert_sql(rows: usize) -> Cow<'static, str> {
         sql
     };
     if rows == ROWS_PER_STATEMENT {
-        Cow::Borrowed(FULL.get_or_init(|| build(rows)).as_str())
+        Cow::Borrowed(FULL[backend as usize].get_or_init(|| build(rows)).as_str())
     } else {
         Cow::Owned(build(rows))
     }
@@ -799,20 +828,25 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// An interview flattened to its columns, ready to insert: see [`PreparedInterview::new`].
+pub type PreparedInterview = NewRow;
+
 /// An interview flattened to its columns.
-struct NewRow {
+pub struct NewRow {
     id: String,
     location: Json,
     weight: Option<f64>,
     enumerator: Option<String>,
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
-    answers: Json,
+    /// JSON text.
+    answers: String,
     content_hash: String,
 }
 
 impl NewRow {
-    fn new(survey: &Survey, iv: &Interview) -> Result<NewRow, StoreError> {
+    /// Checks that the interview answers `survey`, and computes its content hash and JSON columns.
+    pub fn new(survey: &Survey, iv: &Interview) -> Result<NewRow, StoreError> {
         if iv.survey_id != survey.id || iv.survey_version != survey.version {
             return Err(StoreError::WrongSurvey {
                 id: iv.id,
@@ -821,12 +855,12 @@ impl NewRow {
         }
         Ok(NewRow {
             id: iv.id.to_string(),
-            location: serde_json::from_str(&iv.location_json()).expect("valid JSON"),
+            location: iv.location_json(),
             weight: iv.weight,
             enumerator: iv.enumerator.clone(),
             started_at: iv.started_at,
             finished_at: iv.finished_at,
-            answers: serde_json::from_str(&iv.answers_json(survey)).expect("valid JSON"),
+            answers: iv.answers_json(survey).to_string(),
             content_hash: iv.content_hash(survey),
         })
     }

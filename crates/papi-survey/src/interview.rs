@@ -609,24 +609,24 @@ impl Survey {
 
 impl Interview {
     /// The answers as a JSON object in question order, for storage.
-    pub fn answers_json(&self, survey: &Survey) -> String {
+    pub fn answers_json(&self, survey: &Survey) -> Json {
         let mut answers = Map::new();
         for (q, a) in survey.questions.iter().zip(&self.answers) {
             if let Some(a) = a {
                 answers.insert(q.id.clone(), a.to_json());
             }
         }
-        Json::Object(answers).to_string()
+        Json::Object(answers)
     }
 
     /// The location as a JSON object, in the definition's column order.
-    pub fn location_json(&self) -> String {
+    pub fn location_json(&self) -> Json {
         let map: Map<String, Json> = self
             .location
             .iter()
             .map(|(k, v)| (k.clone(), Json::String(v.clone())))
             .collect();
-        Json::Object(map).to_string()
+        Json::Object(map)
     }
 
     /// SHA-256 over everything the interview says; a resend with the same hash is the same interview.
