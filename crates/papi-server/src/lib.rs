@@ -24,6 +24,8 @@ pub mod commit;
 pub mod error;
 pub mod interviews;
 pub mod openapi;
+pub mod surveys;
+mod web;
 
 use error::ApiError;
 
@@ -78,10 +80,13 @@ pub fn router(state: AppState) -> Router {
         .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
         .route("/openapi.json", get(openapi_json))
+        .route("/surveys", get(surveys::list))
+        .route("/surveys/{id}/{version}", get(surveys::get_one))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .merge(web::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))

@@ -1,0 +1,66 @@
+//! `/api/v1/surveys`: the registered survey versions, and one definition as JSON for the web form
+//! (which checks answers live with the same rules as the server).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// `GET /api/v1/surveys`: every registered survey version.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    _actor: Actor,
+) -> Result<Json<Value>, ApiError> {
+    let mut items = Vec::new();
+    for (id, version, _) in state.store.survey_definitions().await? {
+        if let Some(s) = state.survey(&id, &version).await? {
+            items.push(
+                json!({ "id": id, "version": version, "title": s.title, "languages": s.languages }),
+            );
+        }
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /api/v1/surveys/{id}/{version}`: the definition, as the form needs it.
+pub async fn get_one(
+    State(state): State<Arc<AppState>>,
+    _actor: Actor,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let s = state
+        .survey(&id, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("survey {id} version {version}")))?;
+    let questions: Vec<Value> = s
+        .questions
+        .iter()
+        .map(|q| {
+            json!({
+                "id": q.id,
+                "type": q.kind.name(),
+                "label": q.label,
+                "hint": q.hint,
+                "group": q.group,
+                "required": q.required,
+                "relevant": q.relevant_source,
+                "constraint": q.constraint_source,
+                "constraint_message": q.constraint_message,
+                "choices": s.choices_of(q).iter().map(|c| json!({ "value": c.value, "label": c.label })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": s.id,
+        "version": s.version,
+        "title": s.title,
+        "languages": s.languages,
+        "location": s.design.location,
+        "questions": questions,
+    })))
+}

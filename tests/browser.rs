@@ -1,0 +1,50 @@
+//! The enumerator's web form in a real browser (headless Chromium, driven by Selenium from
+//! `tests/browser/offline_form.py`): offline filling, an offline reload, exactly-once sending.
+//!
+//! Needs Debian's chromium and chromium-driver and Python's selenium; CI installs them, and there a
+//! missing one fails this test.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn browser_tools() -> Option<()> {
+    let chromium = std::path::Path::new("/usr/bin/chromium").exists()
+        && std::path::Path::new("/usr/bin/chromedriver").exists();
+    let selenium = Command::new("python3")
+        .args(["-c", "import selenium"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if chromium && selenium {
+        return Some(());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("chromium, chromium-driver or selenium is missing: CI installs them");
+    }
+    eprintln!("headless Chromium or selenium is not installed here: the browser test is not run (CI runs it)");
+    None
+}
+
+on_both_databases! {
+    fn the_form_works_offline_and_sends_each_interview_once(db: &TestDb) {
+        if browser_tools().is_none() {
+            return;
+        }
+        let out = Command::new("python3")
+            .arg(repo().join("tests/browser/offline_form.py"))
+            .arg(env!("CARGO_BIN_EXE_papi"))
+            .arg(&db.url)
+            .arg(fixture("small.toml"))
+            .current_dir(repo())
+            .output()
+            .expect("python3 runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "the browser test failed:\n{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+        let survey = papi_survey::Survey::load(fixture("small.toml")).unwrap();
+        assert_eq!(db.count(&survey), 3);
+    }
+}
