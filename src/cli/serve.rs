@@ -54,14 +54,20 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 survey.title.get("en")
             );
         }
-        // Demo tokens, one per role, new at each start (the previous ones are revoked).
-        let mut demo_tokens = Vec::new();
+        // Demo sign-ins and tokens, one per role, new at each start (the previous ones stop working).
+        let mut demo_access = Vec::new();
         if args.demo {
             for role in papi_auth::Role::ALL {
                 let name = format!("demo-{role}");
+                let (password, _) = papi_auth::new_token();
+                let password = password["papi_".len().."papi_".len() + 16].to_owned();
+                let hash = papi_auth::hash_password(&password)?;
+                if !store.set_password(&name, &hash).await? {
+                    store.create_user(&name, &hash, role.name()).await?;
+                }
                 store.revoke_tokens(&name).await?;
                 let token = super::access::create_token(&store, role, &name, None, "papi serve --demo").await?;
-                demo_tokens.push((role, token));
+                demo_access.push((role, name, password, token));
             }
         }
         let count = store.count_interviews(&survey.id, &survey.version).await?;
@@ -74,9 +80,14 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 redact(&args.database)
             );
             println!("open http://{addr}/ in a browser; health check at http://{addr}/healthz");
-            if !demo_tokens.is_empty() {
+            if !demo_access.is_empty() {
+                println!("demo sign-ins at http://{addr}/login (new passwords at each start):");
+                for (_, name, password, _) in &demo_access {
+                    println!("  {name:<16} {password}");
+                }
+                println!("the enumerator's form: http://{addr}/form/ (give it the enumerator token below)");
                 println!("demo access tokens (send as 'Authorization: Bearer TOKEN'; new at each start):");
-                for (role, token) in &demo_tokens {
+                for (role, _, _, token) in &demo_access {
                     println!("  {:<11} {token}", role.name());
                 }
             }

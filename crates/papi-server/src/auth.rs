@@ -1,4 +1,5 @@
-//! Who is calling: a bearer token (devices and scripts). Checked at the edge, before any handler runs.
+//! Who is calling: a bearer token (devices and scripts) or a browser session cookie (with its CSRF
+//! token for anything that changes state). Checked at the edge, before any handler runs.
 
 use std::sync::Arc;
 
@@ -16,6 +17,21 @@ pub struct Actor {
     /// The token's (or user's) name: for an enumerator, the name interviews are recorded under.
     pub name: String,
     pub role: Role,
+    /// The session's CSRF token, for a browser session.
+    pub csrf_token: Option<String>,
+}
+
+/// The session token of the `papi_session` cookie, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == crate::session::COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl FromRequestParts<Arc<AppState>> for Actor {
@@ -25,11 +41,9 @@ impl FromRequestParts<Arc<AppState>> for Actor {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Actor, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .ok_or_else(ApiError::unauthenticated)?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()) else {
+            return from_session(parts, state).await;
+        };
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -66,6 +80,31 @@ impl FromRequestParts<Arc<AppState>> for Actor {
             ));
         }
         let role = t.role.parse::<Role>().map_err(ApiError::internal)?;
-        Ok(Actor { name: t.name, role })
+        Ok(Actor { name: t.name, role, csrf_token: None })
     }
+}
+
+/// A browser session: the cookie, and for a request that changes state, the matching CSRF header.
+async fn from_session(parts: &Parts, state: &Arc<AppState>) -> Result<Actor, ApiError> {
+    let token = session_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+    let session = state.store.session(&papi_auth::token_hash(&token)).await?.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "auth.session_expired",
+            "Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
+            "The session has ended; sign in again.",
+        )
+    })?;
+    let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    if !safe && sent != Some(session.csrf_token.as_str()) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "auth.csrf",
+            "Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token).",
+            "Missing or wrong CSRF token (X-CSRF-Token).",
+        ));
+    }
+    let role = session.role.parse::<Role>().map_err(ApiError::internal)?;
+    Ok(Actor { name: session.username, role, csrf_token: Some(session.csrf_token) })
 }

@@ -24,6 +24,7 @@ pub mod commit;
 pub mod error;
 pub mod interviews;
 pub mod openapi;
+pub mod session;
 pub mod surveys;
 mod web;
 
@@ -80,12 +81,15 @@ pub fn router(state: AppState) -> Router {
         .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
         .route("/openapi.json", get(openapi_json))
+        .route("/session", get(session::whoami))
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}/{version}", get(surveys::get_one))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/login", get(session::page).post(session::login))
+        .route("/logout", post(session::logout))
         .merge(web::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))

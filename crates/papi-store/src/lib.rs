@@ -119,6 +119,14 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// A live browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub username: String,
+    pub role: String,
+    pub csrf_token: String,
+}
+
 /// A bearer token as stored (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -595,6 +603,19 @@ impl Store {
         }
     }
 
+    /// Sets a user's password hash (and enables the user); false when there is no such user.
+    pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query(
+            "UPDATE users SET password_hash = $1, disabled_at = NULL WHERE username = $2",
+        )
+        .bind(password_hash)
+        .bind(username)
+        .execute(pool)
+        .await?
+        .rows_affected())
+            > 0)
+    }
+
     /// A user by username.
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(on_pool!(self, pool => {
@@ -673,6 +694,92 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected()))
+    }
+
+    /// Opens a browser session for a user.
+    pub async fn create_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(Utc::now())
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A live session and its user, if the session exists, has not expired and the user is enabled.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT u.username, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+            )
+            .bind(token_hash)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => Some(Session {
+                    username: r.try_get("username")?,
+                    role: r.try_get("role")?,
+                    csrf_token: r.try_get("csrf_token")?,
+                }),
+                None => None,
+            }
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Records a failed sign-in.
+    pub async fn record_login_failure(&self, username: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+            .bind(username)
+            .bind(Utc::now())
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Failed sign-ins for a username since a time.
+    pub async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// Forgets a username's failed sign-ins (after a successful one).
+    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
     }
 
     /// Appends to the audit log.

@@ -1,0 +1,137 @@
+//! Signing in from a browser: `POST /login` checks the password (Argon2id), rate-limits failures per
+//! username, and opens a session held in a `papi_session` cookie (HttpOnly, SameSite=Strict, Secure
+//! behind HTTPS). Requests authenticated by that cookie must carry the session's CSRF token in
+//! `X-CSRF-Token` to change anything; bearer tokens need none (they are not sent by the browser on
+//! its own).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{session_cookie, Actor};
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const COOKIE: &str = "papi_session";
+/// How long a session lasts.
+const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins of one username allowed in the window before the next attempt is refused.
+const MAX_FAILURES: i64 = 5;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`, with JSON or an HTML form.
+pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let creds: Credentials = if form {
+        serde_urlencoded::from_bytes(&body).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "login.invalid", format!("Biểu mẫu không hợp lệ: {e}"), format!("Bad form: {e}"))
+        })?
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
+    };
+    let username = papi_survey::nfc(creds.username.trim());
+    let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
+        state.store.audit(&username, "login.rate_limited", None, &json!({})).await?;
+        return Err(ApiError {
+            retry_after: Some((FAILURE_WINDOW_MINUTES * 60) as u32),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.rate_limited",
+                "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút.",
+                "Too many failed sign-ins; try again in 15 minutes.",
+            )
+        });
+    }
+    let user = state.store.user(&username).await?;
+    let ok = match &user {
+        Some(u) if !u.disabled => papi_auth::verify_password(&creds.password, &u.password_hash),
+        _ => {
+            // Same work whether or not the user exists, so timing does not tell.
+            let _ = papi_auth::verify_password(&creds.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$hash");
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        state.store.record_login_failure(&username).await?;
+        state.store.audit(&username, "login.failure", None, &json!({})).await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_credentials",
+            "Tên đăng nhập hoặc mật khẩu không đúng.",
+            "Wrong username or password.",
+        ));
+    };
+    state.store.clear_login_failures(&username).await?;
+    let (token, token_hash) = papi_auth::new_token();
+    let (csrf, _) = papi_auth::new_token();
+    state
+        .store
+        .create_session(&user.id, &token_hash, &csrf, Utc::now() + Duration::hours(SESSION_HOURS))
+        .await?;
+    state.store.audit(&username, "login", None, &json!({ "role": user.role })).await?;
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    );
+    let mut response = if form {
+        (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+    } else {
+        Json(json!({ "username": user.username, "role": user.role, "csrf_token": csrf })).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
+    Ok(response)
+}
+
+/// `POST /logout`: ends the session (needs its CSRF token).
+pub async fn logout(State(state): State<Arc<AppState>>, actor: Actor, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = session_cookie(&headers) {
+        state.store.delete_session(&papi_auth::token_hash(&token)).await?;
+    }
+    state.store.audit(&actor.name, "logout", None, &json!({})).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("papi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// `GET /api/v1/session`: who is signed in, and the CSRF token of a cookie session.
+pub async fn whoami(actor: Actor) -> Json<serde_json::Value> {
+    Json(json!({ "name": actor.name, "role": actor.role, "csrf_token": actor.csrf_token }))
+}
+
+/// `GET /login`: the sign-in page.
+pub async fn page() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>papi — Đăng nhập</title>
+<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem;font-size:1rem;box-sizing:border-box}button{background:#b71c1c;color:#fff;border:0;padding:.6rem 1rem;border-radius:.3rem;font-size:1rem}</style>
+</head><body><h1>papi</h1><form method="post" action="/login">
+<label for="username">Tên đăng nhập / Username</label><input id="username" name="username" autocomplete="username" required>
+<label for="password">Mật khẩu / Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Đăng nhập / Sign in</button></form>
+<p><a href="/form/">Phiếu phỏng vấn (điều tra viên) / Interview form</a></p></body></html>"#,
+    )
+}
