@@ -15,11 +15,23 @@ struct Http {
 
 impl Http {
     fn new(server: &Server) -> Http {
-        Http { base: format!("http://{}", server.addr), agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).redirects(0).build() }
+        Http {
+            base: format!("http://{}", server.addr),
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .redirects(0)
+                .build(),
+        }
     }
 
     /// (status, Set-Cookie, body)
-    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> (u16, Option<String>, String) {
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> (u16, Option<String>, String) {
         let mut req = self.agent.request(method, &format!("{}{path}", self.base));
         for (k, v) in headers {
             req = req.set(k, v);
@@ -40,17 +52,35 @@ impl Http {
 
     fn login(&self, username: &str, password: &str) -> (u16, Option<String>, String) {
         let body = json!({ "username": username, "password": password }).to_string();
-        self.send("POST", "/login", &[("Content-Type", "application/json")], Some(&body))
+        self.send(
+            "POST",
+            "/login",
+            &[("Content-Type", "application/json")],
+            Some(&body),
+        )
     }
 }
 
 fn add_user(db: &TestDb, username: &str, role: &str, password: &str) {
     let out = papi()
-        .args(["user", "add", "--username", username, "--role", role, "--database", &db.url])
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--database",
+            &db.url,
+        ])
         .env("PAPI_PASSWORD", password)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn cookie_pair(set_cookie: &str) -> String {

@@ -41,7 +41,11 @@ impl FromRequestParts<Arc<AppState>> for Actor {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Actor, ApiError> {
-        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()) else {
+        let Some(header) = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+        else {
             return from_session(parts, state).await;
         };
         let token = header
@@ -80,23 +84,37 @@ impl FromRequestParts<Arc<AppState>> for Actor {
             ));
         }
         let role = t.role.parse::<Role>().map_err(ApiError::internal)?;
-        Ok(Actor { name: t.name, role, csrf_token: None })
+        Ok(Actor {
+            name: t.name,
+            role,
+            csrf_token: None,
+        })
     }
 }
 
 /// A browser session: the cookie, and for a request that changes state, the matching CSRF header.
 async fn from_session(parts: &Parts, state: &Arc<AppState>) -> Result<Actor, ApiError> {
     let token = session_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-    let session = state.store.session(&papi_auth::token_hash(&token)).await?.ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "auth.session_expired",
-            "Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
-            "The session has ended; sign in again.",
-        )
-    })?;
-    let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
-    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    let session = state
+        .store
+        .session(&papi_auth::token_hash(&token))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "auth.session_expired",
+                "Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
+                "The session has ended; sign in again.",
+            )
+        })?;
+    let safe = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let sent = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok());
     if !safe && sent != Some(session.csrf_token.as_str()) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -106,5 +124,9 @@ async fn from_session(parts: &Parts, state: &Arc<AppState>) -> Result<Actor, Api
         ));
     }
     let role = session.role.parse::<Role>().map_err(ApiError::internal)?;
-    Ok(Actor { name: session.username, role, csrf_token: Some(session.csrf_token) })
+    Ok(Actor {
+        name: session.username,
+        role,
+        csrf_token: Some(session.csrf_token),
+    })
 }

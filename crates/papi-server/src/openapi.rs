@@ -156,6 +156,50 @@ pub struct Error {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
+pub struct SurveyList {
+    items: Vec<SurveySummary>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SurveySummary {
+    id: String,
+    version: String,
+    /// Language code → title.
+    #[schema(value_type = Object)]
+    title: BTreeMap<String, String>,
+    languages: Vec<String>,
+}
+
+/// A definition as the web form reads it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SurveyDefinition {
+    id: String,
+    version: String,
+    #[schema(value_type = Object)]
+    title: BTreeMap<String, String>,
+    languages: Vec<String>,
+    /// The location columns an interview carries.
+    location: Vec<String>,
+    /// Each with id, type, label, hint, group, required, relevant, constraint, constraint_message and choices.
+    #[schema(value_type = Vec<Object>)]
+    questions: Vec<serde_json::Value>,
+}
+
+/// The authenticated caller.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Caller {
+    name: String,
+    /// admin, supervisor, analyst, leader or enumerator.
+    role: String,
+    /// For a browser session: send it as `X-CSRF-Token` on requests that change anything.
+    csrf_token: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
 pub struct Health {
     status: String,
     database: Option<String>,
@@ -191,10 +235,13 @@ impl Modify for BearerAuth {
         crate::interviews::create_batch,
         crate::interviews::get_one,
         crate::interviews::list,
+        crate::surveys::list,
+        crate::surveys::get_one,
+        crate::session::whoami,
         crate::healthz,
     ),
-    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health)),
+    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller)),
     modifiers(&BearerAuth),
-    tags((name = "interviews", description = "Collection"), (name = "service", description = "Health"))
+    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "service", description = "Health and the caller"))
 )]
 pub struct ApiDoc;

@@ -33,14 +33,23 @@ struct Credentials {
 }
 
 /// `POST /login`, with JSON or an HTML form.
-pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let creds: Credentials = if form {
         serde_urlencoded::from_bytes(&body).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "login.invalid", format!("Biểu mẫu không hợp lệ: {e}"), format!("Bad form: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "login.invalid",
+                format!("Biểu mẫu không hợp lệ: {e}"),
+                format!("Bad form: {e}"),
+            )
         })?
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
@@ -48,7 +57,10 @@ pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     let username = papi_survey::nfc(creds.username.trim());
     let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
     if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
-        state.store.audit(&username, "login.rate_limited", None, &json!({})).await?;
+        state
+            .store
+            .audit(&username, "login.rate_limited", None, &json!({}))
+            .await?;
         return Err(ApiError {
             retry_after: Some((FAILURE_WINDOW_MINUTES * 60) as u32),
             ..ApiError::new(
@@ -64,13 +76,19 @@ pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         Some(u) if !u.disabled => papi_auth::verify_password(&creds.password, &u.password_hash),
         _ => {
             // Same work whether or not the user exists, so timing does not tell.
-            let _ = papi_auth::verify_password(&creds.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$hash");
+            let _ = papi_auth::verify_password(
+                &creds.password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$hash",
+            );
             false
         }
     };
     let Some(user) = user.filter(|_| ok) else {
         state.store.record_login_failure(&username).await?;
-        state.store.audit(&username, "login.failure", None, &json!({})).await?;
+        state
+            .store
+            .audit(&username, "login.failure", None, &json!({}))
+            .await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "auth.invalid_credentials",
@@ -83,10 +101,20 @@ pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     let (csrf, _) = papi_auth::new_token();
     state
         .store
-        .create_session(&user.id, &token_hash, &csrf, Utc::now() + Duration::hours(SESSION_HOURS))
+        .create_session(
+            &user.id,
+            &token_hash,
+            &csrf,
+            Utc::now() + Duration::hours(SESSION_HOURS),
+        )
         .await?;
-    state.store.audit(&username, "login", None, &json!({ "role": user.role })).await?;
-    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    state
+        .store
+        .audit(&username, "login", None, &json!({ "role": user.role }))
+        .await?;
+    let secure = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes() == b"https");
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         SESSION_HOURS * 3600,
@@ -95,20 +123,32 @@ pub async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     let mut response = if form {
         (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
     } else {
-        Json(json!({ "username": user.username, "role": user.role, "csrf_token": csrf })).into_response()
+        Json(json!({ "username": user.username, "role": user.role, "csrf_token": csrf }))
+            .into_response()
     };
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
     Ok(response)
 }
 
 /// `POST /logout`: ends the session (needs its CSRF token).
-pub async fn logout(State(state): State<Arc<AppState>>, actor: Actor, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(token) = session_cookie(&headers) {
-        state.store.delete_session(&papi_auth::token_hash(&token)).await?;
+        state
+            .store
+            .delete_session(&papi_auth::token_hash(&token))
+            .await?;
     }
-    state.store.audit(&actor.name, "logout", None, &json!({})).await?;
+    state
+        .store
+        .audit(&actor.name, "logout", None, &json!({}))
+        .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -118,6 +158,16 @@ pub async fn logout(State(state): State<Arc<AppState>>, actor: Actor, headers: H
 }
 
 /// `GET /api/v1/session`: who is signed in, and the CSRF token of a cookie session.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "service",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = crate::openapi::Caller),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+    )
+)]
 pub async fn whoami(actor: Actor) -> Json<serde_json::Value> {
     Json(json!({ "name": actor.name, "role": actor.role, "csrf_token": actor.csrf_token }))
 }

@@ -12,6 +12,16 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// `GET /api/v1/surveys`: every registered survey version.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys",
+    tag = "surveys",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The registered survey versions", body = crate::openapi::SurveyList),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+    )
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     _actor: Actor,
@@ -28,6 +38,18 @@ pub async fn list(
 }
 
 /// `GET /api/v1/surveys/{id}/{version}`: the definition, as the form needs it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{id}/{version}",
+    tag = "surveys",
+    params(("id" = String, Path, description = "Survey id"), ("version" = String, Path, description = "Survey version")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The definition: questions with their types, labels, choices and rules", body = crate::openapi::SurveyDefinition),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+    )
+)]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
     _actor: Actor,

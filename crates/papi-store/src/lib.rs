@@ -604,7 +604,11 @@ impl Store {
     }
 
     /// Sets a user's password hash (and enables the user); false when there is no such user.
-    pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError> {
+    pub async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
         Ok(on_pool!(self, pool => sqlx::query(
             "UPDATE users SET password_hash = $1, disabled_at = NULL WHERE username = $2",
         )
@@ -762,7 +766,11 @@ impl Store {
     }
 
     /// Failed sign-ins for a username since a time.
-    pub async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2",
         )
