@@ -115,11 +115,21 @@ try:
         fill(i)
     assert driver.find_element(By.ID, "unsent").text == "3"
 
-    # A reload while offline keeps everything: the app comes from the service worker's cache and the
-    # interviews from IndexedDB.
+    # A fourth interview, half filled when the page is reloaded.
+    driver.find_element(By.ID, "in-age").send_keys("77")
+    click("q-visited_clinic-yes")
+    wait.until(lambda d: d.find_element(By.ID, "q-clinic_quality").is_displayed())
+    click("q-clinic_quality-poor")
+    wait.until(lambda d: d.find_element(By.ID, "drafts").text == "1")
+
+    # A reload while offline keeps everything: the app comes from the service worker's cache, the
+    # finished interviews and the half-filled one from IndexedDB.
     driver.refresh()
     wait.until(lambda d: d.find_element(By.ID, "interview").is_displayed())
     wait.until(lambda d: d.find_element(By.ID, "unsent").text == "3")
+    wait.until(lambda d: d.find_element(By.ID, "in-age").get_attribute("value") == "77")
+    assert driver.find_element(By.ID, "q-clinic_quality-poor").is_selected(), "the draft's skip-logic answer is back"
+    assert driver.find_element(By.ID, "drafts").text == "1"
     assert len(driver.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=queued]")) == 3
 
     # Signal again: the queue empties by itself (and "send now" does not wait for the backoff).
@@ -127,7 +137,7 @@ try:
     click("send-now")
     wait.until(lambda d: d.find_element(By.ID, "unsent").text == "0")
     items = stored(admin)
-    assert len(items) == 3, f"{len(items)} interviews stored"
+    assert len(items) == 3, f"{len(items)} interviews stored (the half-filled one stays on the device)"
     assert sum(1 for x in items if "clinic_quality" in x["answers"]) == 1, "one went down the skip-logic branch"
     assert all(x["enumerator"] == "ĐTV Hoa" for x in items)
 

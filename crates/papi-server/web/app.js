@@ -9,14 +9,14 @@ const UI = {
         resend: "Gửi lại tất cả", online: "Có mạng", offline: "Mất mạng", required: "Câu này là bắt buộc.",
         constraint: "Câu trả lời không hợp lệ.", number: "Cần nhập một số.", whole: "Cần nhập số nguyên.",
         fix: "Vui lòng sửa các câu được đánh dấu.", saved: "Đã lưu phiếu; phiếu sẽ được gửi khi có mạng.",
-        queued: "chờ gửi", sent: "đã gửi", rejected: "bị từ chối", conflict: "trùng mã", location: "Địa bàn",
+        queued: "chờ gửi", sent: "đã gửi", draft: "đang điền", drafts: "Đang điền", discard: "Bỏ phiếu đang điền?", rejected: "bị từ chối", conflict: "trùng mã", location: "Địa bàn",
         badtoken: "Mã truy cập không hợp lệ.", nosurvey: "Chưa tải được bộ câu hỏi; cần có mạng lần đầu." },
   en: { title: "Interview form", unsent: "Unsent", token: "Enumerator access token", save: "Save",
         survey: "Survey", finish: "Finish interview", new: "New interview", outbox: "Interviews on this device", send: "Send now",
         resend: "Resend all", online: "Online", offline: "Offline", required: "This question is required.",
         constraint: "This answer is not valid.", number: "Enter a number.", whole: "Enter a whole number.",
         fix: "Please fix the marked questions.", saved: "Saved; it will be sent when there is signal.",
-        queued: "waiting", sent: "sent", rejected: "refused", conflict: "id conflict", location: "Location",
+        queued: "waiting", sent: "sent", draft: "in progress", drafts: "In progress", discard: "Discard the interview being filled?", rejected: "refused", conflict: "id conflict", location: "Location",
         badtoken: "The access token is not valid.", nosurvey: "The questionnaire is not loaded yet; the first time needs signal." },
 };
 
@@ -143,14 +143,47 @@ function render() {
     div.innerHTML = html;
     form.appendChild(div);
   }
-  form.oninput = () => check(false);
-  form.onchange = () => check(false);
+  form.oninput = () => { check(false); saveDraft(); };
+  form.onchange = () => { check(false); saveDraft(); };
+  loc.oninput = saveDraft;
   check(false);
 }
 
-function startInterview() {
-  current = { id: uuid(), started_at: new Date().toISOString() };
+// The interview being filled is kept in IndexedDB at every change: a reload, a crash of the browser
+// or a flat battery loses nothing.
+function formState() {
+  const location = {};
+  for (const col of survey.location) location[col] = $("loc-" + col).value;
+  return { location, answers: answersFromForm() };
+}
+const finished = new Set(); // ids handed to the queue: never written back as drafts
+async function saveDraft() {
+  if (!current || !survey || finished.has(current.id)) return;
+  const { location, answers } = formState();
+  await putInterview({
+    id: current.id, status: "draft", attempts: 0, next_try: 0,
+    submission: { id: current.id, survey: { id: survey.id, version: survey.version }, location, started_at: current.started_at, finished_at: new Date().toISOString(), answers },
+  });
+  refreshOutbox();
+}
+function restore(sub) {
+  for (const col of survey.location) if ($("loc-" + col)) $("loc-" + col).value = sub.location[col] || "";
+  for (const q of survey.questions) {
+    const a = sub.answers[q.id];
+    if (a === undefined) continue;
+    if (q.type === "select_one") { const el = $(`q-${q.id}-${a}`); if (el) el.checked = true; }
+    else if (q.type === "select_multiple") { for (const v of a) { const el = $(`q-${q.id}-${v}`); if (el) el.checked = true; } }
+    else $("in-" + q.id).value = String(a);
+    check(false); // later questions appear as their conditions are met
+  }
+}
+
+async function startInterview() {
+  // Resume the draft of this survey if there is one.
+  const draft = (await allInterviews()).find((x) => x.status === "draft" && x.submission.survey.id === survey.id && x.submission.survey.version === survey.version);
+  current = draft ? { id: draft.id, started_at: draft.submission.started_at } : { id: uuid(), started_at: new Date().toISOString() };
   render();
+  if (draft) restore(draft.submission);
   $("form-error").textContent = "";
 }
 
@@ -166,6 +199,7 @@ async function finish() {
     $("form-error").textContent = tr("fix");
     return;
   }
+  finished.add(current.id);
   const submission = {
     id: current.id,
     survey: { id: survey.id, version: survey.version },
@@ -176,9 +210,9 @@ async function finish() {
   };
   await putInterview({ id: current.id, status: "queued", submission, attempts: 0, next_try: 0 });
   await setConfig("location", location);
-  startInterview();
+  await startInterview();
   const saved = await getConfig("location");
-  for (const col of survey.location) $("loc-" + col).value = (saved && saved[col]) || "";
+  for (const col of survey.location) if (!$("loc-" + col).value) $("loc-" + col).value = (saved && saved[col]) || "";
   $("form-error").textContent = tr("saved");
   refreshOutbox();
   sendQueue();
@@ -231,6 +265,7 @@ function backoff(item) {
 async function refreshOutbox() {
   const items = await allInterviews();
   $("unsent").textContent = String(items.filter((x) => x.status === "queued").length);
+  $("drafts").textContent = String(items.filter((x) => x.status === "draft").length);
   const rows = $("outbox-rows");
   rows.innerHTML = "";
   for (const x of items.sort((a, b) => (a.submission.finished_at < b.submission.finished_at ? 1 : -1))) {
@@ -278,13 +313,13 @@ async function showSurveys(defs) {
   sel.innerHTML = defs.map((d, i) => `<option value="${i}">${label(d.title)} (${d.version})</option>`).join("");
   const chosen = (await getConfig("survey-choice")) || 0;
   sel.value = String(Math.min(chosen, defs.length - 1));
-  sel.onchange = async () => { await setConfig("survey-choice", Number(sel.value)); survey = defs[Number(sel.value)]; startInterview(); };
+  sel.onchange = async () => { await setConfig("survey-choice", Number(sel.value)); survey = defs[Number(sel.value)]; await startInterview(); };
   survey = defs[Number(sel.value)];
   $("setup").classList.add("hidden");
   $("interview").classList.remove("hidden");
-  startInterview();
+  await startInterview();
   const saved = await getConfig("location");
-  if (saved) for (const col of survey.location) if ($("loc-" + col)) $("loc-" + col).value = saved[col] || "";
+  if (saved) for (const col of survey.location) if ($("loc-" + col) && !$("loc-" + col).value) $("loc-" + col).value = saved[col] || "";
 }
 
 async function boot() {
@@ -292,7 +327,14 @@ async function boot() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/form/sw.js", { scope: "/form/" }).catch(() => {});
   $("lang").onclick = () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("papi-lang", lang); translate(); };
   $("finish").onclick = finish;
-  $("new").onclick = startInterview;
+  $("new").onclick = async () => {
+    // Starting over discards the interview being filled, after asking if anything was answered.
+    if (Object.keys(formState().answers).length && !confirm(tr("discard"))) return;
+    await store("interviews", "readwrite", (st) => st.delete(current.id));
+    current = null;
+    await startInterview();
+    refreshOutbox();
+  };
   $("send-now").onclick = () => sendQueue(true);
   $("resend-all").onclick = resendAll;
   $("save-token").onclick = async () => {
