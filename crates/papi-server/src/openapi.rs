@@ -187,6 +187,14 @@ pub struct SurveyDefinition {
     questions: Vec<serde_json::Value>,
 }
 
+/// A sign-in.
+#[derive(ToSchema, Deserialize)]
+#[allow(dead_code)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
 /// The authenticated caller.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -238,9 +246,12 @@ impl Modify for BearerAuth {
         crate::surveys::list,
         crate::surveys::get_one,
         crate::session::whoami,
+        crate::session::login,
+        crate::session::page,
+        crate::session::logout,
         crate::healthz,
     ),
-    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller)),
+    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials)),
     modifiers(&BearerAuth),
     tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "service", description = "Health and the caller"))
 )]

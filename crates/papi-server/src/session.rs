@@ -33,6 +33,19 @@ struct Credentials {
 }
 
 /// `POST /login`, with JSON or an HTML form.
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "service",
+    request_body(content = crate::openapi::Credentials, description = "JSON, or the same fields as an HTML form"),
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set; send csrf_token as X-CSRF-Token", body = crate::openapi::Caller),
+        (status = 303, description = "Signed in from the HTML form: back to the front page"),
+        (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 401, description = "Wrong username or password", body = crate::openapi::Error),
+        (status = 429, description = "Too many failed sign-ins: retry after Retry-After seconds", body = crate::openapi::Error),
+    )
+)]
 pub async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -55,6 +68,15 @@ pub async fn login(
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
     };
     let username = papi_survey::nfc(creds.username.trim());
+    // No user has a NUL in their name, and PostgreSQL refuses to look for one.
+    if username.contains('\0') {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_credentials",
+            "Tên đăng nhập hoặc mật khẩu không đúng.",
+            "Wrong username or password.",
+        ));
+    }
     let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
     if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
         state
@@ -134,6 +156,17 @@ pub async fn login(
 }
 
 /// `POST /logout`: ends the session (needs its CSRF token).
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "service",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No session", body = crate::openapi::Error),
+        (status = 403, description = "Missing or wrong CSRF token", body = crate::openapi::Error),
+    )
+)]
 pub async fn logout(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -173,6 +206,12 @@ pub async fn whoami(actor: Actor) -> Json<serde_json::Value> {
 }
 
 /// `GET /login`: the sign-in page.
+#[utoipa::path(
+    get,
+    path = "/login",
+    tag = "service",
+    responses((status = 200, description = "The sign-in page (HTML, Vietnamese and English)", content_type = "text/html", body = String))
+)]
 pub async fn page() -> Html<&'static str> {
     Html(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
