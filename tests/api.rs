@@ -7,39 +7,12 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-/// Simulated interviews as the API takes them.
-fn interviews(seed: &str, count: &str) -> Vec<Value> {
-    let dir = tempdir();
-    let path = dir.path().join("i.jsonl");
-    ok(&[
-        "simulate",
-        "--seed",
-        seed,
-        "--count",
-        count,
-        "--format",
-        "jsonl",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn without_enumerator(mut v: Value) -> Value {
-    v.as_object_mut().unwrap().remove("enumerator");
-    v
-}
-
 on_both_databases! {
     fn a_submission_is_stored_once_and_a_changed_resend_is_a_conflict(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let enumerator = token(db, "enumerator", "ĐTV Lan");
-        let iv = without_enumerator(interviews("61", "3").remove(0));
+        let iv = submissions("61", "3").remove(0);
         let body = iv.to_string();
         let r = server.post("/api/v1/interviews", &enumerator, &body);
         assert_eq!(r.status, 201, "{}", r.body);
@@ -71,7 +44,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let enumerator = token(db, "enumerator", "enum-1");
-        let good = without_enumerator(interviews("62", "1").remove(0));
+        let good = submissions("62", "1").remove(0);
         let with = |edit: &dyn Fn(&mut Value)| {
             let mut v = good.clone();
             edit(&mut v);
@@ -130,7 +103,7 @@ on_both_databases! {
 on_both_databases! {
     fn tokens_are_checked_at_the_edge(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
-        let body = without_enumerator(interviews("63", "1").remove(0)).to_string();
+        let body = submissions("63", "1").remove(0).to_string();
         let r = server.request("POST", "/api/v1/interviews", None, Some(body.as_bytes()));
         assert_eq!((r.status, r.json()["code"].clone()), (401, json!("auth.required")));
         let r = server.post("/api/v1/interviews", "papi_not-a-real-token", &body);
@@ -157,17 +130,17 @@ on_both_databases! {
         let roles = ["admin", "supervisor", "analyst", "leader", "enumerator"];
         let tokens: Vec<(&str, String)> = roles.iter().map(|r| (*r, token(db, r, &format!("{r}-1")))).collect();
         let other_enumerator = token(db, "enumerator", "enumerator-2");
-        let all = interviews("64", "12");
+        let all = submissions("64", "12");
         // One interview from the other enumerator, to check that enumerators see only their own.
-        let theirs = without_enumerator(all[11].clone());
+        let theirs = all[11].clone();
         assert_eq!(server.post("/api/v1/interviews", &other_enumerator, &theirs.to_string()).status, 201);
         let theirs_id = theirs["id"].as_str().unwrap().to_owned();
         for (i, (role, t)) in tokens.iter().enumerate() {
             let may_submit = matches!(*role, "admin" | "enumerator");
-            let mine = without_enumerator(all[i].clone());
+            let mine = all[i].clone();
             let r = server.post("/api/v1/interviews", t, &mine.to_string());
             assert_eq!(r.status, if may_submit { 201 } else { 403 }, "{role} POST /interviews: {}", r.body);
-            let batch = json!({ "interviews": [without_enumerator(all[5 + i].clone())] }).to_string();
+            let batch = json!({ "interviews": [all[5 + i].clone()] }).to_string();
             let r = server.post("/api/v1/interviews/batch", t, &batch);
             assert_eq!(r.status, if may_submit { 200 } else { 403 }, "{role} POST /interviews/batch: {}", r.body);
 
@@ -225,7 +198,7 @@ on_both_databases! {
     fn a_batch_reports_each_item(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let enumerator = token(db, "enumerator", "enum-b");
-        let all: Vec<Value> = interviews("65", "4").into_iter().map(without_enumerator).collect();
+        let all = submissions("65", "4");
         assert_eq!(server.post("/api/v1/interviews", &enumerator, &all[0].to_string()).status, 201);
         let mut bad = all[2].clone();
         bad["answers"]["sex"] = json!("robot");
@@ -244,7 +217,7 @@ on_both_databases! {
     fn the_list_pages_by_keyset_and_filters(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let admin = token(db, "admin", "admin-1");
-        let all: Vec<Value> = interviews("66", "30").into_iter().map(without_enumerator).collect();
+        let all = submissions("66", "30");
         let batch = json!({ "interviews": all }).to_string();
         assert_eq!(server.post("/api/v1/interviews/batch", &admin, &batch).status, 200);
         let mut seen = Vec::new();

@@ -11,27 +11,9 @@ use common::*;
 use serde_json::Value;
 
 fn interviews(seed: &str, count: &str) -> Vec<String> {
-    let dir = tempdir();
-    let path = dir.path().join("i.jsonl");
-    ok(&[
-        "simulate",
-        "--seed",
-        seed,
-        "--count",
-        count,
-        "--format",
-        "jsonl",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("enumerator");
-            v.to_string()
-        })
+    submissions(seed, count)
+        .iter()
+        .map(Value::to_string)
         .collect()
 }
 

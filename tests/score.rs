@@ -9,19 +9,7 @@ use common::*;
 use serde_json::Value;
 
 fn simulate(dir: &std::path::Path, seed: &str, count: &str, format: &str) -> std::path::PathBuf {
-    let path = dir.join(format!("s-{seed}-{count}.{format}"));
-    ok(&[
-        "simulate",
-        "--seed",
-        seed,
-        "--count",
-        count,
-        "--format",
-        format,
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    path
+    simulate_file(dir, seed, count, format)
 }
 
 fn score_json(args: &[&str]) -> Value {

@@ -20,6 +20,9 @@ impl Http {
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(30))
                 .redirects(0)
+                // A fresh connection per request: the server may close one after refusing a request
+                // whose body it did not read.
+                .max_idle_connections(0)
                 .build(),
         }
     }

@@ -10,19 +10,7 @@ use common::*;
 use serde_json::{json, Value};
 
 fn simulate_jsonl(dir: &std::path::Path, seed: &str, count: &str) -> std::path::PathBuf {
-    let path = dir.join(format!("sim-{seed}-{count}.jsonl"));
-    ok(&[
-        "simulate",
-        "--seed",
-        seed,
-        "--count",
-        count,
-        "--format",
-        "jsonl",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    path
+    simulate_file(dir, seed, count, "jsonl")
 }
 
 on_both_databases! {

@@ -376,3 +376,35 @@ pub fn token(db: &TestDb, role: &str, name: &str) -> String {
         .trim()
         .to_owned()
 }
+
+/// `papi simulate` into a file of `dir` (`format`: csv, parquet or jsonl); returns its path.
+pub fn simulate_file(dir: &Path, seed: &str, count: &str, format: &str) -> PathBuf {
+    let path = dir.join(format!("simulated-{seed}-{count}.{format}"));
+    ok(&[
+        "simulate",
+        "--seed",
+        seed,
+        "--count",
+        count,
+        "--format",
+        format,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    path
+}
+
+/// Simulated interviews as a device sends them (the server records the enumerator from the token).
+pub fn submissions(seed: &str, count: &str) -> Vec<serde_json::Value> {
+    let dir = tempdir();
+    let path = simulate_file(dir.path(), seed, count, "jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("enumerator");
+            v
+        })
+        .collect()
+}

@@ -102,6 +102,8 @@ pub struct InterviewFilter {
     /// Keyset: only interviews stored after this arrival number.
     pub after_seq: i64,
     pub limit: i64,
+    /// One interview by its id.
+    pub id: Option<Uuid>,
     pub enumerator: Option<String>,
     pub review_state: Option<String>,
     pub received_since: Option<DateTime<Utc>>,
@@ -441,6 +443,10 @@ impl Store {
              content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND seq > $3",
         );
         let mut n = 3;
+        if filter.id.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND id = ${n}"));
+        }
         if filter.enumerator.is_some() {
             n += 1;
             sql.push_str(&format!(" AND enumerator = ${n}"));
@@ -460,6 +466,9 @@ impl Store {
         sql.push_str(&format!(" ORDER BY seq LIMIT ${}", n + 1));
         let rows = on_pool!(self, pool => {
             let mut q = sqlx::query(&sql).bind(&survey.id).bind(&survey.version).bind(filter.after_seq);
+            if let Some(id) = filter.id {
+                q = q.bind(id.to_string());
+            }
             if let Some(e) = &filter.enumerator {
                 q = q.bind(e);
             }
@@ -498,10 +507,16 @@ impl Store {
         survey: &Survey,
         id: Uuid,
     ) -> Result<Option<StoredInterview>, StoreError> {
-        let rows = self
-            .select(survey, "AND id = $3", Some(id.to_string()), 1)
-            .await?;
-        Ok(rows.into_iter().next())
+        let filter = InterviewFilter {
+            id: Some(id),
+            limit: 1,
+            ..InterviewFilter::default()
+        };
+        Ok(self
+            .list_interviews(survey, &filter)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// The interviews of a survey version after `after_seq`, oldest first, at most `limit` of them:
@@ -512,8 +527,12 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StoredInterview>, StoreError> {
-        self.select(survey, "AND seq > $3", Some(after_seq.to_string()), limit)
-            .await
+        let filter = InterviewFilter {
+            after_seq,
+            limit,
+            ..InterviewFilter::default()
+        };
+        self.list_interviews(survey, &filter).await
     }
 
     /// Records a score run. Runs are immutable: the database refuses to change or delete one.
@@ -834,31 +853,6 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }))
-    }
-
-    async fn select(
-        &self,
-        survey: &Survey,
-        filter: &str,
-        arg: Option<String>,
-        limit: i64,
-    ) -> Result<Vec<StoredInterview>, StoreError> {
-        let seq_filter = filter.contains("seq");
-        let sql = format!(
-            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
-             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 {filter} \
-             ORDER BY seq LIMIT $4"
-        );
-        let rows = on_pool!(self, pool => {
-            let q = sqlx::query(&sql).bind(&survey.id).bind(&survey.version);
-            let q = match (&arg, seq_filter) {
-                (Some(a), true) => q.bind(a.parse::<i64>().unwrap_or(0)),
-                (Some(a), false) => q.bind(a.clone()),
-                (None, _) => q,
-            };
-            q.bind(limit).fetch_all(pool).await?.into_iter().map(|row| raw_row(&row)).collect::<Result<Vec<_>, _>>()?
-        });
-        rows.into_iter().map(|r| r.into_stored(survey)).collect()
     }
 }
 
