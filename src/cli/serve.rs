@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use papi_server::AppState;
 
@@ -93,7 +94,8 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             }
             println!("press ctrl-c to stop");
         })
-        .await?;
+        .await
+        .with_context(|| format!("cannot serve on {}", args.listen))?;
         Ok(ExitCode::SUCCESS)
     })
 }
