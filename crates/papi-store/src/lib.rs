@@ -112,7 +112,7 @@ pub struct InterviewFilter {
 }
 
 /// A person who signs in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub id: String,
     pub username: String,
@@ -122,7 +122,7 @@ pub struct User {
 }
 
 /// A live browser session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub username: String,
     pub role: String,
@@ -130,7 +130,7 @@ pub struct Session {
 }
 
 /// A bearer token as stored (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Token {
     pub id: String,
     pub name: String,
@@ -641,24 +641,12 @@ impl Store {
 
     /// A user by username.
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users WHERE username = $1",
-            )
-            .bind(username)
-            .fetch_optional(pool)
-            .await?;
-            match row {
-                Some(r) => Some(User {
-                    id: r.try_get("id")?,
-                    username: r.try_get("username")?,
-                    password_hash: r.try_get("password_hash")?,
-                    role: r.try_get("role")?,
-                    disabled: r.try_get("disabled")?,
-                }),
-                None => None,
-            }
-        }))
+        Ok(on_pool!(self, pool => sqlx::query_as::<_, User>(
+            "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(pool)
+        .await?))
     }
 
     /// Records a bearer token (its hash only).
@@ -687,24 +675,12 @@ impl Store {
 
     /// The token with this hash, if any (revoked and expired ones included: the caller decides).
     pub async fn token(&self, token_hash: &str) -> Result<Option<Token>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, name, role, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await?;
-            match row {
-                Some(r) => Some(Token {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                    expires_at: r.try_get("expires_at")?,
-                    revoked_at: r.try_get("revoked_at")?,
-                }),
-                None => None,
-            }
-        }))
+        Ok(on_pool!(self, pool => sqlx::query_as::<_, Token>(
+            "SELECT id, name, role, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?))
     }
 
     /// Revokes every live token of this name (or id); returns how many.
@@ -743,24 +719,14 @@ impl Store {
 
     /// A live session and its user, if the session exists, has not expired and the user is enabled.
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT u.username, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-            )
-            .bind(token_hash)
-            .bind(Utc::now())
-            .fetch_optional(pool)
-            .await?;
-            match row {
-                Some(r) => Some(Session {
-                    username: r.try_get("username")?,
-                    role: r.try_get("role")?,
-                    csrf_token: r.try_get("csrf_token")?,
-                }),
-                None => None,
-            }
-        }))
+        Ok(on_pool!(self, pool => sqlx::query_as::<_, Session>(
+            "SELECT u.username, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(Utc::now())
+        .fetch_optional(pool)
+        .await?))
     }
 
     /// Ends a session.
