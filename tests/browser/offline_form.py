@@ -146,9 +146,17 @@ try:
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=sent]")) == 3)
     assert len(stored(admin)) == 3
 
-    # The English switch.
+    # The English switch keeps what was being typed.
+    age = driver.find_element(By.ID, "in-age")
+    age.clear()
+    age.send_keys("45")
+    if not driver.find_element(By.ID, "q-visited_clinic-yes").is_selected():
+        click("q-visited_clinic-yes")
     click("lang")
     assert driver.find_element(By.ID, "finish").text == "Finish interview"
+    assert driver.find_element(By.ID, "in-age").get_attribute("value") == "45"
+    assert driver.find_element(By.ID, "q-visited_clinic-yes").is_selected()
+    assert driver.find_element(By.ID, "q-clinic_quality").is_displayed()
     print("browser: 3 interviews filled offline, reloaded offline, sent once online; forced resend stored none twice")
 finally:
     driver.quit()

@@ -10,14 +10,16 @@ const UI = {
         constraint: "Câu trả lời không hợp lệ.", number: "Cần nhập một số.", whole: "Cần nhập số nguyên.",
         fix: "Vui lòng sửa các câu được đánh dấu.", saved: "Đã lưu phiếu; phiếu sẽ được gửi khi có mạng.",
         queued: "chờ gửi", sent: "đã gửi", draft: "đang điền", drafts: "Đang điền", discard: "Bỏ phiếu đang điền?", rejected: "bị từ chối", conflict: "trùng mã", location: "Địa bàn",
-        badtoken: "Mã truy cập không hợp lệ.", nosurvey: "Chưa tải được bộ câu hỏi; cần có mạng lần đầu." },
+        badtoken: "Mã truy cập không hợp lệ.", nosurvey: "Chưa tải được bộ câu hỏi; cần có mạng lần đầu.",
+        "col:province": "Tỉnh", "col:district": "Huyện", "col:commune": "Xã", "col:village": "Thôn" },
   en: { title: "Interview form", unsent: "Unsent", token: "Enumerator access token", save: "Save",
         survey: "Survey", finish: "Finish interview", new: "New interview", outbox: "Interviews on this device", send: "Send now",
         resend: "Resend all", online: "Online", offline: "Offline", required: "This question is required.",
         constraint: "This answer is not valid.", number: "Enter a number.", whole: "Enter a whole number.",
         fix: "Please fix the marked questions.", saved: "Saved; it will be sent when there is signal.",
         queued: "waiting", sent: "sent", draft: "in progress", drafts: "In progress", discard: "Discard the interview being filled?", rejected: "refused", conflict: "id conflict", location: "Location",
-        badtoken: "The access token is not valid.", nosurvey: "The questionnaire is not loaded yet; the first time needs signal." },
+        badtoken: "The access token is not valid.", nosurvey: "The questionnaire is not loaded yet; the first time needs signal.",
+        "col:province": "Province", "col:district": "District", "col:commune": "Commune", "col:village": "Village" },
 };
 
 let lang = localStorage.getItem("papi-lang") || "vi";
@@ -120,7 +122,9 @@ function render() {
   const loc = $("location");
   loc.innerHTML = `<h3>${tr("location")}</h3>`;
   for (const col of survey.location) {
-    loc.insertAdjacentHTML("beforeend", `<div class="question"><label class="q" for="loc-${col}">${col}</label><input type="text" id="loc-${col}" name="loc-${col}"></div>`);
+    // Known geography names are translated; any other location column shows its own name.
+    const name = tr("col:" + col) === "col:" + col ? col : tr("col:" + col);
+    loc.insertAdjacentHTML("beforeend", `<div class="question"><label class="q" for="loc-${col}">${name}</label><input type="text" id="loc-${col}" name="loc-${col}"></div>`);
   }
   const form = $("questions");
   form.innerHTML = "";
@@ -289,7 +293,12 @@ function translate() {
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = tr(el.dataset.t);
   $("lang").textContent = lang === "vi" ? "English" : "Tiếng Việt";
   $("network").textContent = navigator.onLine ? tr("online") : tr("offline");
-  if (survey) { render(); }
+  if (survey && current) {
+    // Re-draw in the other language, keeping every answer given so far.
+    const state = formState();
+    render();
+    restore(state);
+  }
   refreshOutbox();
 }
 
