@@ -3,7 +3,7 @@
 //!
 //! A single task owns the writes. It takes whatever has queued up since its last commit (up to
 //! `MAX_BATCH` interviews), stores each survey version's interviews with one
-//! `Store::insert_interviews_each`, and answers every waiting request. When the queue is full the
+//! `Store::insert_prepared_each`, and answers every waiting request. When the queue is full the
 //! service sheds load with 503 rather than falling over.
 
 use std::sync::Arc;

@@ -305,17 +305,6 @@ impl Store {
         self.insert(survey, interviews, true).await
     }
 
-    /// Stores interviews in one transaction, each on its own: a conflicting interview is simply not
-    /// stored (and reported), the others are committed. This is group commit for the service: many
-    /// requests, one durable transaction, no request failing for another's conflict.
-    pub async fn insert_interviews_each(
-        &self,
-        survey: &Survey,
-        interviews: &[Interview],
-    ) -> Result<InsertReport, StoreError> {
-        self.insert(survey, interviews, false).await
-    }
-
     async fn insert(
         &self,
         survey: &Survey,
@@ -329,9 +318,11 @@ impl Store {
         self.insert_rows(survey, &rows, atomic).await
     }
 
-    /// [`Store::insert_interviews_each`] for interviews already prepared (hashed and serialised), so
-    /// that a server does that work in its request handlers, in parallel, and not in the one task that
-    /// writes.
+    /// Stores prepared interviews (hashed and serialised by [`PreparedInterview::new`]) in one
+    /// transaction, each on its own: a conflicting interview is simply not stored (and reported), the
+    /// others are committed. This is group commit for the service: many requests, one durable
+    /// transaction, no request failing for another's conflict; the preparing is done in the request
+    /// handlers, in parallel, not in the one task that writes.
     pub async fn insert_prepared_each(
         &self,
         survey: &Survey,
