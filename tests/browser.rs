@@ -48,3 +48,22 @@ on_both_databases! {
         assert_eq!(db.count(&survey), 3);
     }
 }
+
+on_both_databases! {
+    fn leaders_supervisors_and_enumerators_see_what_their_role_allows(db: &TestDb) {
+        if browser_tools().is_none() {
+            return;
+        }
+        let out = Command::new("python3")
+            .arg(repo().join("tests/browser/dashboard.py"))
+            .arg(env!("CARGO_BIN_EXE_papi"))
+            .arg(&db.url)
+            .current_dir(repo())
+            .output()
+            .expect("python3 runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "the dashboard browser test failed:\n{text}");
+        assert!(text.contains("dashboard pages checked in Chromium: dashboard, dimension, english, print, leader refused fieldwork, supervisor, enumerator refused"), "{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+    }
+}

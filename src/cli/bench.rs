@@ -31,6 +31,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Request pages of a running service from several connections, round-robin over `paths`; report
+    /// latency percentiles per path.
+    Pages {
+        /// Base URL of the service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// A bearer token that may read the pages.
+        #[arg(long, env = "PAPI_TOKEN")]
+        token: String,
+        /// Requests per path.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Paths to request (e.g. /dashboard/papi/2019.1).
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
     /// The reference: insert the same interviews straight into a database from one process, in
     /// transactions of 500, and report rows per second.
     Insert {
@@ -138,6 +157,85 @@ pub fn run(cmd: BenchCommand, runtime: &tokio::runtime::Runtime) -> anyhow::Resu
                 lat.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
                 statuses
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Pages {
+            url,
+            token,
+            requests,
+            concurrency,
+            paths,
+        } => {
+            let base = url.trim_end_matches('/').to_owned();
+            let jobs: Arc<Vec<usize>> = Arc::new(
+                (0..requests * paths.len())
+                    .map(|i| i % paths.len())
+                    .collect(),
+            );
+            let next = Arc::new(AtomicUsize::new(0));
+            let results = Arc::new(Mutex::new(vec![Vec::new(); paths.len()]));
+            let failures = Arc::new(AtomicUsize::new(0));
+            let paths = Arc::new(paths);
+            let workers: Vec<_> = (0..concurrency.max(1))
+                .map(|_| {
+                    let (jobs, next, results, failures, paths, base, token) = (
+                        jobs.clone(),
+                        next.clone(),
+                        results.clone(),
+                        failures.clone(),
+                        paths.clone(),
+                        base.clone(),
+                        token.clone(),
+                    );
+                    std::thread::spawn(move || {
+                        let agent = ureq::AgentBuilder::new()
+                            .timeout(Duration::from_secs(60))
+                            .build();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&p) = jobs.get(i) else { break };
+                            let t = Instant::now();
+                            let ok = agent
+                                .get(&format!("{base}{}", paths[p]))
+                                .set("Authorization", &format!("Bearer {token}"))
+                                .call()
+                                .ok()
+                                .and_then(|r| {
+                                    let mut body = Vec::new();
+                                    std::io::Read::read_to_end(&mut r.into_reader(), &mut body).ok()
+                                })
+                                .is_some();
+                            let elapsed = t.elapsed();
+                            if ok {
+                                results.lock().expect("not poisoned")[p].push(elapsed);
+                            } else {
+                                failures.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join()
+                    .map_err(|_| anyhow::anyhow!("a load worker panicked"))?;
+            }
+            let results = results.lock().expect("not poisoned");
+            for (path, lat) in paths.iter().zip(results.iter()) {
+                let mut lat = lat.clone();
+                lat.sort();
+                println!(
+                    "{path}: {} requests, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    lat.len(),
+                    percentile(&lat, 0.50),
+                    percentile(&lat, 0.95),
+                    percentile(&lat, 0.99),
+                    lat.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+                );
+            }
+            let failed = failures.load(Ordering::Relaxed);
+            if failed > 0 {
+                anyhow::bail!("{failed} requests failed");
+            }
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Insert {

@@ -11,7 +11,9 @@ use papi_survey::{Interview, Survey};
 
 mod access;
 mod bench;
+mod demo;
 mod import;
+mod recompute;
 mod score;
 mod serve;
 mod simulate;
@@ -33,6 +35,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// PAPI scores with design-based 95% intervals, from a file or the database.
     Score(score::ScoreArgs),
+    /// Recompute the scores from the database and publish them to the leadership dashboard.
+    Recompute(recompute::RecomputeArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),
     /// Users who sign in with a password.
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args, &runtime),
         Command::Import(args) => import::run(args, &runtime),
         Command::Score(args) => score::run(args, &runtime),
+        Command::Recompute(args) => recompute::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
         Command::User(cmd) => access::run_user(cmd, &runtime),
         Command::Bench(cmd) => bench::run(cmd, &runtime),

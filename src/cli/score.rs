@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use papi_score::{Margins, Options};
-use papi_store::NewScoreRun;
 use papi_survey::ReferenceTable;
-use sha2::{Digest, Sha256};
 
 use super::{load_survey, open_store, progress_bar, Paths};
 
@@ -104,36 +102,13 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         }
         (None, Some(url)) => {
             bar.set_message("reading the database");
-            let (frame, data_hash, count, store) = runtime.block_on(async {
+            let (set, store) = runtime.block_on(async {
                 let store = open_store(url).await?;
-                let mut interviews = Vec::new();
-                let mut after = 0;
-                loop {
-                    let page = store.interviews_page(&survey, after, 10_000).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.seq;
-                    interviews.extend(page);
-                }
-                // The interview set's identity: ids and content hashes, in id order.
-                let mut keys: Vec<(String, &str)> = interviews
-                    .iter()
-                    .map(|s| (s.interview.id.to_string(), s.content_hash.as_str()))
-                    .collect();
-                keys.sort();
-                let mut h = Sha256::new();
-                for (id, content) in &keys {
-                    h.update(id.as_bytes());
-                    h.update(b":");
-                    h.update(content.as_bytes());
-                    h.update(b"\n");
-                }
-                let frame = papi_table::frame_from_interviews(
-                    &survey,
-                    interviews.iter().map(|s| &s.interview),
-                )?;
-                anyhow::Ok((frame, hex::encode(h.finalize()), interviews.len(), store))
+                let set = papi_recompute::read_interviews(&store, &survey, &papi_recompute::Quiet)
+                    .await?;
+                anyhow::Ok((set, store))
             })?;
-            (frame, Some((data_hash, count, store)))
+            (set.frame.clone(), Some((set, store)))
         }
         (None, None) => bail!("give --responses FILE or --database URL"),
     };
@@ -148,13 +123,16 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     );
     bar.set_message("estimating");
     let estimating = std::time::Instant::now();
-    let report = papi_score::score(&survey, &frame, &options)?;
+    // A run of the database is scored where it is recorded, so the JSON printed is the one stored.
+    let report = match &from_db {
+        Some(_) => None,
+        None => Some(papi_score::score(&survey, &frame, &options)?),
+    };
     tracing::debug!(
         seconds = estimating.elapsed().as_secs_f64(),
         "estimates computed"
     );
     bar.inc(1);
-    let json = serde_json::to_string_pretty(&report)?;
     if let Some(path) = &args.weights_out {
         let weights = papi_score::analysis_weights(&survey, &frame, &options)?;
         let ids = frame
@@ -168,41 +146,41 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         }
         w.flush()?;
     }
-    if let Some((data_hash, count, store)) = from_db {
+    let report = if let Some((set, store)) = from_db {
         bar.set_message("recording the score run");
         let recorded_by = args
             .recorded_by
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "unknown".into());
-        let run = NewScoreRun {
-            survey_id: survey.id.clone(),
-            survey_version: survey.version.clone(),
-            definition_hash: survey.hash.clone(),
-            data_hash,
-            interviews: count as i64,
-            parameters: serde_json::json!({
-                "by": args.by,
-                "margins": options.margins.as_ref().map(|m| serde_json::json!(m.margins.iter().map(|x| &x.columns).collect::<Vec<_>>())),
-                "margins_file": args.margins.as_ref().map(|p| p.display().to_string()),
-                "min_respondents": args.min_respondents,
-                "year": year,
-            }),
-            recorded_by,
-            result: json.clone(),
-        };
-        let recorded = runtime.block_on(async {
-            let r = store.record_score_run(&run).await;
+        let parameters = serde_json::json!({
+            "margins": options.margins.as_ref().map(|m| serde_json::json!(m.margins.iter().map(|x| &x.columns).collect::<Vec<_>>())),
+            "margins_file": args.margins.as_ref().map(|p| p.display().to_string()),
+        });
+        let (report, recorded) = runtime.block_on(async {
+            let r = papi_recompute::record_run(
+                &store,
+                &survey,
+                &set,
+                &options,
+                parameters,
+                &recorded_by,
+            )
+            .await;
             store.close().await;
             r
         })?;
         eprintln!(
             "recorded score run {} ({} interviews, data {})",
             recorded.id,
-            count,
-            &run.data_hash[..12]
+            set.interviews,
+            &set.data_hash[..12]
         );
-    }
+        report
+    } else {
+        report.expect("a file's interviews are scored above")
+    };
+    let json = serde_json::to_string_pretty(&report)?;
     bar.finish_and_clear();
     for w in &report.design.warnings {
         eprintln!("warning: {w}");

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use papi_server::AppState;
+use papi_survey::plan::Plan;
+use papi_survey::{ReferenceTable, Survey};
 
 use super::simulate::{plan, OutputFormat, SimulateArgs};
 use super::{load_survey, open_store, progress_bar, Paths};
@@ -23,13 +25,21 @@ pub struct ServeArgs {
     /// Seed an empty database with a simulated survey of the demo province (Bình Định, 2018 profile).
     #[arg(long)]
     pub demo: bool,
+    /// Action plans to register (every .toml file in this folder), shown beside their dimensions.
+    #[arg(long, default_value = "survey-defs/plans")]
+    pub plans: std::path::PathBuf,
 }
 
 pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
     let survey = load_survey(&args.paths.survey)?;
+    let reference = ReferenceTable::load(&args.paths.reference)?;
+    let plans = load_plans(&args.plans, &survey)?;
     runtime.block_on(async {
         let store = open_store(&args.database).await?;
         store.register_survey(&survey).await?;
+        for (plan, toml) in &plans {
+            store.register_plan(&plan.plan.id, toml).await?;
+        }
         if args.demo && store.count_interviews(&survey.id, &survey.version).await? == 0 {
             let sim_args = SimulateArgs {
                 paths: args.paths.clone(),
@@ -54,6 +64,10 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 stored.created,
                 survey.title.get("en")
             );
+            super::demo::fieldwork(&store, &survey).await?;
+        }
+        if args.demo && store.publications(&survey.id, &survey.version).await?.is_empty() {
+            super::demo::publish(&store, &survey, &reference).await?;
         }
         // Demo sign-ins and tokens, one per role, new at each start (the previous ones stop working).
         let mut demo_access = Vec::new();
@@ -73,7 +87,8 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         }
         let count = store.count_interviews(&survey.id, &survey.version).await?;
         let backend = store.backend().name();
-        papi_server::serve(AppState::new(store), args.listen, |addr| {
+        let state = AppState::new(store).with_reference(reference);
+        papi_server::serve(state, args.listen, |addr| {
             println!(
                 "papi is serving survey {} {} ({count} interviews, {backend} database {})",
                 survey.id,
@@ -81,6 +96,7 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 redact(&args.database)
             );
             println!("open http://{addr}/ in a browser; health check at http://{addr}/healthz");
+            println!("leadership dashboard: http://{addr}/dashboard; fieldwork supervision: http://{addr}/fieldwork");
             if !demo_access.is_empty() {
                 println!("demo sign-ins at http://{addr}/login (new passwords at each start):");
                 for (_, name, password, _) in &demo_access {
@@ -98,6 +114,41 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         .with_context(|| format!("cannot serve on {}", args.listen))?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Every plan (`*.toml`) in `dir`, checked against the survey; a missing folder means no plans.
+fn load_plans(dir: &std::path::Path, survey: &Survey) -> anyhow::Result<Vec<(Plan, String)>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut plans = Vec::new();
+    for path in files {
+        let toml = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read plan {}", path.display()))?;
+        let file = path.display().to_string();
+        let plan = Plan::from_toml(&toml, &file)?;
+        // A plan written for another survey (no dimension in common) is simply not this one's.
+        if !plan
+            .tasks
+            .iter()
+            .any(|t| survey.dimensions.iter().any(|d| d.id == t.dimension))
+        {
+            eprintln!(
+                "plan {} answers none of the dimensions of survey {}: not registered",
+                plan.plan.id, survey.id
+            );
+            continue;
+        }
+        plan.check_against(survey, &file)?;
+        plans.push((plan, toml));
+    }
+    Ok(plans)
 }
 
 fn redact(url: &str) -> String {

@@ -255,7 +255,7 @@ pub struct Thresholds {
 }
 
 /// The quantile of sorted values by R's type 7 rule.
-fn quantile7(sorted: &[f64], p: f64) -> f64 {
+pub fn quantile7(sorted: &[f64], p: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;

@@ -72,6 +72,15 @@ impl ApiError {
         )
     }
 
+    /// A well-formed request that breaks a rule; the messages name the field and the rule.
+    pub fn unprocessable(
+        code: &'static str,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, vi, en)
+    }
+
     pub fn bad_json(e: &serde_json::Error) -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,

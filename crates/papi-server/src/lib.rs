@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use papi_store::Store;
 use papi_survey::Survey;
@@ -21,9 +21,13 @@ use tokio::sync::RwLock;
 
 pub mod auth;
 pub mod commit;
+pub mod dashboard;
 pub mod error;
+pub mod fieldwork;
 pub mod interviews;
 pub mod openapi;
+mod pages;
+pub mod recompute;
 pub mod session;
 pub mod surveys;
 mod web;
@@ -38,6 +42,10 @@ pub struct AppState {
     pub store: Store,
     pub committer: commit::Committer,
     surveys: RwLock<HashMap<(String, String), Arc<Survey>>>,
+    /// The official PAPI table the dashboard compares with.
+    pub reference: papi_survey::ReferenceTable,
+    runs: dashboard::RunCache,
+    jobs: recompute::Jobs,
 }
 
 impl AppState {
@@ -47,7 +55,16 @@ impl AppState {
             committer: commit::Committer::start(store.clone()),
             store,
             surveys: RwLock::new(HashMap::new()),
+            reference: papi_survey::ReferenceTable::official(),
+            runs: dashboard::RunCache::default(),
+            jobs: recompute::Jobs::default(),
         }
+    }
+
+    /// Compares with this official table instead of the built-in one.
+    pub fn with_reference(mut self, table: papi_survey::ReferenceTable) -> AppState {
+        self.reference = table;
+        self
     }
 
     /// A registered survey version, loaded once from the database.
@@ -80,6 +97,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
+        .route("/interviews/{id}/review", post(fieldwork::review))
+        .route("/interviews/{id}/reviews", get(fieldwork::reviews))
+        .route("/dashboard/{id}/{version}", get(dashboard::api))
+        .route("/plans/{plan}/tasks/{task}", put(dashboard::set_task))
+        .route("/surveys/{id}/{version}/fieldwork", get(fieldwork::api))
+        .route(
+            "/surveys/{id}/{version}/settings",
+            put(fieldwork::set_settings),
+        )
+        .route("/surveys/{id}/{version}/quotas", put(fieldwork::set_quotas))
+        .route("/surveys/{id}/{version}/recompute", post(recompute::start))
+        .route("/recompute/{job}", get(recompute::status))
         .route("/openapi.json", get(openapi_json))
         .route("/session", get(session::whoami))
         .route("/surveys", get(surveys::list))
@@ -88,8 +117,29 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/favicon.ico", get(favicon))
         .route("/login", get(session::page).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/dashboard", get(dashboard::index))
+        .route("/dashboard/{id}/{version}", get(dashboard::page))
+        .route(
+            "/dashboard/{id}/{version}/print",
+            get(dashboard::print_page),
+        )
+        .route(
+            "/dashboard/{id}/{version}/charts/{file}",
+            get(dashboard::chart),
+        )
+        .route(
+            "/dashboard/{id}/{version}/dimensions/{dimension}",
+            get(dashboard::dimension_page),
+        )
+        .route("/fieldwork", get(fieldwork::index))
+        .route("/fieldwork/{id}/{version}", get(fieldwork::page))
+        .route(
+            "/fieldwork/{id}/{version}/interviews/{interview}",
+            get(fieldwork::interview_page),
+        )
         .merge(web::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -99,6 +149,17 @@ pub fn router(state: AppState) -> Router {
 async fn openapi_json() -> impl IntoResponse {
     use utoipa::OpenApi;
     Json(openapi::ApiDoc::openapi())
+}
+
+/// The site icon (browsers ask for it on every page): a red square with "P", as SVG.
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#8b1a1a"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="bold" fill="#fff" text-anchor="middle">P</text></svg>"##,
+    )
 }
 
 async fn api_not_found() -> ApiError {

@@ -250,9 +250,20 @@ impl Modify for BearerAuth {
         crate::session::page,
         crate::session::logout,
         crate::healthz,
+        crate::dashboard::api,
+        crate::dashboard::set_task,
+        crate::recompute::start,
+        crate::recompute::status,
+        crate::fieldwork::review,
+        crate::fieldwork::reviews,
+        crate::fieldwork::api,
+        crate::fieldwork::set_settings,
+        crate::fieldwork::set_quotas,
     ),
-    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials)),
+    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
+        crate::dashboard::Dashboard, crate::dashboard::TaskUpdate, crate::recompute::Job,
+        crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView, crate::fieldwork::QuotaRow)),
     modifiers(&BearerAuth),
-    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "service", description = "Health and the caller"))
+    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "service", description = "Health and the caller"), (name = "dashboard", description = "Published results for the leadership, and the plan's tasks"), (name = "fieldwork", description = "Supervision: progress, review, quality, settings"))
 )]
 pub struct ApiDoc;

@@ -30,6 +30,17 @@ const FAILURE_WINDOW_MINUTES: i64 = 15;
 struct Credentials {
     username: String,
     password: String,
+    /// From the HTML form: the page to go back to once signed in.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where the form sends a signed-in user: a path on this site only, never elsewhere.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
 }
 
 /// `POST /login`, with JSON or an HTML form.
@@ -143,7 +154,9 @@ pub async fn login(
         if secure { "; Secure" } else { "" }
     );
     let mut response = if form {
-        (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+        let to = HeaderValue::from_str(local_path(creds.next.as_deref()))
+            .unwrap_or(HeaderValue::from_static("/"));
+        (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
     } else {
         Json(json!({ "username": user.username, "role": user.role, "csrf_token": csrf }))
             .into_response()
@@ -220,7 +233,9 @@ pub async fn page() -> Html<&'static str> {
 </head><body><h1>papi</h1><form method="post" action="/login">
 <label for="username">Tên đăng nhập / Username</label><input id="username" name="username" autocomplete="username" required>
 <label for="password">Mật khẩu / Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<input type="hidden" id="next" name="next" value="/">
 <button type="submit">Đăng nhập / Sign in</button></form>
+<script>document.getElementById('next').value=new URLSearchParams(location.search).get('next')||'/';</script>
 <p><a href="/form/">Phiếu phỏng vấn (điều tra viên) / Interview form</a></p></body></html>"#,
     )
 }

@@ -33,6 +33,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migr
 /// How many interviews go into one multi-row INSERT (SQLite allows 32,766 bound values).
 const ROWS_PER_STATEMENT: usize = 500;
 
+/// Columns bound per interview in the INSERT (500 × 14 stays under SQLite's 32,766 bound values).
+const COLUMNS: usize = 14;
+
 #[derive(Clone, Debug)]
 enum Pool {
     Sqlite(SqlitePool),
@@ -48,6 +51,9 @@ macro_rules! on_pool {
         }
     };
 }
+
+mod fieldwork;
+pub use fieldwork::*;
 
 /// Which database a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +112,8 @@ pub struct InterviewFilter {
     pub id: Option<Uuid>,
     pub enumerator: Option<String>,
     pub review_state: Option<String>,
+    /// Any of these review states (none given: every state).
+    pub review_states: Vec<String>,
     pub received_since: Option<DateTime<Utc>>,
     /// Location column → value.
     pub location: Vec<(String, String)>,
@@ -151,7 +159,7 @@ pub struct AuditEntry {
 }
 
 /// Whether a database error is a unique-constraint violation.
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -357,7 +365,10 @@ impl Store {
                         .bind(r.finished_at)
                         .bind(received_at)
                         .bind(&r.answers)
-                        .bind(&r.content_hash);
+                        .bind(&r.content_hash)
+                        .bind(&r.answers_hash)
+                        .bind(r.duration_seconds)
+                        .bind(&r.straightlining);
                 }
                 created.extend(q.fetch_all(&mut *tx).await?);
             }
@@ -446,6 +457,15 @@ impl Store {
             n += 1;
             sql.push_str(&format!(" AND review_state = ${n}"));
         }
+        if !filter.review_states.is_empty() {
+            let first = n + 1;
+            n += filter.review_states.len();
+            let placeholders: Vec<String> = (first..=n).map(|i| format!("${i}")).collect();
+            sql.push_str(&format!(
+                " AND review_state IN ({})",
+                placeholders.join(", ")
+            ));
+        }
         if filter.received_since.is_some() {
             n += 1;
             sql.push_str(&format!(" AND received_at >= ${n}"));
@@ -464,6 +484,9 @@ impl Store {
                 q = q.bind(e);
             }
             if let Some(r) = &filter.review_state {
+                q = q.bind(r);
+            }
+            for r in &filter.review_states {
                 q = q.bind(r);
             }
             if let Some(t) = filter.received_since {
@@ -521,6 +544,24 @@ impl Store {
         let filter = InterviewFilter {
             after_seq,
             limit,
+            ..InterviewFilter::default()
+        };
+        self.list_interviews(survey, &filter).await
+    }
+
+    /// Like [`Store::interviews_page`], only interviews in one of `review_states` (all when empty):
+    /// what a score run reads, given the survey's setting of which reviewed interviews count.
+    pub async fn interviews_page_in_states(
+        &self,
+        survey: &Survey,
+        review_states: &[String],
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredInterview>, StoreError> {
+        let filter = InterviewFilter {
+            after_seq,
+            limit,
+            review_states: review_states.to_vec(),
             ..InterviewFilter::default()
         };
         self.list_interviews(survey, &filter).await
@@ -825,15 +866,16 @@ fn insert_sql(backend: Backend, rows: usize) -> Cow<'static, str> {
     let build = |rows: usize| {
         let mut sql = String::from(
             "INSERT INTO interviews (id, survey_id, survey_version, location, weight, enumerator, \
-             started_at, finished_at, received_at, answers, content_hash) VALUES ",
+             started_at, finished_at, received_at, answers, content_hash, answers_hash, \
+             duration_seconds, straightlining) VALUES ",
         );
         for i in 0..rows {
-            let b = i * 11;
+            let b = i * COLUMNS;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push('(');
-            for c in 1..=11 {
+            for c in 1..=COLUMNS {
                 if c > 1 {
                     sql.push_str(", ");
                 }
@@ -908,6 +950,9 @@ pub struct NewRow {
     /// JSON text.
     answers: String,
     content_hash: String,
+    answers_hash: String,
+    duration_seconds: Option<f64>,
+    straightlining: Option<String>,
 }
 
 impl NewRow {
@@ -928,6 +973,9 @@ impl NewRow {
             finished_at: iv.finished_at,
             answers: iv.answers_json(survey).to_string(),
             content_hash: iv.content_hash(survey),
+            answers_hash: papi_survey::quality::answers_hash(survey, iv),
+            duration_seconds: papi_survey::quality::duration_seconds(iv),
+            straightlining: papi_survey::quality::straightlining(survey, iv),
         })
     }
 }

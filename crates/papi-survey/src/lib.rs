@@ -15,6 +15,8 @@ pub mod error;
 pub mod expr;
 pub mod interview;
 mod model;
+pub mod plan;
+pub mod quality;
 pub mod reference;
 pub mod text;
 

@@ -72,6 +72,14 @@ pub struct ReferenceError {
 }
 
 impl ReferenceTable {
+    /// The official table as published (2011-2024), built into the binary: what the service compares
+    /// with when no other table is given.
+    pub fn official() -> ReferenceTable {
+        static OFFICIAL: &[u8] =
+            include_bytes!("../../../survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv");
+        ReferenceTable::from_csv(OFFICIAL).expect("the built-in official table parses")
+    }
+
     pub fn load(path: impl AsRef<Path>) -> Result<ReferenceTable, ReferenceError> {
         let path = path.as_ref();
         let err = |message: String| ReferenceError {

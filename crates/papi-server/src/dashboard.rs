@@ -1,0 +1,1158 @@
+//! The leadership dashboard: the latest published score run of a survey against the 2018 baseline and
+//! the national quartiles, the province's official history with the project's own waves, the strata
+//! side by side (small groups suppressed), and the plan's tasks for each dimension. Leaders see
+//! aggregates only: everything here comes from published score runs, never from interviews.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use maud::{html, Markup, PreEscaped};
+use papi_auth::Role;
+use papi_chart::{
+    ChartLegend, DimensionBar, DimensionChart, DistrictChart, HistoryChart, HistoryPoint, WavePoint,
+};
+use papi_survey::plan::Plan;
+use papi_survey::Survey;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json_;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::pages::{fmt1, href, layout, Lang, PageRejection, Viewer};
+use crate::AppState;
+
+/// Who may see the dashboard: everyone but enumerators.
+const READERS: [Role; 4] = [Role::Leader, Role::Analyst, Role::Supervisor, Role::Admin];
+
+/// An estimate with its 95% interval.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Est {
+    pub estimate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+/// The dashboard's content, as the page shows it and the API returns it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub survey_id: String,
+    pub version: String,
+    pub title: String,
+    pub province: Option<String>,
+    pub publication: PublicationInfo,
+    pub total: Est,
+    pub baseline: Option<BaselineInfo>,
+    pub performance: Option<PerformanceInfo>,
+    pub dimensions: Vec<DimensionView>,
+    pub strata: Option<StrataView>,
+    pub history: Vec<HistoryRow>,
+    pub waves: Vec<Wave>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicationInfo {
+    pub id: String,
+    pub published_at: String,
+    pub published_by: String,
+    pub wave_year: i32,
+    pub interviews: i64,
+    pub overall_run: String,
+    pub strata_run: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BaselineInfo {
+    pub label: String,
+    pub year: Option<i32>,
+    pub total: f64,
+    pub change: Est,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PerformanceInfo {
+    pub year: i32,
+    pub group: String,
+    pub thresholds: Thresholds,
+    pub distance_to_high_average: f64,
+    pub provinces: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Thresholds {
+    pub best: f64,
+    pub high_average: f64,
+    pub low_average: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DimensionView {
+    pub id: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub value: Est,
+    pub baseline: Option<f64>,
+    pub change: Option<Est>,
+    /// National 25th, 50th and 75th percentiles of this dimension in the comparison year.
+    pub quartiles: Option<[f64; 3]>,
+    pub subdimensions: Vec<SubdimensionView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubdimensionView {
+    pub id: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub value: Est,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StrataView {
+    /// The stratum column (district for PAPI).
+    pub column: String,
+    /// Groups with fewer respondents than this are suppressed.
+    pub min_respondents: u64,
+    pub groups: Vec<StratumView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StratumView {
+    pub name: String,
+    /// True when the group has too few respondents: no value of it is shown.
+    pub suppressed: bool,
+    /// Respondents, when not suppressed.
+    pub respondents: Option<u64>,
+    pub total: Option<Est>,
+    /// One per dimension, in the survey's order; null when suppressed or not estimable.
+    pub dimensions: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryRow {
+    pub year: i32,
+    pub total: f64,
+    /// 6 before 2018, 8 from 2018.
+    pub dimensions: u8,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Wave {
+    pub year: i32,
+    pub publication: String,
+    pub total: Est,
+}
+
+// What the dashboard reads of a stored score report (papi-score's JSON).
+#[derive(Deserialize)]
+struct RunReport {
+    groups: Vec<RunGroup>,
+}
+
+#[derive(Deserialize)]
+struct RunGroup {
+    by: serde_json::Map<String, Json_>,
+    respondents: u64,
+    total: Est,
+    dimensions: Vec<RunDimension>,
+    #[serde(default)]
+    baseline: Option<RunBaseline>,
+    #[serde(default)]
+    performance: Option<PerformanceInfo>,
+}
+
+#[derive(Deserialize)]
+struct RunDimension {
+    id: String,
+    #[serde(flatten)]
+    value: Est,
+    subdimensions: Vec<RunSubdimension>,
+}
+
+#[derive(Deserialize)]
+struct RunSubdimension {
+    id: String,
+    #[serde(flatten)]
+    value: Est,
+}
+
+#[derive(Deserialize)]
+struct RunBaseline {
+    label: String,
+    year: Option<i32>,
+    total: RunChange,
+    dimensions: Vec<RunDimensionChange>,
+}
+
+#[derive(Deserialize)]
+struct RunChange {
+    baseline: f64,
+    change: Est,
+}
+
+#[derive(Deserialize)]
+struct RunDimensionChange {
+    id: String,
+    baseline: f64,
+    change: Est,
+}
+
+/// Parsed score runs, by id: runs are immutable, so a parsed one never goes stale.
+#[derive(Default)]
+pub struct RunCache {
+    runs: tokio::sync::RwLock<HashMap<Uuid, Arc<RunReport>>>,
+}
+
+impl RunCache {
+    async fn get(&self, state: &AppState, id: Uuid) -> Result<Arc<RunReport>, ApiError> {
+        if let Some(r) = self.runs.read().await.get(&id) {
+            return Ok(r.clone());
+        }
+        let run =
+            state.store.score_run(id).await?.ok_or_else(|| {
+                ApiError::internal(format!("published score run {id} is missing"))
+            })?;
+        let report: RunReport =
+            serde_json::from_str(&run.run.result).map_err(ApiError::internal)?;
+        let report = Arc::new(report);
+        self.runs.write().await.insert(id, report.clone());
+        Ok(report)
+    }
+}
+
+/// National quartiles (type 7, as R) of each PAPI dimension in `year`, by dimension position.
+fn dimension_quartiles(
+    table: &papi_survey::ReferenceTable,
+    year: i32,
+    i: usize,
+) -> Option<[f64; 3]> {
+    let mut values: Vec<f64> = table
+        .year(year)
+        .filter_map(|r| r.dimensions.get(i).copied().flatten())
+        .collect();
+    if values.len() < 4 {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some([0.25, 0.5, 0.75].map(|p| papi_score::quantile7(&values, p)))
+}
+
+/// Builds the dashboard of the latest publication of a survey version; None when nothing is published.
+pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard>, ApiError> {
+    let publications = state
+        .store
+        .publications(&survey.id, &survey.version)
+        .await?;
+    let Some(latest) = publications.first() else {
+        return Ok(None);
+    };
+    let settings = papi_recompute::settings(&state.store, survey)
+        .await
+        .map_err(ApiError::internal)?;
+    let overall_run = state
+        .runs
+        .get(state, latest.publication.overall_run)
+        .await?;
+    let overall = overall_run
+        .groups
+        .first()
+        .ok_or_else(|| ApiError::internal("a published run has no groups"))?;
+    let interviews = state
+        .store
+        .score_run(latest.publication.overall_run)
+        .await?
+        .map(|r| r.run.interviews)
+        .unwrap_or(0);
+    let table = &state.reference;
+    // The PAPI dimensions compare with the official table only when the survey scores PAPI's eight.
+    let papi = survey.dimensions.len() == papi_survey::PAPI_DIMENSIONS.len();
+    let quartile_year = overall.performance.as_ref().map(|p| p.year);
+    let dimensions = survey
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let run = overall.dimensions.iter().find(|r| r.id == d.id);
+            let change = overall
+                .baseline
+                .as_ref()
+                .and_then(|b| b.dimensions.iter().find(|c| c.id == d.id));
+            DimensionView {
+                id: d.id.clone(),
+                label_vi: d.label.get("vi").to_owned(),
+                label_en: d.label.get("en").to_owned(),
+                value: run.map(|r| r.value).unwrap_or_default(),
+                baseline: change.map(|c| c.baseline),
+                change: change.map(|c| c.change),
+                quartiles: match (papi, quartile_year) {
+                    (true, Some(y)) => dimension_quartiles(table, y, i),
+                    _ => None,
+                },
+                subdimensions: d
+                    .subdimensions
+                    .iter()
+                    .map(|s| SubdimensionView {
+                        id: s.id.clone(),
+                        label_vi: s.label.get("vi").to_owned(),
+                        label_en: s.label.get("en").to_owned(),
+                        value: run
+                            .and_then(|r| r.subdimensions.iter().find(|x| x.id == s.id))
+                            .map(|x| x.value)
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let strata = match (latest.publication.strata_run, &survey.design.strata) {
+        (Some(run), Some(column)) => {
+            let report = state.runs.get(state, run).await?;
+            let mut groups: Vec<StratumView> = report
+                .groups
+                .iter()
+                .map(|g| {
+                    let name =
+                        g.by.get(column)
+                            .and_then(Json_::as_str)
+                            .unwrap_or("—")
+                            .to_owned();
+                    let suppressed = g.respondents < settings.min_respondents;
+                    StratumView {
+                        name,
+                        suppressed,
+                        respondents: (!suppressed).then_some(g.respondents),
+                        total: (!suppressed).then_some(g.total),
+                        dimensions: survey
+                            .dimensions
+                            .iter()
+                            .map(|d| {
+                                if suppressed {
+                                    return None;
+                                }
+                                g.dimensions
+                                    .iter()
+                                    .find(|r| r.id == d.id)
+                                    .and_then(|r| r.value.estimate)
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            groups.sort_by(|a, b| a.name.cmp(&b.name));
+            Some(StrataView {
+                column: column.clone(),
+                min_respondents: settings.min_respondents,
+                groups,
+            })
+        }
+        _ => None,
+    };
+    let province = survey.baseline.as_ref().and_then(|b| b.province.clone());
+    let history = match &province {
+        Some(p) => table
+            .history(p)
+            .into_iter()
+            .filter_map(|r| {
+                let dims = r.dimensions.iter().filter(|d| d.is_some()).count() as u8;
+                r.total.map(|total| HistoryRow {
+                    year: r.year,
+                    total,
+                    dimensions: dims,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut waves = Vec::new();
+    for p in publications.iter().rev() {
+        let report = state.runs.get(state, p.publication.overall_run).await?;
+        if let Some(g) = report.groups.first() {
+            waves.push(Wave {
+                year: p.publication.wave_year,
+                publication: p.id.to_string(),
+                total: g.total,
+            });
+        }
+    }
+    Ok(Some(Dashboard {
+        survey_id: survey.id.clone(),
+        version: survey.version.clone(),
+        title: survey.title.get("vi").to_owned(),
+        province,
+        publication: PublicationInfo {
+            id: latest.id.to_string(),
+            published_at: latest.published_at.to_rfc3339(),
+            published_by: latest.publication.published_by.clone(),
+            wave_year: latest.publication.wave_year,
+            interviews,
+            overall_run: latest.publication.overall_run.to_string(),
+            strata_run: latest.publication.strata_run.map(|r| r.to_string()),
+        },
+        total: overall.total,
+        baseline: overall.baseline.as_ref().map(|b| BaselineInfo {
+            label: b.label.clone(),
+            year: b.year,
+            total: b.total.baseline,
+            change: b.total.change,
+        }),
+        performance: overall.performance.clone(),
+        dimensions,
+        strata,
+        history,
+        waves,
+    }))
+}
+
+fn group_name(group: &str, lang: Lang) -> &'static str {
+    match group {
+        "best" => lang.t("Nhóm cao nhất", "Best performers"),
+        "high_average" => lang.t("Nhóm trung bình cao", "High average"),
+        "low_average" => lang.t("Nhóm trung bình thấp", "Low average"),
+        _ => lang.t("Nhóm thấp nhất", "Poor performers"),
+    }
+}
+
+fn dim_label(d: &DimensionView, lang: Lang) -> &str {
+    lang.t(&d.label_vi, &d.label_en)
+}
+
+// ---- charts -------------------------------------------------------------------------------------
+
+fn dimension_chart(d: &Dashboard, lang: Lang, only: Option<&str>) -> DimensionChart {
+    let year = d.baseline.as_ref().and_then(|b| b.year).unwrap_or(2018);
+    DimensionChart {
+        title: format!(
+            "{} {} — {}",
+            lang.t("Điểm các lĩnh vực, đợt", "Dimension scores, wave"),
+            d.publication.wave_year,
+            d.province.clone().unwrap_or_default()
+        ),
+        axis_label: lang.t("Điểm (1–10)", "Score (1–10)").to_owned(),
+        range: (1.0, 10.0),
+        legend: ChartLegend {
+            estimate: lang.t("Ước lượng", "Estimate").to_owned(),
+            interval: lang.t("Khoảng tin cậy 95%", "95% interval").to_owned(),
+            baseline: format!("{} {year}", lang.t("Mốc", "Baseline")),
+            quartile_bands: lang
+                .t("Tứ phân vị toàn quốc", "National quartiles")
+                .to_owned(),
+            no_estimate: lang
+                .t(
+                    "—: không đủ câu trả lời để ước lượng",
+                    "—: too few answers to estimate",
+                )
+                .to_owned(),
+        },
+        bars: d
+            .dimensions
+            .iter()
+            .filter(|x| only.is_none_or(|o| o == x.id))
+            .map(|x| DimensionBar {
+                label: dim_label(x, lang).to_owned(),
+                estimate: x.value.estimate,
+                low: x.value.ci_low,
+                high: x.value.ci_high,
+                baseline: x.baseline,
+                quartiles: x.quartiles,
+            })
+            .collect(),
+        width: 900,
+        height: if only.is_some() { 260 } else { 520 },
+    }
+}
+
+fn history_chart(d: &Dashboard, lang: Lang) -> HistoryChart {
+    HistoryChart {
+        title: format!(
+            "{} — {}",
+            lang.t("Chỉ số PAPI tổng hợp qua các năm", "PAPI total over the years"),
+            d.province.clone().unwrap_or_default()
+        ),
+        axis_label: lang.t("Điểm tổng hợp", "Total score").to_owned(),
+        official: d
+            .history
+            .iter()
+            .map(|h| HistoryPoint {
+                year: h.year,
+                total: h.total,
+                dimensions: h.dimensions,
+            })
+            .collect(),
+        waves: d
+            .waves
+            .iter()
+            .filter_map(|w| {
+                Some(WavePoint {
+                    label: format!("{} {}", lang.t("Đợt", "Wave"), w.year),
+                    year: w.year as f64,
+                    estimate: w.total.estimate?,
+                    low: w.total.ci_low?,
+                    high: w.total.ci_high?,
+                })
+            })
+            .collect(),
+        baseline: d
+            .baseline
+            .as_ref()
+            .map(|b| (b.year.unwrap_or(2018), b.total)),
+        legend_official_six: lang
+            .t("PAPI chính thức (6 lĩnh vực, tối đa 60)", "Official PAPI (6 dimensions, max 60)")
+            .to_owned(),
+        legend_official_eight: lang
+            .t("PAPI chính thức (8 lĩnh vực, tối đa 80)", "Official PAPI (8 dimensions, max 80)")
+            .to_owned(),
+        legend_waves: lang
+            .t("Khảo sát của tỉnh (khoảng tin cậy 95%)", "Province's own survey (95% interval)")
+            .to_owned(),
+        legend_baseline: lang.t("Mốc 2018", "2018 baseline").to_owned(),
+        note: lang
+            .t(
+                "Trước 2018 chỉ số gồm 6 lĩnh vực (tối đa 60); từ 2018 gồm 8 lĩnh vực (tối đa 80), nên hai đoạn không so sánh trực tiếp.",
+                "Before 2018 the index had 6 dimensions (max 60); from 2018 it has 8 (max 80), so the two segments do not compare directly.",
+            )
+            .to_owned(),
+        width: 900,
+        height: 460,
+    }
+}
+
+fn districts_chart(d: &Dashboard, lang: Lang) -> Option<DistrictChart> {
+    let strata = d.strata.as_ref()?;
+    Some(DistrictChart {
+        title: lang
+            .t(
+                "Điểm các lĩnh vực theo huyện",
+                "Dimension scores by district",
+            )
+            .to_owned(),
+        axis_label: lang.t("Điểm (1–10)", "Score (1–10)").to_owned(),
+        range: (1.0, 10.0),
+        dimensions: d
+            .dimensions
+            .iter()
+            .map(|x| dim_label(x, lang).to_owned())
+            .collect(),
+        districts: strata
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), g.dimensions.clone()))
+            .collect(),
+        suppressed_note: format!(
+            "— : {} {} {}",
+            lang.t("dưới", "fewer than"),
+            strata.min_respondents,
+            lang.t("người trả lời, không hiển thị", "respondents, not shown")
+        ),
+        width: 900,
+        height: 120 + 34 * strata.groups.len() as u32,
+    })
+}
+
+// ---- handlers -----------------------------------------------------------------------------------
+
+/// The survey versions that have a publication, newest publication first.
+async fn published_surveys(state: &AppState) -> Result<Vec<Arc<Survey>>, ApiError> {
+    let mut out = Vec::new();
+    for (id, version, _) in state.store.survey_definitions().await? {
+        if !state.store.publications(&id, &version).await?.is_empty() {
+            if let Some(s) = state.survey(&id, &version).await? {
+                out.push(s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /dashboard`: the dashboard of the survey with a publication (or a list when several have).
+pub async fn index(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&READERS)?;
+    let lang = viewer.lang;
+    let surveys = published_surveys(&state)
+        .await
+        .map_err(PageRejection::Failed)?;
+    match surveys.as_slice() {
+        [only] => Ok(Redirect::to(&href(&format!("/dashboard/{}/{}", only.id, only.version), lang)).into_response()),
+        [] => Ok(crate::pages::empty_page(
+            &viewer,
+            "/dashboard",
+            lang.t("Bảng điều hành", "Dashboard"),
+            lang.t(
+                "Chưa có kết quả nào được công bố. Chuyên viên phân tích công bố kết quả bằng lệnh papi recompute.",
+                "No results are published yet. An analyst publishes them with papi recompute.",
+            ),
+        )),
+        many => Ok(layout(&viewer, "/dashboard", lang.t("Bảng điều hành", "Dashboard"), html! {
+            h1 { (lang.t("Bảng điều hành", "Dashboard")) }
+            ul { @for s in many {
+                li { a href=(href(&format!("/dashboard/{}/{}", s.id, s.version), lang)) { (s.title.get(lang.code())) " (" (s.version) ")" } }
+            } }
+        }).into_response()),
+    }
+}
+
+async fn load(
+    state: &AppState,
+    id: &str,
+    version: &str,
+) -> Result<(Arc<Survey>, Option<Dashboard>), ApiError> {
+    let survey = state
+        .survey(id, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("this survey version"))?;
+    let dashboard = build(state, &survey).await?;
+    Ok((survey, dashboard))
+}
+
+/// The survey and its dashboard for a page, or (as `Err`) the page that says nothing is published.
+async fn published(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    version: &str,
+    path: &str,
+) -> Result<Result<(Arc<Survey>, Dashboard), Response>, PageRejection> {
+    let (survey, dashboard) = load(state, id, version)
+        .await
+        .map_err(PageRejection::Failed)?;
+    Ok(match dashboard {
+        Some(d) => Ok((survey, d)),
+        None => {
+            let lang = viewer.lang;
+            Err(crate::pages::empty_page(
+                viewer,
+                path,
+                survey.title.get(lang.code()),
+                lang.t(
+                    "Chưa có kết quả nào được công bố cho khảo sát này.",
+                    "No results are published for this survey yet.",
+                ),
+            ))
+        }
+    })
+}
+
+fn interval(e: &Est) -> String {
+    match (e.ci_low, e.ci_high) {
+        (Some(l), Some(h)) => format!("{l:.2} – {h:.2}"),
+        _ => "—".into(),
+    }
+}
+
+fn signed(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:+.2}"))
+}
+
+fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
+    html! {
+        div.cards {
+            div.card {
+                div.muted { (lang.t("Điểm tổng hợp", "Total score")) " (" (lang.t("tối đa", "max")) " " (d.dimensions.len() * 10) ")" }
+                div.big { (fmt1(d.total.estimate)) }
+                div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&d.total)) }
+            }
+            @if let Some(b) = &d.baseline {
+                div.card {
+                    div.muted { (lang.t("So với mốc", "Against the baseline")) " " (b.label) }
+                    div.big class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "up" } else { "down" }) { (signed(b.change.estimate)) }
+                    div.muted { (lang.t("Mốc", "Baseline")) " " (format!("{:.2}", b.total)) "; " (lang.t("khoảng tin cậy 95% của thay đổi", "95% interval of the change")) ": " (interval(&b.change)) }
+                }
+            }
+            @if let Some(p) = &d.performance {
+                div.card {
+                    div.muted { (lang.t("Nhóm xếp hạng so với", "Performance group against")) " " (p.provinces) " " (lang.t("tỉnh năm", "provinces in")) " " (p.year) }
+                    div.big { (group_name(&p.group, lang)) }
+                    div.muted {
+                        (lang.t("Ngưỡng", "Thresholds")) ": " (format!("{:.2} / {:.2} / {:.2}", p.thresholds.low_average, p.thresholds.high_average, p.thresholds.best))
+                        @if p.distance_to_high_average > 0.0 {
+                            "; " (lang.t("còn cách nhóm trung bình cao", "short of high average by")) " " (format!("{:.2}", p.distance_to_high_average))
+                        }
+                    }
+                }
+            }
+            div.card {
+                div.muted { (lang.t("Đợt khảo sát", "Survey wave")) }
+                div.big { (d.publication.wave_year) }
+                div.muted { (d.publication.interviews) " " (lang.t("phiếu", "interviews")) "; " (lang.t("công bố", "published")) " " (&d.publication.published_at[..10]) }
+            }
+        }
+        h2 { (lang.t("Tám lĩnh vực", "The eight dimensions")) }
+        div.chart {
+            img src=(href(&format!("{base}/charts/dimensions.svg"), lang)) alt=(lang.t("Biểu đồ điểm các lĩnh vực", "Chart of dimension scores")) width="900";
+            p.noprint.muted { a href=(href(&format!("{base}/charts/dimensions.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
+        }
+        table {
+            thead { tr {
+                th { (lang.t("Lĩnh vực", "Dimension")) }
+                th.num { (lang.t("Điểm", "Score")) }
+                th.num { (lang.t("Khoảng tin cậy 95%", "95% interval")) }
+                th.num { (lang.t("Mốc 2018", "2018 baseline")) }
+                th.num { (lang.t("Thay đổi", "Change")) }
+                th.num { (lang.t("Trung vị toàn quốc", "National median")) }
+            } }
+            tbody { @for x in &d.dimensions {
+                tr {
+                    td { a href=(href(&format!("{base}/dimensions/{}", x.id), lang)) { (dim_label(x, lang)) } }
+                    td.num { (fmt1(x.value.estimate)) }
+                    td.num { (interval(&x.value)) }
+                    td.num { (fmt1(x.baseline)) }
+                    td.num { (signed(x.change.and_then(|c| c.estimate))) }
+                    td.num { (fmt1(x.quartiles.map(|q| q[1]))) }
+                }
+            } }
+        }
+    }
+}
+
+fn history_section(lang: Lang, base: &str) -> Markup {
+    html! {
+        h2 { (lang.t("Chỉ số PAPI của tỉnh qua các năm", "The province's PAPI over the years")) }
+        p.muted { (lang.t("Trước 2018 chỉ số gồm 6 lĩnh vực (tối đa 60 điểm); từ 2018 gồm 8 lĩnh vực (tối đa 80 điểm).", "Before 2018 the index had 6 dimensions (max 60); from 2018 it has 8 (max 80).")) }
+        div.chart {
+            img src=(href(&format!("{base}/charts/history.svg"), lang)) alt=(lang.t("Biểu đồ lịch sử chỉ số PAPI", "Chart of the PAPI history")) width="900";
+            p.noprint.muted { a href=(href(&format!("{base}/charts/history.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
+        }
+    }
+}
+
+fn strata_section(d: &Dashboard, lang: Lang, base: &str) -> Markup {
+    let Some(strata) = &d.strata else {
+        return html! {};
+    };
+    html! {
+        h2 { (lang.t("Theo huyện", "By district")) }
+        p.muted { (lang.t("Ô có dưới", "Cells with fewer than")) " " (strata.min_respondents) " " (lang.t("người trả lời không được hiển thị (—).", "respondents are not shown (—).")) }
+        div.chart {
+            img src=(href(&format!("{base}/charts/districts.svg"), lang)) alt=(lang.t("Biểu đồ theo huyện", "Chart by district")) width="900";
+            p.noprint.muted { a href=(href(&format!("{base}/charts/districts.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
+        }
+        table {
+            thead { tr {
+                th { (lang.t("Huyện", "District")) }
+                th.num { (lang.t("Người trả lời", "Respondents")) }
+                th.num { (lang.t("Tổng", "Total")) }
+                @for (i, _) in d.dimensions.iter().enumerate() { th.num title=(dim_label(&d.dimensions[i], lang)) { "D" (i + 1) } }
+            } }
+            tbody { @for g in &strata.groups {
+                tr class=(if g.suppressed { "suppressed" } else { "" }) {
+                    td { (g.name) }
+                    td.num { @if let Some(n) = g.respondents { (n) } @else { "< " (strata.min_respondents) } }
+                    td.num { (fmt1(g.total.and_then(|t| t.estimate))) }
+                    @for v in &g.dimensions { td.num { (fmt1(*v)) } }
+                }
+            } }
+        }
+        p.muted { @for (i, x) in d.dimensions.iter().enumerate() { "D" (i + 1) ": " (dim_label(x, lang)) ". " } }
+    }
+}
+
+/// `GET /dashboard/{survey}/{version}`.
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&READERS)?;
+    let lang = viewer.lang;
+    let base = format!("/dashboard/{id}/{version}");
+    let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
+        Ok(found) => found,
+        Err(nothing_yet) => return Ok(nothing_yet),
+    };
+    let title = survey.title.get(lang.code()).to_owned();
+    Ok(layout(&viewer, &base, &title, html! {
+        h1 { (title) }
+        p.muted { (d.province.clone().unwrap_or_default()) " · " (lang.t("phiên bản", "version")) " " (d.version) " · "
+            a href=(href(&format!("{base}/print"), lang)) { (lang.t("Bản in", "Printable view")) } }
+        (overview(&d, lang, &base))
+        (history_section(lang, &base))
+        (strata_section(&d, lang, &base))
+        h2 { (lang.t("Nhiệm vụ của Kế hoạch theo lĩnh vực", "The plan's tasks by dimension")) }
+        p { (lang.t("Xem từng lĩnh vực để biết nhiệm vụ, cơ quan chủ trì và tiến độ:", "Open a dimension for its tasks, lead agencies and progress:")) }
+        ul { @for x in &d.dimensions { li { a href=(href(&format!("{base}/dimensions/{}", x.id), lang)) { (dim_label(x, lang)) } } } }
+    }).into_response())
+}
+
+/// A plan and, of its tasks, those for one dimension with the status each was last given.
+type PlanTasks = (
+    Plan,
+    Vec<(papi_survey::plan::PlanTask, Option<papi_store::TaskStatus>)>,
+);
+
+/// The plans' tasks for one dimension, with their statuses.
+async fn tasks_for(state: &AppState, dimension: &str) -> Result<Vec<PlanTasks>, ApiError> {
+    let mut out = Vec::new();
+    for (plan_id, toml) in state.store.plans().await? {
+        let plan = Plan::from_toml(&toml, &plan_id).map_err(ApiError::internal)?;
+        let statuses = state.store.task_statuses(&plan_id).await?;
+        let tasks: Vec<_> = plan
+            .tasks_for(dimension)
+            .map(|t| {
+                (
+                    t.clone(),
+                    statuses.iter().find(|s| s.task_id == t.id).cloned(),
+                )
+            })
+            .collect();
+        if !tasks.is_empty() {
+            out.push((plan, tasks));
+        }
+    }
+    Ok(out)
+}
+
+fn status_name(status: &str, lang: Lang) -> &'static str {
+    match status {
+        "in_progress" => lang.t("Đang thực hiện", "In progress"),
+        "done" => lang.t("Hoàn thành", "Done"),
+        "delayed" => lang.t("Chậm tiến độ", "Delayed"),
+        _ => lang.t("Chưa bắt đầu", "Not started"),
+    }
+}
+
+fn dimension_body(
+    d: &Dashboard,
+    x: &DimensionView,
+    tasks: &[PlanTasks],
+    lang: Lang,
+    base: &str,
+    admin: bool,
+) -> Markup {
+    html! {
+        h1 { (dim_label(x, lang)) }
+        div.cards {
+            div.card { div.muted { (lang.t("Điểm", "Score")) } div.big { (fmt1(x.value.estimate)) } div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&x.value)) } }
+            div.card { div.muted { (lang.t("Mốc 2018", "2018 baseline")) } div.big { (fmt1(x.baseline)) } div.muted { (lang.t("Thay đổi", "Change")) ": " (signed(x.change.and_then(|c| c.estimate))) " (" (x.change.map(|c| interval(&c)).unwrap_or_default()) ")" } }
+            @if let Some(q) = x.quartiles {
+                div.card { div.muted { (lang.t("Tứ phân vị toàn quốc", "National quartiles")) } div.big { (format!("{:.2}", q[1])) } div.muted { (format!("{:.2} / {:.2} / {:.2}", q[0], q[1], q[2])) } }
+            }
+        }
+        div.chart { img src=(href(&format!("{base}/charts/dimensions.svg?only={}", x.id), lang)) alt=(dim_label(x, lang)) width="900"; }
+        h2 { (lang.t("Các nội dung thành phần", "Sub-dimensions")) }
+        table {
+            thead { tr { th { (lang.t("Nội dung", "Sub-dimension")) } th.num { (lang.t("Điểm", "Score")) } th.num { (lang.t("Khoảng tin cậy 95%", "95% interval")) } } }
+            tbody { @for s in &x.subdimensions { tr { td { (lang.t(&s.label_vi, &s.label_en)) } td.num { (fmt1(s.value.estimate)) } td.num { (interval(&s.value)) } } } }
+        }
+        @if let Some(strata) = &d.strata {
+            @let i = d.dimensions.iter().position(|y| y.id == x.id).unwrap_or(0);
+            h2 { (lang.t("Theo huyện", "By district")) }
+            table {
+                thead { tr { th { (lang.t("Huyện", "District")) } th.num { (lang.t("Điểm", "Score")) } } }
+                tbody { @for g in &strata.groups { tr class=(if g.suppressed { "suppressed" } else { "" }) { td { (g.name) } td.num { (fmt1(g.dimensions.get(i).copied().flatten())) } } } }
+            }
+        }
+        h2 { (lang.t("Nhiệm vụ của Kế hoạch cho lĩnh vực này", "The plan's tasks for this dimension")) }
+        @if tasks.is_empty() { p.muted { (lang.t("Chưa có kế hoạch nào giao nhiệm vụ cho lĩnh vực này.", "No registered plan has tasks for this dimension.")) } }
+        @for (plan, rows) in tasks {
+            p.muted { (plan.plan.title.get(lang.code())) " — " (plan.plan.number) ", " (plan.plan.issued) }
+            table.tasks {
+                thead { tr {
+                    th { (lang.t("STT", "No.")) } th { (lang.t("Nhiệm vụ", "Task")) } th { (lang.t("Đơn vị chủ trì", "Lead")) }
+                    th { (lang.t("Đơn vị phối hợp", "Coordinating")) } th { (lang.t("Thời gian thực hiện", "When")) } th { (lang.t("Tiến độ", "Status")) }
+                } }
+                tbody { @for (t, s) in rows {
+                    @let status = s.as_ref().map(|s| s.status.as_str()).unwrap_or("not_started");
+                    tr data-task=(t.id) {
+                        td { (t.id) }
+                        td { (t.text.get(lang.code())) }
+                        td { (t.lead.join("; ")) }
+                        td { (t.coordinating.join("; ")) }
+                        td { @if let Some(c) = &t.cadence { (c.get(lang.code())) } @else { span.muted { (lang.t("Không ghi", "Not stated")) } } }
+                        td {
+                            span class=(format!("status-{status}")) { (status_name(status, lang)) }
+                            @if let Some(s) = s { @if !s.note.is_empty() { br; span.muted { (s.note) } } }
+                            @if admin {
+                                form.noprint onsubmit=(format!("return setTask(event,'{}','{}')", plan.plan.id, t.id)) {
+                                    select name="status" {
+                                        @for st in papi_store::TASK_STATES { option value=(st) selected[st == status] { (status_name(st, lang)) } }
+                                    }
+                                    input name="note" placeholder=(lang.t("Ghi chú", "Note")) value=(s.as_ref().map(|s| s.note.as_str()).unwrap_or(""));
+                                    button type="submit" { (lang.t("Cập nhật", "Update")) }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        @if admin {
+            script { (PreEscaped(r#"async function setTask(e,plan,task){e.preventDefault();const f=e.target;try{await sendJson('PUT','/api/v1/plans/'+encodeURIComponent(plan)+'/tasks/'+encodeURIComponent(task),{status:f.status.value,note:f.note.value});location.reload();}catch(err){alert(err.message);}return false;}"#)) }
+        }
+    }
+}
+
+/// `GET /dashboard/{survey}/{version}/dimensions/{dimension}`.
+pub async fn dimension_page(
+    State(state): State<Arc<AppState>>,
+    Path((id, version, dimension)): Path<(String, String, String)>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&READERS)?;
+    let lang = viewer.lang;
+    let base = format!("/dashboard/{id}/{version}");
+    let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
+        Ok(found) => found,
+        Err(nothing_yet) => return Ok(nothing_yet),
+    };
+    let Some(x) = d.dimensions.iter().find(|x| x.id == dimension) else {
+        return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
+    };
+    let tasks = tasks_for(&state, &x.id)
+        .await
+        .map_err(PageRejection::Failed)?;
+    let path = format!("{base}/dimensions/{dimension}");
+    Ok(layout(
+        &viewer,
+        &path,
+        dim_label(x, lang),
+        html! {
+            p.muted { a href=(href(&base, lang)) { "← " (survey.title.get(lang.code())) } }
+            (dimension_body(&d, x, &tasks, lang, &base, viewer.actor.role == Role::Admin))
+        },
+    )
+    .into_response())
+}
+
+/// `GET /dashboard/{survey}/{version}/print`: the overview, then one page per dimension.
+pub async fn print_page(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&READERS)?;
+    let lang = viewer.lang;
+    let base = format!("/dashboard/{id}/{version}");
+    let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
+        Ok(found) => found,
+        Err(nothing_yet) => return Ok(nothing_yet),
+    };
+    let title = survey.title.get(lang.code()).to_owned();
+    let mut pages = Vec::new();
+    for x in &d.dimensions {
+        let tasks = tasks_for(&state, &x.id)
+            .await
+            .map_err(PageRejection::Failed)?;
+        pages.push(dimension_body(&d, x, &tasks, lang, &base, false));
+    }
+    Ok(layout(
+        &viewer,
+        &format!("{base}/print"),
+        &title,
+        html! {
+            p.noprint { button onclick="window.print()" { (lang.t("In", "Print")) } }
+            section.page {
+                h1 { (title) }
+                (overview(&d, lang, &base))
+            }
+            section.page { (history_section(lang, &base)) (strata_section(&d, lang, &base)) }
+            @for p in pages { section.page { (p) } }
+        },
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChartQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    only: Option<String>,
+}
+
+/// `GET /dashboard/{survey}/{version}/charts/{file}`: `dimensions|history|districts` `.svg|.png`.
+pub async fn chart(
+    State(state): State<Arc<AppState>>,
+    Path((id, version, file)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<ChartQuery>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&READERS)?;
+    let lang = if q.lang.as_deref() == Some("en") {
+        Lang::En
+    } else {
+        Lang::Vi
+    };
+    let Some((name, ext)) = file.rsplit_once('.') else {
+        return Err(PageRejection::Failed(ApiError::not_found("this chart")));
+    };
+    let (_, dashboard) = load(&state, &id, &version)
+        .await
+        .map_err(PageRejection::Failed)?;
+    let Some(d) = dashboard else {
+        return Err(PageRejection::Failed(ApiError::not_found(
+            "a published result",
+        )));
+    };
+    let svg = ext == "svg";
+    if !svg && ext != "png" {
+        return Err(PageRejection::Failed(ApiError::not_found(
+            "this chart format",
+        )));
+    }
+    let rendered: Result<Vec<u8>, papi_chart::ChartError> = match name {
+        "dimensions" => {
+            let c = dimension_chart(&d, lang, q.only.as_deref());
+            if c.bars.is_empty() {
+                return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
+            }
+            if svg {
+                papi_chart::dimensions_svg(&c).map(String::into_bytes)
+            } else {
+                papi_chart::dimensions_png(&c)
+            }
+        }
+        "history" => {
+            let c = history_chart(&d, lang);
+            if svg {
+                papi_chart::history_svg(&c).map(String::into_bytes)
+            } else {
+                papi_chart::history_png(&c)
+            }
+        }
+        "districts" => {
+            let Some(c) = districts_chart(&d, lang) else {
+                return Err(PageRejection::Failed(ApiError::not_found(
+                    "strata in this survey",
+                )));
+            };
+            if svg {
+                papi_chart::districts_svg(&c).map(String::into_bytes)
+            } else {
+                papi_chart::districts_png(&c)
+            }
+        }
+        _ => return Err(PageRejection::Failed(ApiError::not_found("this chart"))),
+    };
+    let bytes = rendered.map_err(|e| PageRejection::Failed(ApiError::internal(e)))?;
+    let content_type = if svg {
+        "image/svg+xml; charset=utf-8"
+    } else {
+        "image/png"
+    };
+    let disposition = format!(
+        "inline; filename=\"papi-{id}-{version}-{name}-{}.{ext}\"",
+        lang.code()
+    );
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=60".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/dashboard/{survey_id}/{version}`: the dashboard's aggregates (no respondent's answers;
+/// small strata suppressed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/dashboard/{survey_id}/{version}",
+    tag = "dashboard",
+    security(("bearer" = [])),
+    params(("survey_id" = String, Path), ("version" = String, Path)),
+    responses(
+        (status = 200, description = "The latest publication's aggregates", body = Dashboard),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Enumerators do not see the dashboard", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version, or nothing published for it", body = crate::openapi::Error),
+    )
+)]
+pub async fn api(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    actor: Actor,
+) -> Result<Json<Dashboard>, ApiError> {
+    if !READERS.contains(&actor.role) {
+        return Err(ApiError::forbidden("see the dashboard"));
+    }
+    let (_, d) = load(&state, &id, &version).await?;
+    d.map(Json)
+        .ok_or_else(|| ApiError::not_found("a published result for this survey version"))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TaskUpdate {
+    /// not_started, in_progress, done or delayed.
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `PUT /api/v1/plans/{plan_id}/tasks/{task_id}`: an admin sets a plan task's status.
+#[utoipa::path(
+    put,
+    path = "/api/v1/plans/{plan_id}/tasks/{task_id}",
+    tag = "dashboard",
+    security(("bearer" = [])),
+    params(("plan_id" = String, Path), ("task_id" = String, Path)),
+    request_body = TaskUpdate,
+    responses(
+        (status = 200, description = "The task's new status"),
+        (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only an admin updates tasks", body = crate::openapi::Error),
+        (status = 404, description = "No such plan or task", body = crate::openapi::Error),
+        (status = 422, description = "Unknown status, or a note too long", body = crate::openapi::Error),
+    )
+)]
+pub async fn set_task(
+    State(state): State<Arc<AppState>>,
+    Path((plan_id, task_id)): Path<(String, String)>,
+    actor: Actor,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if actor.role != Role::Admin {
+        return Err(ApiError::forbidden("update the plan's tasks"));
+    }
+    let update: TaskUpdate = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    if !papi_store::TASK_STATES.contains(&update.status.as_str()) {
+        return Err(ApiError::unprocessable(
+            "plan.status",
+            format!(
+                "status: phải là một trong {}",
+                papi_store::TASK_STATES.join(", ")
+            ),
+            format!(
+                "status: must be one of {}",
+                papi_store::TASK_STATES.join(", ")
+            ),
+        ));
+    }
+    let note = papi_survey::nfc(update.note.trim());
+    if note.chars().count() > 2000 || note.contains('\0') {
+        return Err(ApiError::unprocessable(
+            "plan.note",
+            "note: tối đa 2000 ký tự, không có ký tự NUL",
+            "note: at most 2,000 characters, no NUL",
+        ));
+    }
+    let Some((_, toml)) = state
+        .store
+        .plans()
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == plan_id)
+    else {
+        return Err(ApiError::not_found("this plan"));
+    };
+    let plan = Plan::from_toml(&toml, &plan_id).map_err(ApiError::internal)?;
+    if !plan.tasks.iter().any(|t| t.id == task_id) {
+        return Err(ApiError::not_found("this task of the plan"));
+    }
+    let s = state
+        .store
+        .set_task_status(&plan_id, &task_id, &update.status, &note, &actor.name)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "plan_id": plan_id, "task_id": s.task_id, "status": s.status, "note": s.note,
+        "updated_by": s.updated_by, "updated_at": s.updated_at,
+    })))
+}

@@ -1,0 +1,723 @@
+//! Fieldwork supervision: progress against the quota by district, commune and village, interviews per
+//! enumerator per day, review decisions with comments (audited), and quality flags. Supervisors and
+//! admins only; the settings and quotas a supervisor keeps go through the JSON API as well.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use maud::{html, Markup, PreEscaped};
+use papi_auth::Role;
+use papi_store::{Quota, REVIEW_STATES};
+use papi_survey::Survey;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::pages::{href, layout, Lang, PageRejection, Viewer};
+use crate::AppState;
+
+const SUPERVISORS: [Role; 2] = [Role::Supervisor, Role::Admin];
+
+fn state_name(state: &str, lang: Lang) -> &'static str {
+    match state {
+        "approved" => lang.t("Đã duyệt", "Approved"),
+        "has_issues" => lang.t("Có vấn đề", "Has issues"),
+        "rejected" => lang.t("Bị loại", "Rejected"),
+        _ => lang.t("Đã nhận, chưa duyệt", "Received, not reviewed"),
+    }
+}
+
+/// Progress of one place against its quota.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlaceProgress {
+    /// Location values from the top column down to this place's level.
+    pub place: Vec<String>,
+    pub level: String,
+    pub target: Option<i64>,
+    pub received: i64,
+    pub approved: i64,
+    pub has_issues: i64,
+    pub rejected: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EnumeratorDayRow {
+    pub enumerator: String,
+    pub day: String,
+    pub interviews: i64,
+    pub flagged: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FlagRow {
+    pub id: String,
+    pub enumerator: Option<String>,
+    pub place: Vec<String>,
+    pub received_at: String,
+    pub review_state: String,
+    pub minutes: Option<f64>,
+    pub short: bool,
+    pub straightlining: Option<String>,
+    pub same_answers: Option<i64>,
+}
+
+/// What the fieldwork page shows, as the API returns it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Fieldwork {
+    pub survey_id: String,
+    pub version: String,
+    pub settings: SettingsView,
+    pub review_states: BTreeMap<String, i64>,
+    /// Every level of the location hierarchy below the top one (district, commune, village for PAPI).
+    pub progress: Vec<PlaceProgress>,
+    pub enumerator_days: Vec<EnumeratorDayRow>,
+    pub quality: QualityView,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SettingsView {
+    /// approved or approved_or_unreviewed.
+    pub score_include: String,
+    pub short_interview_minutes: f64,
+    pub dashboard_min_respondents: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QualityView {
+    pub interviews: i64,
+    pub short: i64,
+    pub straightlining: i64,
+    pub duplicated: i64,
+    pub flagged: Vec<FlagRow>,
+}
+
+async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<Survey>, ApiError> {
+    state
+        .survey(id, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("this survey version"))
+}
+
+/// A place's values in the definition's column order, down to the first column it lacks (PostgreSQL's
+/// jsonb does not keep the order keys were written in).
+fn in_column_order(columns: &[String], location: &[(String, String)]) -> Vec<String> {
+    columns
+        .iter()
+        .map_while(|col| {
+            location
+                .iter()
+                .find(|(k, _)| k == col)
+                .map(|(_, v)| v.clone())
+        })
+        .collect()
+}
+
+/// Gathers the fieldwork view of a survey version.
+pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiError> {
+    let settings = papi_recompute::settings(&state.store, survey)
+        .await
+        .map_err(ApiError::internal)?;
+    let short_seconds = settings.short_minutes * 60.0;
+    let (id, version) = (&survey.id, &survey.version);
+    let counts = state.store.interviews_by_place(id, version).await?;
+    let quotas = state.store.quotas(id, version).await?;
+    let columns = &survey.design.location;
+    let mut review_states: BTreeMap<String, i64> =
+        REVIEW_STATES.iter().map(|s| (s.to_string(), 0)).collect();
+    // Every prefix of a place below the top level (the province) is a row: district, commune, village.
+    let top = usize::from(columns.len() > 1);
+    let mut rows: BTreeMap<Vec<String>, PlaceProgress> = BTreeMap::new();
+    fn row<'a>(
+        rows: &'a mut BTreeMap<Vec<String>, PlaceProgress>,
+        columns: &[String],
+        place: Vec<String>,
+    ) -> &'a mut PlaceProgress {
+        let level = columns.get(place.len() - 1).cloned().unwrap_or_default();
+        rows.entry(place.clone()).or_insert(PlaceProgress {
+            place,
+            level,
+            target: None,
+            received: 0,
+            approved: 0,
+            has_issues: 0,
+            rejected: 0,
+        })
+    }
+    for q in &quotas {
+        let values = in_column_order(columns, &q.location);
+        for depth in (top + 1)..=values.len() {
+            let r = row(&mut rows, columns, values[..depth].to_vec());
+            r.target = Some(r.target.unwrap_or(0) + q.target);
+        }
+    }
+    for c in &counts {
+        *review_states.entry(c.review_state.clone()).or_insert(0) += c.interviews;
+        let values = in_column_order(columns, &c.location);
+        for depth in (top + 1)..=values.len() {
+            let r = row(&mut rows, columns, values[..depth].to_vec());
+            r.received += c.interviews;
+            match c.review_state.as_str() {
+                "approved" => r.approved += c.interviews,
+                "has_issues" => r.has_issues += c.interviews,
+                "rejected" => r.rejected += c.interviews,
+                _ => {}
+            }
+        }
+    }
+    let days = state
+        .store
+        .interviews_by_enumerator_day(id, version, short_seconds, 500)
+        .await?;
+    let summary = state
+        .store
+        .quality_summary(id, version, short_seconds)
+        .await?;
+    let flagged = state
+        .store
+        .flagged_interviews(id, version, short_seconds, 200)
+        .await?;
+    Ok(Fieldwork {
+        survey_id: id.clone(),
+        version: version.clone(),
+        settings: SettingsView {
+            score_include: settings.include.name().to_owned(),
+            short_interview_minutes: settings.short_minutes,
+            dashboard_min_respondents: settings.min_respondents,
+        },
+        review_states,
+        progress: rows.into_values().collect(),
+        enumerator_days: days
+            .into_iter()
+            .map(|d| EnumeratorDayRow {
+                enumerator: d.enumerator,
+                day: d.day,
+                interviews: d.interviews,
+                flagged: d.flagged,
+            })
+            .collect(),
+        quality: QualityView {
+            interviews: summary.interviews,
+            short: summary.short,
+            straightlining: summary.straightlining,
+            duplicated: summary.duplicated,
+            flagged: flagged
+                .into_iter()
+                .map(|f| FlagRow {
+                    id: f.id,
+                    enumerator: f.enumerator,
+                    place: in_column_order(columns, &f.location),
+                    received_at: f.received_at.to_rfc3339(),
+                    review_state: f.review_state,
+                    minutes: f.duration_seconds.map(|s| (s / 6.0).round() / 10.0),
+                    short: f.short,
+                    straightlining: f.straightlining,
+                    same_answers: f.same_answers,
+                })
+                .collect(),
+        },
+    })
+}
+
+/// `GET /fieldwork`: the fieldwork page of the first survey (or a list).
+pub async fn index(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&SUPERVISORS)?;
+    let lang = viewer.lang;
+    let surveys = state
+        .store
+        .survey_definitions()
+        .await
+        .map_err(|e| PageRejection::Failed(e.into()))?;
+    match surveys.as_slice() {
+        [(id, version, _)] => {
+            Ok(Redirect::to(&href(&format!("/fieldwork/{id}/{version}"), lang)).into_response())
+        }
+        many => Ok(layout(&viewer, "/fieldwork", lang.t("Giám sát thực địa", "Fieldwork"), html! {
+            h1 { (lang.t("Giám sát thực địa", "Fieldwork")) }
+            @if many.is_empty() { p { (lang.t("Chưa có khảo sát nào.", "No survey is registered yet.")) } }
+            ul { @for (id, version, _) in many { li { a href=(href(&format!("/fieldwork/{id}/{version}"), lang)) { (id) " " (version) } } } }
+        }).into_response()),
+    }
+}
+
+fn pct(part: i64, whole: Option<i64>) -> Markup {
+    match whole {
+        Some(w) if w > 0 => {
+            let p = (part as f64 / w as f64 * 100.0).min(999.0);
+            html! { div.bar title=(format!("{p:.0}%")) { span style=(format!("width:{}%", p.min(100.0))) {} } (format!("{p:.0}%")) }
+        }
+        _ => html! { span.muted { "—" } },
+    }
+}
+
+/// `GET /fieldwork/{survey}/{version}`.
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&SUPERVISORS)?;
+    let lang = viewer.lang;
+    let survey = survey_or_404(&state, &id, &version)
+        .await
+        .map_err(PageRejection::Failed)?;
+    let f = gather(&state, &survey)
+        .await
+        .map_err(PageRejection::Failed)?;
+    let base = format!("/fieldwork/{id}/{version}");
+    let title = format!(
+        "{} — {}",
+        lang.t("Giám sát thực địa", "Fieldwork"),
+        survey.title.get(lang.code())
+    );
+    let include = if f.settings.score_include == "approved" {
+        lang.t("chỉ phiếu đã duyệt", "approved interviews only")
+    } else {
+        lang.t(
+            "phiếu đã duyệt và phiếu chưa duyệt",
+            "approved and not yet reviewed interviews",
+        )
+    };
+    Ok(layout(&viewer, &base, &title, html! {
+        h1 { (title) }
+        div.cards {
+            @for (s, n) in &f.review_states {
+                div.card { div.muted { (state_name(s, lang)) } div.big { (n) } }
+            }
+        }
+        p.muted { (lang.t("Kết quả tính điểm dùng", "Score runs take")) ": " strong { (include) } ". "
+            (lang.t("Phiếu ngắn hơn", "Interviews shorter than")) " " (f.settings.short_interview_minutes) " " (lang.t("phút bị đánh dấu.", "minutes are flagged.")) }
+        h2 { (lang.t("Tiến độ so với chỉ tiêu", "Progress against the quota")) }
+        table {
+            thead { tr {
+                th { (lang.t("Địa bàn", "Place")) } th.num { (lang.t("Chỉ tiêu", "Quota")) } th.num { (lang.t("Đã nhận", "Received")) }
+                th { (lang.t("Tiến độ", "Progress")) } th.num { (lang.t("Đã duyệt", "Approved")) } th.num { (lang.t("Có vấn đề", "Has issues")) } th.num { (lang.t("Bị loại", "Rejected")) }
+            } }
+            tbody { @for p in &f.progress {
+                tr {
+                    td style=(format!("padding-left:{}rem", 0.4 + 1.2 * (p.place.len().saturating_sub(2)) as f64)) {
+                        @if p.place.len() <= 2 { strong { (p.place.last().cloned().unwrap_or_default()) } } @else { (p.place.last().cloned().unwrap_or_default()) }
+                        " " span.muted { "(" (p.level) ")" }
+                    }
+                    td.num { (p.target.map(|t| t.to_string()).unwrap_or_else(|| "—".into())) }
+                    td.num { (p.received) }
+                    td { (pct(p.received, p.target)) }
+                    td.num { (p.approved) } td.num { (p.has_issues) } td.num { (p.rejected) }
+                }
+            } }
+        }
+        h2 { (lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) }
+        table {
+            thead { tr { th { (lang.t("Ngày", "Day")) } th { (lang.t("Điều tra viên", "Enumerator")) } th.num { (lang.t("Số phiếu", "Interviews")) } th.num { (lang.t("Bị đánh dấu", "Flagged")) } } }
+            tbody { @for d in &f.enumerator_days {
+                tr { td { (d.day) } td { (d.enumerator) } td.num { (d.interviews) } td.num class=(if d.flagged > 0 { "flag" } else { "" }) { (d.flagged) } }
+            } }
+        }
+        h2 { (lang.t("Cảnh báo chất lượng", "Quality flags")) }
+        p {
+            (lang.t("Quá ngắn", "Too short")) ": " strong { (f.quality.short) } " · "
+            (lang.t("Trả lời một kiểu (straight-lining)", "Straight-lining")) ": " strong { (f.quality.straightlining) } " · "
+            (lang.t("Trùng câu trả lời với phiếu khác", "Same answers as another interview")) ": " strong { (f.quality.duplicated) }
+            " / " (f.quality.interviews)
+        }
+        table {
+            thead { tr { th { (lang.t("Phiếu", "Interview")) } th { (lang.t("Điều tra viên", "Enumerator")) } th { (lang.t("Địa bàn", "Place")) } th { (lang.t("Cảnh báo", "Flags")) } th { (lang.t("Trạng thái", "State")) } } }
+            tbody { @for r in &f.quality.flagged {
+                tr {
+                    td { a href=(href(&format!("{base}/interviews/{}", r.id), lang)) { (&r.id[..8]) "…" } }
+                    td { (r.enumerator.clone().unwrap_or_default()) }
+                    td { (r.place.join(" / ")) }
+                    td.flag {
+                        @if r.short { (lang.t("Ngắn", "Short")) " (" (r.minutes.unwrap_or(0.0)) " " (lang.t("phút", "min")) ") " }
+                        @if let Some(s) = &r.straightlining { (lang.t("Một kiểu", "Straight-lined")) ": " (s) " " }
+                        @if let Some(n) = r.same_answers { (lang.t("Trùng với", "Same answers as")) " " (n - 1) " " (lang.t("phiếu khác", "other(s)")) }
+                    }
+                    td { (state_name(&r.review_state, lang)) }
+                }
+            } }
+        }
+    }).into_response())
+}
+
+/// `GET /fieldwork/{survey}/{version}/interviews/{id}`: one interview, its flags and review history,
+/// and the review form.
+pub async fn interview_page(
+    State(state): State<Arc<AppState>>,
+    Path((id, version, interview_id)): Path<(String, String, String)>,
+    viewer: Viewer,
+) -> Result<Response, PageRejection> {
+    viewer.require(&SUPERVISORS)?;
+    let lang = viewer.lang;
+    let survey = survey_or_404(&state, &id, &version)
+        .await
+        .map_err(PageRejection::Failed)?;
+    let not_found = || PageRejection::Failed(ApiError::not_found("this interview"));
+    let uuid = Uuid::parse_str(&interview_id).map_err(|_| not_found())?;
+    let stored = state
+        .store
+        .interview(&survey, uuid)
+        .await
+        .map_err(|e| PageRejection::Failed(e.into()))?
+        .ok_or_else(not_found)?;
+    let history = state
+        .store
+        .reviews(uuid)
+        .await
+        .map_err(|e| PageRejection::Failed(e.into()))?;
+    let iv = &stored.interview;
+    let base = format!("/fieldwork/{id}/{version}");
+    let path = format!("{base}/interviews/{interview_id}");
+    let title = format!("{} {}", lang.t("Phiếu", "Interview"), &interview_id[..8]);
+    let duration = papi_survey::quality::duration_seconds(iv);
+    let straight = papi_survey::quality::straightlining(&survey, iv);
+    Ok(layout(&viewer, &path, &title, html! {
+        p.muted { a href=(href(&base, lang)) { "← " (lang.t("Giám sát thực địa", "Fieldwork")) } }
+        h1 { (title) }
+        p {
+            (lang.t("Điều tra viên", "Enumerator")) ": " strong { (iv.enumerator.clone().unwrap_or_default()) } " · "
+            (iv.location.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")) " · "
+            (lang.t("Thời lượng", "Duration")) ": " (duration.map(|s| format!("{:.1} {}", s / 60.0, lang.t("phút", "min"))).unwrap_or_else(|| "—".into()))
+            @if let Some(s) = &straight { " · " span.flag { (lang.t("Trả lời một kiểu", "Straight-lined")) ": " (s) } }
+        }
+        p { (lang.t("Trạng thái", "State")) ": " strong id="state" { (state_name(&stored.review_state, lang)) } }
+        form id="review" class="noprint" onsubmit=(format!("return review(event,'{interview_id}')")) {
+            select name="state" { @for s in REVIEW_STATES { option value=(s) selected[s == stored.review_state] { (state_name(s, lang)) } } }
+            " "
+            input name="comment" size="50" placeholder=(lang.t("Nhận xét (bắt buộc khi có vấn đề hoặc loại)", "Comment (required for has issues or rejected)"));
+            " "
+            button type="submit" { (lang.t("Lưu", "Save")) }
+        }
+        script { (PreEscaped(r#"async function review(e,id){e.preventDefault();const f=e.target;try{await sendJson('POST','/api/v1/interviews/'+id+'/review',{state:f.state.value,comment:f.comment.value});location.reload();}catch(err){alert(err.message);}return false;}"#)) }
+        h2 { (lang.t("Lịch sử duyệt", "Review history")) }
+        @if history.is_empty() { p.muted { (lang.t("Chưa duyệt.", "Not reviewed yet.")) } }
+        table { tbody { @for r in &history {
+            tr { td { (r.reviewed_at.format("%Y-%m-%d %H:%M").to_string()) } td { (r.reviewer) } td { (state_name(&r.from_state, lang)) " → " (state_name(&r.to_state, lang)) } td { (r.comment) } }
+        } } }
+        h2 { (lang.t("Câu trả lời", "Answers")) }
+        table { tbody { @for (q, a) in survey.questions.iter().zip(&iv.answers) {
+            @if let Some(a) = a {
+                tr { td.muted { (q.id) } td { (q.label.get(lang.code())) } td { (answer_text(&survey, q, a, lang)) } }
+            }
+        } } }
+    }).into_response())
+}
+
+fn answer_text(
+    survey: &Survey,
+    q: &papi_survey::Question,
+    a: &papi_survey::Answer,
+    lang: Lang,
+) -> String {
+    let label = |v: &str| {
+        survey
+            .choices_of(q)
+            .iter()
+            .find(|c| c.value == v)
+            .map(|c| format!("{} ({v})", c.label.get(lang.code())))
+            .unwrap_or_else(|| v.to_owned())
+    };
+    match a {
+        papi_survey::Answer::Choice(v) => label(v),
+        papi_survey::Answer::Choices(vs) => {
+            vs.iter().map(|v| label(v)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_cell(),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReviewRequest {
+    /// received, approved, has_issues or rejected.
+    pub state: String,
+    /// Required when the state is has_issues or rejected.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `POST /api/v1/interviews/{id}/review`: a supervisor's decision on an interview, with a comment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/interviews/{id}/review",
+    tag = "fieldwork",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The interview id (UUID)")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "The decision, as recorded"),
+        (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins review", body = crate::openapi::Error),
+        (status = 404, description = "No such interview", body = crate::openapi::Error),
+        (status = 422, description = "Unknown state, or a comment missing or too long", body = crate::openapi::Error),
+    )
+)]
+pub async fn review(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    actor: Actor,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !SUPERVISORS.contains(&actor.role) {
+        return Err(ApiError::forbidden("review interviews"));
+    }
+    let uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("this interview"))?;
+    let req: ReviewRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    if !REVIEW_STATES.contains(&req.state.as_str()) {
+        return Err(ApiError::unprocessable(
+            "review.state",
+            format!("state: phải là một trong {}", REVIEW_STATES.join(", ")),
+            format!("state: must be one of {}", REVIEW_STATES.join(", ")),
+        ));
+    }
+    let comment = papi_survey::nfc(req.comment.trim());
+    if comment.contains('\0') || comment.chars().count() > 2000 {
+        return Err(ApiError::unprocessable(
+            "review.comment",
+            "comment: tối đa 2000 ký tự, không có ký tự NUL",
+            "comment: at most 2,000 characters, no NUL",
+        ));
+    }
+    if matches!(req.state.as_str(), "has_issues" | "rejected") && comment.is_empty() {
+        return Err(ApiError::unprocessable(
+            "review.comment_required",
+            "comment: cần ghi rõ vấn đề khi đánh dấu có vấn đề hoặc loại phiếu",
+            "comment: say what is wrong when marking an interview has_issues or rejected",
+        ));
+    }
+    let r = state
+        .store
+        .review_interview(uuid, &req.state, &comment, &actor.name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("this interview"))?;
+    Ok(Json(serde_json::json!({
+        "id": r.interview_id, "from": r.from_state, "state": r.to_state, "comment": r.comment,
+        "reviewer": r.reviewer, "reviewed_at": r.reviewed_at,
+    })))
+}
+
+/// `GET /api/v1/interviews/{id}/reviews`: an interview's review history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/interviews/{id}/reviews",
+    tag = "fieldwork",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The interview id (UUID)")),
+    responses(
+        (status = 200, description = "Review decisions, oldest first"),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
+        (status = 404, description = "No such interview", body = crate::openapi::Error),
+    )
+)]
+pub async fn reviews(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    actor: Actor,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !SUPERVISORS.contains(&actor.role) {
+        return Err(ApiError::forbidden("read review histories"));
+    }
+    let uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("this interview"))?;
+    if state.store.interview_survey(uuid).await?.is_none() {
+        return Err(ApiError::not_found("this interview"));
+    }
+    let history = state.store.reviews(uuid).await?;
+    Ok(Json(serde_json::json!({
+        "id": uuid,
+        "reviews": history.iter().map(|r| serde_json::json!({
+            "from": r.from_state, "state": r.to_state, "comment": r.comment,
+            "reviewer": r.reviewer, "reviewed_at": r.reviewed_at,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/surveys/{survey_id}/{version}/fieldwork`: the fieldwork page's figures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{survey_id}/{version}/fieldwork",
+    tag = "fieldwork",
+    security(("bearer" = [])),
+    params(("survey_id" = String, Path), ("version" = String, Path)),
+    responses(
+        (status = 200, description = "Progress, per-enumerator days, review states and quality flags", body = Fieldwork),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+    )
+)]
+pub async fn api(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    actor: Actor,
+) -> Result<Json<Fieldwork>, ApiError> {
+    if !SUPERVISORS.contains(&actor.role) {
+        return Err(ApiError::forbidden("see the fieldwork figures"));
+    }
+    let survey = survey_or_404(&state, &id, &version).await?;
+    Ok(Json(gather(&state, &survey).await?))
+}
+
+/// `PUT /api/v1/surveys/{survey_id}/{version}/settings`: change settings (supervisor or admin).
+#[utoipa::path(
+    put,
+    path = "/api/v1/surveys/{survey_id}/{version}/settings",
+    tag = "fieldwork",
+    security(("bearer" = [])),
+    params(("survey_id" = String, Path), ("version" = String, Path)),
+    request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 1); values as strings or JSON values"),
+    responses(
+        (status = 200, description = "All settings after the change", body = SettingsView),
+        (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 422, description = "An unknown setting or a value that breaks its rule (nothing is changed)", body = crate::openapi::Error),
+    )
+)]
+pub async fn set_settings(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    actor: Actor,
+    body: axum::body::Bytes,
+) -> Result<Json<SettingsView>, ApiError> {
+    if !SUPERVISORS.contains(&actor.role) {
+        return Err(ApiError::forbidden("change survey settings"));
+    }
+    let survey = survey_or_404(&state, &id, &version).await?;
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    // Check them all before changing any.
+    let mut changes = Vec::new();
+    for (key, value) in &map {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => String::from("(not a string or number)"),
+        };
+        papi_recompute::check_setting(key, &value).map_err(|e| {
+            ApiError::unprocessable(
+                "settings.invalid",
+                format!("Cài đặt không hợp lệ: {e}"),
+                e.to_string(),
+            )
+        })?;
+        changes.push((key.clone(), value));
+    }
+    for (key, value) in &changes {
+        state
+            .store
+            .set_setting(&survey.id, &survey.version, key, value, &actor.name)
+            .await?;
+    }
+    let s = papi_recompute::settings(&state.store, &survey)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(SettingsView {
+        score_include: s.include.name().to_owned(),
+        short_interview_minutes: s.short_minutes,
+        dashboard_min_respondents: s.min_respondents,
+    }))
+}
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+pub struct QuotaRow {
+    /// Location column → value, from the top column down to the quota's level.
+    pub location: BTreeMap<String, String>,
+    pub target: i64,
+}
+
+/// `PUT /api/v1/surveys/{survey_id}/{version}/quotas`: replace the quotas (supervisor or admin).
+#[utoipa::path(
+    put,
+    path = "/api/v1/surveys/{survey_id}/{version}/quotas",
+    tag = "fieldwork",
+    security(("bearer" = [])),
+    params(("survey_id" = String, Path), ("version" = String, Path)),
+    request_body = Vec<QuotaRow>,
+    responses(
+        (status = 200, description = "The quotas as stored"),
+        (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 422, description = "A row breaks a rule (nothing is changed)", body = crate::openapi::Error),
+    )
+)]
+pub async fn set_quotas(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    actor: Actor,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !SUPERVISORS.contains(&actor.role) {
+        return Err(ApiError::forbidden("set quotas"));
+    }
+    let survey = survey_or_404(&state, &id, &version).await?;
+    let rows: Vec<QuotaRow> = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    let columns = &survey.design.location;
+    let mut quotas = Vec::with_capacity(rows.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        let bad = |vi: String, en: String| ApiError::unprocessable("quota.invalid", vi, en);
+        if r.target < 0 {
+            return Err(bad(
+                format!("[{i}].target: phải ≥ 0"),
+                format!("[{i}].target: must be 0 or more"),
+            ));
+        }
+        // The columns given must be a prefix of the location columns, each with a value.
+        let depth = r.location.len();
+        if depth == 0
+            || depth > columns.len()
+            || columns[..depth].iter().any(|c| !r.location.contains_key(c))
+        {
+            return Err(bad(
+                format!(
+                    "[{i}].location: phải gồm các cột {} theo thứ tự từ trên xuống",
+                    columns.join(", ")
+                ),
+                format!(
+                    "[{i}].location: must give the columns {} from the top down (a prefix of them)",
+                    columns.join(", ")
+                ),
+            ));
+        }
+        let location: Vec<(String, String)> = columns[..depth]
+            .iter()
+            .map(|c| (c.clone(), papi_survey::nfc(r.location[c].trim())))
+            .collect();
+        if location
+            .iter()
+            .any(|(_, v)| v.is_empty() || v.contains('\0'))
+        {
+            return Err(bad(
+                format!("[{i}].location: giá trị không được rỗng"),
+                format!("[{i}].location: values must not be empty"),
+            ));
+        }
+        let q = Quota {
+            location,
+            target: r.target,
+        };
+        if !seen.insert(q.place()) {
+            return Err(bad(
+                format!("[{i}]: trùng địa bàn {}", q.place()),
+                format!("[{i}]: {} is given twice", q.place()),
+            ));
+        }
+        quotas.push(q);
+    }
+    state
+        .store
+        .set_quotas(&survey.id, &survey.version, &quotas, &actor.name)
+        .await?;
+    Ok(Json(
+        serde_json::json!({ "places": quotas.len(), "target": quotas.iter().map(|q| q.target).sum::<i64>() }),
+    ))
+}
