@@ -11,7 +11,7 @@ count="${1:-1000000}"
 data="${PAPI_BENCH_DIR:-target/bench}"
 mkdir -p "$data"
 cargo build --release --quiet
-papi="$PWD/target/release/papi"
+papi="$(realpath "${CARGO_TARGET_DIR:-target}")/release/papi"
 db="$data/dashboard-$count.db"
 if [ ! -f "$db" ]; then
     echo "storing $count simulated interviews in $db (once; kept for later runs)"

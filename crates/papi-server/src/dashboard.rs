@@ -150,6 +150,9 @@ pub struct Wave {
 #[derive(Deserialize)]
 struct RunReport {
     groups: Vec<RunGroup>,
+    /// Not in the JSON: the run's interview count, from its record.
+    #[serde(skip)]
+    interviews: i64,
 }
 
 #[derive(Deserialize)]
@@ -215,8 +218,9 @@ impl RunCache {
             state.store.score_run(id).await?.ok_or_else(|| {
                 ApiError::internal(format!("published score run {id} is missing"))
             })?;
-        let report: RunReport =
+        let mut report: RunReport =
             serde_json::from_str(&run.run.result).map_err(ApiError::internal)?;
+        report.interviews = run.run.interviews;
         let report = Arc::new(report);
         self.runs.write().await.insert(id, report.clone());
         Ok(report)
@@ -260,12 +264,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         .groups
         .first()
         .ok_or_else(|| ApiError::internal("a published run has no groups"))?;
-    let interviews = state
-        .store
-        .score_run(latest.publication.overall_run)
-        .await?
-        .map(|r| r.run.interviews)
-        .unwrap_or(0);
+    let interviews = overall_run.interviews;
     let table = &state.reference;
     // The PAPI dimensions compare with the official table only when the survey scores PAPI's eight.
     let papi = survey.dimensions.len() == papi_survey::PAPI_DIMENSIONS.len();

@@ -246,6 +246,17 @@ pub async fn index(
     }
 }
 
+/// The name of a location level in the page's language (the definition names its columns by id).
+fn level_name(column: &str, lang: Lang) -> &str {
+    match column {
+        "province" => lang.t("tỉnh", "province"),
+        "district" => lang.t("huyện", "district"),
+        "commune" => lang.t("xã", "commune"),
+        "village" => lang.t("thôn", "village"),
+        other => other,
+    }
+}
+
 fn pct(part: i64, whole: Option<i64>) -> Markup {
     match whole {
         Some(w) if w > 0 => {
@@ -303,7 +314,7 @@ pub async fn page(
                 tr {
                     td style=(format!("padding-left:{}rem", 0.4 + 1.2 * (p.place.len().saturating_sub(2)) as f64)) {
                         @if p.place.len() <= 2 { strong { (p.place.last().cloned().unwrap_or_default()) } } @else { (p.place.last().cloned().unwrap_or_default()) }
-                        " " span.muted { "(" (p.level) ")" }
+                        " " span.muted { "(" (level_name(&p.level, lang)) ")" }
                     }
                     td.num { (p.target.map(|t| t.to_string()).unwrap_or_else(|| "—".into())) }
                     td.num { (p.received) }

@@ -266,6 +266,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;
 <p>Khảo sát sự hài lòng của người dân theo phương pháp PAPI. <em>Citizen-satisfaction surveys, PAPI-style scoring.</em></p>
 <table><thead><tr><th>Khảo sát / Survey</th><th>Phiên bản / Version</th><th>Lĩnh vực / Dimensions</th><th>Chỉ tiêu / Indicators</th><th>Phiếu đã nhận / Interviews</th></tr></thead>
 <tbody>{rows}</tbody></table>
+<p><a href="/dashboard">Bảng điều hành / Leadership dashboard</a> · <a href="/fieldwork">Giám sát thực địa / Fieldwork</a> · <a href="/form/">Phiếu phỏng vấn / Interview form</a> · <a href="/login">Đăng nhập / Sign in</a></p>
 <p><a href="/healthz">/healthz</a></p>
 </body></html>"#
     ))
