@@ -16,6 +16,7 @@ mod score;
 mod serve;
 mod simulate;
 mod survey;
+mod xlsform;
 
 /// papi: citizen-satisfaction surveys with PAPI-style governance scoring.
 #[derive(Parser)]
@@ -47,6 +48,9 @@ enum Command {
     /// Survey definitions: check one, or validate interviews against it.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// XLSForm workbooks in and out, and the ODK XForm of a definition.
+    #[command(subcommand)]
+    Xlsform(xlsform::XlsformCommand),
 }
 
 /// Files most commands read.
@@ -88,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::User(cmd) => access::run_user(cmd, &runtime),
         Command::Bench(cmd) => bench::run(cmd, &runtime),
         Command::Token(cmd) => access::run_token(cmd, &runtime),
+        Command::Xlsform(cmd) => xlsform::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,7 @@ pub mod commit;
 pub mod error;
 pub mod interviews;
 pub mod openapi;
+pub mod openrosa;
 pub mod session;
 pub mod surveys;
 mod web;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(session::page).post(session::login))
         .route("/logout", post(session::logout))
         .merge(web::routes())
+        .merge(openrosa::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
