@@ -338,6 +338,9 @@ fn truthy(s: &str) -> Option<bool> {
     }
 }
 
+/// A dimension row: id, label, baseline score, and its sub-dimensions (id, label).
+type RawDimension = (String, Label, Option<f64>, Vec<(String, Label)>);
+
 struct RawIndicator {
     row: usize,
     id: String,
@@ -727,7 +730,7 @@ impl Importer {
         }
 
         // dimensions
-        let mut dims: Vec<(String, Label, Option<f64>, Vec<(String, Label)>)> = Vec::new();
+        let mut dims: Vec<RawDimension> = Vec::new();
         if let Some(dt) = tables.get("dimensions") {
             for (row, cells) in &dt.rows {
                 let row = *row;
