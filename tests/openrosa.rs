@@ -469,9 +469,14 @@ on_both_databases! {
         let path = format!("/odk/key/{key}/submission");
         let iv = device_interviews("75", "1").remove(0);
         let good = instance(&survey, &iv, None);
+        // lol1 is ten lol, lol2 ten lol1, ... lol9 a thousand million: expanding it would take gigabytes.
+        let mut entities = String::from("<!ENTITY lol \"lol\">");
+        for i in 1..10 {
+            let previous = if i == 1 { "lol".to_owned() } else { format!("lol{}", i - 1) };
+            entities.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{previous};").repeat(10)));
+        }
         let laughs = format!(
-            "<?xml version=\"1.0\"?><!DOCTYPE data [<!ENTITY lol \"lol\">{}]><data id=\"papi\" version=\"2019.1\"><sex>&lol9;</sex><meta><instanceID>uuid:{}</instanceID></meta></data>",
-            (1..10).map(|i| format!("<!ENTITY lol{i} \"{}\">", format!("&lol{};", if i == 1 { String::new() } else { (i - 1).to_string() }).repeat(10))).collect::<String>(),
+            "<?xml version=\"1.0\"?><!DOCTYPE data [{entities}]><data id=\"papi\" version=\"2019.1\"><sex>&lol9;</sex><meta><instanceID>uuid:{}</instanceID></meta></data>",
             iv["id"].as_str().unwrap()
         );
         let external = good.replacen("<data ", "<!DOCTYPE data [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><data ", 1).replacen("<meta>", "<note>&xxe;</note><meta>", 1);

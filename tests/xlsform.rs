@@ -394,10 +394,21 @@ fn a_hand_made_xlsform_is_read_into_a_definition() {
     assert_eq!(s.dimensions[0].subdimensions[0].indicators, [0, 1, 2, 3]);
 }
 
+type Sheets = Vec<(&'static str, Vec<Vec<&'static str>>)>;
+
+/// Sets one cell, lengthening a short row.
+fn set(w: &mut Sheets, sheet: usize, row: usize, column: usize, value: &'static str) {
+    let cells = &mut w[sheet].1[row];
+    if cells.len() <= column {
+        cells.resize(column + 1, "");
+    }
+    cells[column] = value;
+}
+
 #[test]
 fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_written() {
     let dir = tempdir();
-    type Edit = fn(&mut Vec<(&'static str, Vec<Vec<&'static str>>)>);
+    type Edit = fn(&mut Sheets);
     let cases: Vec<(&str, Edit, (&str, usize, &str, &str))> = vec![
         (
             "no survey sheet",
@@ -411,42 +422,42 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
         ),
         (
             "an unknown type",
-            |w| w[0].1[6][0] = "geopoint",
+            |w| set(w, 0, 6, 0, "geopoint"),
             ("survey", 7, "type", "survey.unknown_type"),
         ),
         (
             "an unknown choice list",
-            |w| w[0].1[6][0] = "select_one yes_no",
+            |w| set(w, 0, 6, 0, "select_one yes_no"),
             ("survey", 7, "type", "survey.unknown_list"),
         ),
         (
             "a bad expression",
-            |w| w[0].1[8][7] = "${clinic_used} = = 'yes'",
+            |w| set(w, 0, 8, 7, "${clinic_used} = = 'yes'"),
             ("survey", 9, "relevant", "question.invalid_relevant"),
         ),
         (
             "a reference to a later question",
-            |w| w[0].1[6][7] = "${wait_minutes} > 5",
+            |w| set(w, 0, 6, 7, "${wait_minutes} > 5"),
             ("survey", 7, "relevant", "question.invalid_relevant"),
         ),
         (
             "a duplicate name",
-            |w| w[0].1[11][1] = "clinic_rating",
+            |w| set(w, 0, 11, 1, "clinic_rating"),
             ("survey", 12, "name", "survey.duplicate_name"),
         ),
         (
             "a missing translation",
-            |w| w[0].1[11][3] = "",
+            |w| set(w, 0, 11, 3, ""),
             ("survey", 12, "label", "label.missing_language"),
         ),
         (
             "a score outside [0, 1]",
-            |w| w[0].1[8][14] = "1=0 5=2",
+            |w| set(w, 0, 8, 14, "1=0 5=2"),
             ("survey", 9, "papi_values", "indicator.value_out_of_range"),
         ),
         (
             "an unknown sub-dimension",
-            |w| w[0].1[11][13] = "hospital",
+            |w| set(w, 0, 11, 13, "hospital"),
             (
                 "survey",
                 12,
@@ -456,17 +467,17 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
         ),
         (
             "a bad required",
-            |w| w[0].1[6][6] = "maybe",
+            |w| set(w, 0, 6, 6, "maybe"),
             ("survey", 7, "required", "survey.invalid_required"),
         ),
         (
             "a duplicate choice",
-            |w| w[1].1[2][1] = "yes",
+            |w| set(w, 1, 2, 1, "yes"),
             ("choices", 3, "name", "choices.duplicate_value"),
         ),
         (
             "no form version",
-            |w| w[2].1[1][2] = "",
+            |w| set(w, 2, 1, 2, ""),
             ("settings", 2, "version", "settings.missing"),
         ),
         (

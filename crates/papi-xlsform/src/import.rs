@@ -459,7 +459,10 @@ impl Importer {
                 t if t.is_empty() => form_id.clone(),
                 t => t,
             };
-            title.0.insert(default_language.clone(), t);
+            // XLSForm has one title: it stands for every language.
+            for l in &languages {
+                title.0.insert(l.clone(), t.clone());
+            }
         }
         self.place(&form_id, "settings", srow);
         self.place("baseline", "settings", srow);
