@@ -210,6 +210,10 @@ fn instance(survey: &Survey, iv: &Value, deprecated: Option<&str>) -> String {
             esc(iv["location"][col].as_str().unwrap())
         ));
     }
+    // The design weight, as a form with a hidden weight field carries it.
+    if let (Some(w), Some(column)) = (iv["weight"].as_f64(), &survey.design.weight) {
+        x.push_str(&format!("<{column}>{w}</{column}>"));
+    }
     let mut group: Option<&str> = None;
     for q in &survey.questions {
         if q.group.as_deref() != group {
@@ -249,17 +253,6 @@ fn instance(survey: &Survey, iv: &Value, deprecated: Option<&str>) -> String {
     }
     x.push_str("</meta></data>");
     x
-}
-
-/// Simulated interviews as ODK Collect has them: a device records no design weight.
-fn device_interviews(seed: &str, count: &str) -> Vec<Value> {
-    submissions(seed, count)
-        .into_iter()
-        .map(|mut v| {
-            v.as_object_mut().unwrap().remove("weight");
-            v
-        })
-        .collect()
 }
 
 /// The interview the JSON API would store for `iv`, sent by the token holder `enumerator`.
@@ -307,7 +300,9 @@ on_both_databases! {
         assert_eq!(h.header("x-openrosa-version"), Some("1.0"));
         assert_eq!(h.header("x-openrosa-accept-content-length"), Some("10485760"));
 
-        let iv = device_interviews("71", "1").remove(0);
+        let mut iv = submissions("71", "1").remove(0);
+        // The form served (and pyxform's) has no design weight: weights are the analyst's.
+        iv.as_object_mut().unwrap().remove("weight");
         let dir = tempdir();
         // The instance an enumerator fills in the form pyxform makes of our XLSForm (CI has pyxform);
         // without pyxform here, the same instance in our own form's layout.
@@ -356,7 +351,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-7");
-        let ivs = device_interviews("72", "24");
+        let ivs = submissions("72", "24");
         for iv in &ivs {
             let r = post(&server, &format!("/odk/key/{key}/submission"), None, &[xml_part(&instance(&survey, iv, None))], true);
             assert_eq!(r.status, 201, "{}", r.body);
@@ -384,7 +379,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-2");
-        let iv = device_interviews("73", "1").remove(0);
+        let iv = submissions("73", "1").remove(0);
         let xml = instance(&survey, &iv, None);
         let path = format!("/odk/key/{key}/submission");
         // Collect splits a submission larger than X-OpenRosa-Accept-Content-Length: the XML in every
@@ -411,7 +406,7 @@ on_both_databases! {
         let key = token(db, "enumerator", "enum-3");
         let reader = token(db, "supervisor", "supervisor");
         let path = format!("/odk/key/{key}/submission");
-        let mut ivs = device_interviews("74", "2");
+        let mut ivs = submissions("74", "2");
         let original = ivs.remove(0);
         let r = post(&server, &path, None, &[xml_part(&instance(&survey, &original, None))], true);
         assert_eq!(r.status, 201, "{}", r.body);
@@ -467,7 +462,7 @@ on_both_databases! {
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-5");
         let path = format!("/odk/key/{key}/submission");
-        let iv = device_interviews("75", "1").remove(0);
+        let iv = submissions("75", "1").remove(0);
         let good = instance(&survey, &iv, None);
         // lol1 is ten lol, lol2 ten lol1, ... lol9 a thousand million: expanding it would take gigabytes.
         let mut entities = String::from("<!ENTITY lol \"lol\">");

@@ -219,13 +219,15 @@ pub fn parse_instance(xml: &[u8]) -> Result<XmlInstance, InstanceError> {
 
 impl XmlInstance {
     /// The interview in the JSON API's shape, to be checked by [`Survey::check_submission`]: leaves
-    /// named after location columns are the location, `started_at`/`finished_at` (or pyxform's
-    /// `start`/`end`) the times, everything else an answer (unknown names are reported by the check).
+    /// named after location columns are the location, one named after the design's weight column the
+    /// weight, `started_at`/`finished_at` (or pyxform's `start`/`end`) the times, everything else an
+    /// answer (unknown names are reported by the check).
     pub fn to_submission(&self, survey: &Survey) -> Submission {
         let mut location = BTreeMap::new();
         let mut answers = Map::new();
         let mut started_at = None;
         let mut finished_at = None;
+        let mut weight = None;
         for (name, text) in &self.fields {
             if text.is_empty() {
                 continue;
@@ -234,6 +236,10 @@ impl XmlInstance {
                 started_at = Some(text.clone());
             } else if name == FINISHED_AT || name == "end" {
                 finished_at = Some(text.clone());
+            } else if survey.design.weight.as_deref() == Some(name.as_str()) {
+                // A form may carry the design weight (a hidden or calculated field); one that is not
+                // a number is refused by the check as any bad weight is.
+                weight = Some(text.parse::<f64>().unwrap_or(f64::NAN));
             } else if survey.design.location.contains(name) {
                 location.insert(name.clone(), text.clone());
             } else {
@@ -260,7 +266,7 @@ impl XmlInstance {
                 version: self.version.clone(),
             },
             location,
-            weight: None,
+            weight,
             enumerator: None,
             started_at,
             finished_at,
