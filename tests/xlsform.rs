@@ -409,7 +409,9 @@ fn set(w: &mut Sheets, sheet: usize, row: usize, column: usize, value: &'static 
 fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_written() {
     let dir = tempdir();
     type Edit = fn(&mut Sheets);
-    let cases: Vec<(&str, Edit, (&str, usize, &str, &str))> = vec![
+    // Where the problem must be reported: sheet, row, column, rule.
+    type Expected = (&'static str, usize, &'static str, &'static str);
+    let cases: Vec<(&str, Edit, Expected)> = vec![
         (
             "no survey sheet",
             |w| w.retain(|(n, _)| *n != "survey"),
