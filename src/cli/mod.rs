@@ -18,6 +18,7 @@ mod score;
 mod serve;
 mod simulate;
 mod survey;
+mod xlsform;
 
 /// papi: citizen-satisfaction surveys with PAPI-style governance scoring.
 #[derive(Parser)]
@@ -51,6 +52,9 @@ enum Command {
     /// Survey definitions: check one, or validate interviews against it.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// XLSForm workbooks in and out, and the ODK XForm of a definition.
+    #[command(subcommand)]
+    Xlsform(xlsform::XlsformCommand),
 }
 
 /// Files most commands read.
@@ -93,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::User(cmd) => access::run_user(cmd, &runtime),
         Command::Bench(cmd) => bench::run(cmd, &runtime),
         Command::Token(cmd) => access::run_token(cmd, &runtime),
+        Command::Xlsform(cmd) => xlsform::run(cmd),
     };
     match result {
         Ok(code) => code,

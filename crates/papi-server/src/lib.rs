@@ -26,6 +26,7 @@ pub mod error;
 pub mod fieldwork;
 pub mod interviews;
 pub mod openapi;
+pub mod openrosa;
 mod pages;
 pub mod recompute;
 pub mod session;
@@ -141,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             get(fieldwork::interview_page),
         )
         .merge(web::routes())
+        .merge(openrosa::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))

@@ -23,8 +23,8 @@ pub const COOKIE: &str = "papi_session";
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 12;
 /// Failed sign-ins of one username allowed in the window before the next attempt is refused.
-const MAX_FAILURES: i64 = 5;
-const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub(crate) const MAX_FAILURES: i64 = 5;
+pub(crate) const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 #[derive(Deserialize)]
 struct Credentials {

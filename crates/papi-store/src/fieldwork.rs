@@ -374,7 +374,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {location} AS place, review_state, COUNT(*) AS n FROM interviews \
-             WHERE survey_id = $1 AND survey_version = $2 GROUP BY {location}, review_state"
+             WHERE survey_id = $1 AND survey_version = $2 AND superseded_by IS NULL GROUP BY {location}, review_state"
         );
         let rows: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(survey_id)
@@ -416,7 +416,7 @@ impl Store {
         let sql = format!(
             "SELECT COALESCE(enumerator, '') AS enumerator, {day} AS day, COUNT(*) AS n, \
              SUM(CASE WHEN duration_seconds < $3 OR straightlining IS NOT NULL THEN 1 ELSE 0 END) AS flagged \
-             FROM interviews WHERE survey_id = $1 AND survey_version = $2 \
+             FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND superseded_by IS NULL \
              GROUP BY COALESCE(enumerator, ''), {day} ORDER BY day DESC, enumerator LIMIT $4"
         );
         Ok(on_pool!(self, pool => {
@@ -452,7 +452,7 @@ impl Store {
                 "SELECT COUNT(*) AS n, \
                  COALESCE(SUM(CASE WHEN duration_seconds < $3 THEN 1 ELSE 0 END), 0) AS short, \
                  COALESCE(SUM(CASE WHEN straightlining IS NOT NULL THEN 1 ELSE 0 END), 0) AS straight \
-                 FROM interviews WHERE survey_id = $1 AND survey_version = $2",
+                 FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND superseded_by IS NULL",
             )
             .bind(survey_id)
             .bind(version)
@@ -461,7 +461,7 @@ impl Store {
             .await?;
             let duplicated: Option<i64> = sqlx::query_scalar(
                 "SELECT CAST(SUM(n) AS BIGINT) FROM (SELECT COUNT(*) AS n FROM interviews WHERE survey_id = $1 AND survey_version = $2 \
-                 GROUP BY answers_hash HAVING COUNT(*) > 1) AS d",
+                 AND superseded_by IS NULL GROUP BY answers_hash HAVING COUNT(*) > 1) AS d",
             )
             .bind(survey_id)
             .bind(version)
@@ -490,8 +490,8 @@ impl Store {
                 "SELECT i.id, i.enumerator, i.location, i.received_at, i.review_state, i.duration_seconds, \
                  i.straightlining, d.n AS same_answers FROM interviews i LEFT JOIN \
                  (SELECT answers_hash, COUNT(*) AS n FROM interviews WHERE survey_id = $1 AND survey_version = $2 \
-                  GROUP BY answers_hash HAVING COUNT(*) > 1) d ON d.answers_hash = i.answers_hash \
-                 WHERE i.survey_id = $1 AND i.survey_version = $2 \
+                  AND superseded_by IS NULL GROUP BY answers_hash HAVING COUNT(*) > 1) d ON d.answers_hash = i.answers_hash \
+                 WHERE i.survey_id = $1 AND i.survey_version = $2 AND i.superseded_by IS NULL \
                  AND (i.duration_seconds < $3 OR i.straightlining IS NOT NULL OR d.n IS NOT NULL) \
                  ORDER BY i.seq DESC LIMIT $4",
             )

@@ -54,6 +54,8 @@ macro_rules! on_pool {
 
 mod fieldwork;
 pub use fieldwork::*;
+mod openrosa;
+pub use openrosa::EditOutcome;
 
 /// Which database a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -442,7 +444,8 @@ impl Store {
         };
         let mut sql = String::from(
             "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
-             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND seq > $3",
+             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND seq > $3 \
+             AND superseded_by IS NULL",
         );
         let mut n = 3;
         if filter.id.is_some() {
@@ -507,7 +510,7 @@ impl Store {
         version: &str,
     ) -> Result<i64, StoreError> {
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM interviews WHERE survey_id = $1 AND survey_version = $2",
+            "SELECT COUNT(*) FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND superseded_by IS NULL",
         )
         .bind(survey_id)
         .bind(version)

@@ -1,0 +1,523 @@
+//! The OpenRosa API that ODK Collect, KoboCollect and Enketo speak: the form list, form download,
+//! and submission (`HEAD`, then `POST` multipart with `xml_submission_file`).
+//!
+//! Served under `/odk` (HTTP Basic with a papi user, or a bearer token) and under
+//! `/odk/key/{token}` (a device token in the URL, as ODK Central's app users). An XML interview is
+//! checked by the same `Survey::check_submission` and stored through the same group committer as a
+//! JSON one; an edit (`meta/deprecatedID`) becomes a new version and the old one stops being live.
+//! Every answer carries `X-OpenRosa-Version: 1.0`, and errors are OpenRosaResponse envelopes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, RawPathParams, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use md5::{Digest, Md5};
+use papi_auth::Role;
+use papi_store::{EditOutcome, InsertOutcome, PreparedInterview};
+use papi_survey::FieldError;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::session::{FAILURE_WINDOW_MINUTES, MAX_FAILURES};
+use crate::AppState;
+
+/// What a device may send in one POST before it must split a submission (ODK Collect reads it from
+/// `X-OpenRosa-Accept-Content-Length`); the body limit leaves room for the multipart framing.
+pub const ACCEPT_CONTENT_LENGTH: usize = 10 * 1024 * 1024;
+/// Largest `xml_submission_file`: a PAPI-sized interview is about 40 KiB of XML.
+pub const MAX_XML: usize = 2 * 1024 * 1024;
+
+const RESPONSE_NS: &str = "http://openrosa.org/http/response";
+
+/// The OpenRosa routes, to merge into the application's router.
+pub fn routes() -> Router<Arc<AppState>> {
+    let device = || {
+        Router::new()
+            .route("/formList", get(form_list))
+            .route("/forms/{form_id}/{version}/form.xml", get(form_xml))
+            .route(
+                "/submission",
+                axum::routing::head(submission_head).post(submit),
+            )
+    };
+    Router::new()
+        .nest("/odk", device())
+        .nest("/odk/key/{token}", device())
+        .layer(axum::middleware::map_response(openrosa_version))
+}
+
+async fn openrosa_version(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("x-openrosa-version", HeaderValue::from_static("1.0"));
+    response
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn xml_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// An OpenRosaResponse envelope: one message, in Vietnamese and English.
+fn envelope(status: StatusCode, nature: &str, code: &str, vi: &str, en: &str) -> Response {
+    xml_response(
+        status,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OpenRosaResponse xmlns=\"{RESPONSE_NS}\"><message nature=\"{nature}\" code=\"{code}\">{} / {}</message></OpenRosaResponse>\n",
+            xml_escape(vi),
+            xml_escape(en)
+        ),
+    )
+}
+
+/// An error of the OpenRosa routes: the API's error (status, stable code, vi and en messages),
+/// rendered as an OpenRosaResponse envelope instead of JSON.
+pub struct OpenRosaError(pub ApiError);
+
+impl From<ApiError> for OpenRosaError {
+    fn from(e: ApiError) -> Self {
+        OpenRosaError(e)
+    }
+}
+
+impl From<papi_store::StoreError> for OpenRosaError {
+    fn from(e: papi_store::StoreError) -> Self {
+        OpenRosaError(ApiError::from(e))
+    }
+}
+
+fn error(status: StatusCode, code: &'static str, vi: String, en: String) -> OpenRosaError {
+    OpenRosaError(ApiError::new(status, code, vi, en))
+}
+
+impl IntoResponse for OpenRosaError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        // Each broken rule on a line of its own, so the enumerator sees what to fix.
+        let details = |lang: &str| {
+            e.errors
+                .iter()
+                .map(|f: &FieldError| {
+                    format!("\n{}: {} ({})", f.field, f.message.get(lang), f.rule)
+                })
+                .collect::<String>()
+        };
+        let vi = format!("{}{}", e.vi, details("vi"));
+        let en = format!("{}{}", e.en, details("en"));
+        let mut response = envelope(e.status, "error", e.code, &vi, &en);
+        if e.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"papi\", charset=\"UTF-8\""),
+            );
+        }
+        if let Some(s) = e.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        response
+    }
+}
+
+/// A device allowed to collect: a token in the URL, HTTP Basic with a papi user, or a bearer token.
+pub struct Device {
+    pub actor: Actor,
+    /// The token of a `/odk/key/{token}` URL, to build download URLs under the same key.
+    pub key: Option<String>,
+}
+
+fn unauthenticated() -> OpenRosaError {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "auth.required",
+        "Cần đăng nhập (HTTP Basic) hoặc mã thiết bị trong đường dẫn (/odk/key/MÃ/).".into(),
+        "Authentication required: HTTP Basic, or a device token in the URL (/odk/key/TOKEN/)."
+            .into(),
+    )
+}
+
+impl FromRequestParts<Arc<AppState>> for Device {
+    type Rejection = OpenRosaError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Device, OpenRosaError> {
+        let key = RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| {
+                p.iter()
+                    .find(|(k, _)| *k == "token")
+                    .map(|(_, v)| v.to_owned())
+            });
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
+        let actor = match (&key, authorization) {
+            (Some(token), _) => bearer(state, token).await?,
+            (None, Some(h)) if h.len() > 6 && h[..6].eq_ignore_ascii_case("basic ") => {
+                basic(state, h[6..].trim()).await?
+            }
+            (None, Some(h)) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => {
+                bearer(state, h[7..].trim()).await?
+            }
+            _ => return Err(unauthenticated()),
+        };
+        if !actor.role.submits() {
+            return Err(OpenRosaError(ApiError::forbidden("collect interviews")));
+        }
+        Ok(Device { actor, key })
+    }
+}
+
+/// The holder of a token, checked by the API's own bearer-token check.
+async fn bearer(state: &Arc<AppState>, token: &str) -> Result<Actor, OpenRosaError> {
+    let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| unauthenticated())?;
+    let mut parts = axum::http::Request::builder()
+        .header(header::AUTHORIZATION, value)
+        .body(())
+        .map_err(ApiError::internal)?
+        .into_parts()
+        .0;
+    Ok(Actor::from_request_parts(&mut parts, state).await?)
+}
+
+/// A papi user by HTTP Basic: Argon2id, with the sign-in page's lock after repeated failures.
+async fn basic(state: &Arc<AppState>, encoded: &str) -> Result<Actor, OpenRosaError> {
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(unauthenticated)?;
+    let (username, password) = decoded.split_once(':').ok_or_else(unauthenticated)?;
+    let username = papi_survey::nfc(username.trim());
+    let wrong = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_credentials",
+            "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
+            "Wrong username or password.".into(),
+        )
+    };
+    if username.is_empty() || username.contains('\0') {
+        return Err(wrong());
+    }
+    let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
+        return Err(OpenRosaError(ApiError {
+            retry_after: Some((FAILURE_WINDOW_MINUTES * 60) as u32),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.rate_limited",
+                "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút.",
+                "Too many failed sign-ins; try again in 15 minutes.",
+            )
+        }));
+    }
+    let user = state.store.user(&username).await?;
+    match user {
+        Some(u) if !u.disabled && papi_auth::verify_password(password, &u.password_hash) => {
+            Ok(Actor {
+                role: u.role.parse::<Role>().map_err(ApiError::internal)?,
+                name: u.username,
+                csrf_token: None,
+            })
+        }
+        _ => {
+            state.store.record_login_failure(&username).await?;
+            state
+                .store
+                .audit(
+                    &username,
+                    "login.failure",
+                    None,
+                    &json!({ "via": "openrosa" }),
+                )
+                .await?;
+            Err(wrong())
+        }
+    }
+}
+
+/// Where this device reaches the server: the scheme and host it used, and its key, if any.
+fn base_url(headers: &HeaderMap, key: &Option<String>) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|s| *s == "https")
+        .unwrap_or("http");
+    match key {
+        Some(k) => format!("{scheme}://{host}/odk/key/{k}"),
+        None => format!("{scheme}://{host}/odk"),
+    }
+}
+
+fn unknown_form(form_id: &str, version: &str) -> OpenRosaError {
+    error(
+        StatusCode::NOT_FOUND,
+        "openrosa.unknown_form",
+        format!("Không có biểu mẫu {form_id} phiên bản {version} trên máy chủ."),
+        format!("Form {form_id} version {version} is not on this server."),
+    )
+}
+
+/// `GET formList`: every registered survey version, as the OpenRosa Form List API describes it.
+async fn form_list(
+    State(state): State<Arc<AppState>>,
+    device: Device,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, OpenRosaError> {
+    let base = base_url(&headers, &device.key);
+    let mut body = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">",
+    );
+    for (id, version, _) in state.store.survey_definitions().await? {
+        if query.get("formID").is_some_and(|f| *f != id) {
+            continue;
+        }
+        let Some(survey) = state.survey(&id, &version).await? else {
+            continue;
+        };
+        let xml = papi_xlsform::xform(&survey);
+        body.push_str(&format!(
+            "<xform><formID>{}</formID><name>{}</name><version>{}</version><hash>md5:{:x}</hash><downloadUrl>{base}/forms/{}/{}/form.xml</downloadUrl></xform>",
+            xml_escape(&id),
+            xml_escape(survey.title.get(survey.default_language())),
+            xml_escape(&version),
+            Md5::digest(xml.as_bytes()),
+            xml_escape(&percent(&id)),
+            xml_escape(&percent(&version)),
+        ));
+    }
+    body.push_str("</xforms>\n");
+    Ok(xml_response(StatusCode::OK, body))
+}
+
+/// A path segment, percent-encoded where it must be.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET forms/{id}/{version}/form.xml`: the XForm of a survey version.
+async fn form_xml(
+    State(state): State<Arc<AppState>>,
+    _device: Device,
+    Path(params): Path<HashMap<String, String>>,
+) -> Result<Response, OpenRosaError> {
+    let form_id = params.get("form_id").cloned().unwrap_or_default();
+    let version = params.get("version").cloned().unwrap_or_default();
+    let survey = state
+        .survey(&form_id, &version)
+        .await?
+        .ok_or_else(|| unknown_form(&form_id, &version))?;
+    Ok(xml_response(StatusCode::OK, papi_xlsform::xform(&survey)))
+}
+
+/// `HEAD submission`: 204, and how large a POST may be.
+async fn submission_head(_device: Device) -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            "x-openrosa-accept-content-length",
+            ACCEPT_CONTENT_LENGTH.to_string(),
+        )],
+    )
+        .into_response()
+}
+
+fn multipart_error(status: StatusCode, detail: String) -> OpenRosaError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        error(
+            status,
+            "body.too_large",
+            format!(
+                "Nội dung gửi lên vượt quá {} MiB.",
+                crate::MAX_BODY / (1024 * 1024)
+            ),
+            format!(
+                "The request body is larger than {} MiB.",
+                crate::MAX_BODY / (1024 * 1024)
+            ),
+        )
+    } else {
+        error(
+            StatusCode::BAD_REQUEST,
+            "openrosa.multipart_invalid",
+            format!("Nội dung multipart/form-data không hợp lệ: {detail}"),
+            format!("The body is not valid multipart/form-data: {detail}"),
+        )
+    }
+}
+
+fn accepted(status: StatusCode, vi: &str, en: &str) -> Response {
+    envelope(status, "submit_success", "accepted", vi, en)
+}
+
+/// `POST submission`: multipart with `xml_submission_file` (and attachments, which papi reads and
+/// does not keep: its surveys have no media questions).
+async fn submit(
+    State(state): State<Arc<AppState>>,
+    device: Device,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, OpenRosaError> {
+    let mut multipart = multipart.map_err(|e| multipart_error(e.status(), e.body_text()))?;
+    let mut xml: Option<Vec<u8>> = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e.status(), e.body_text()))?
+    {
+        let is_xml = field.name() == Some("xml_submission_file");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| multipart_error(e.status(), e.body_text()))?
+        {
+            if is_xml {
+                if bytes.len() + chunk.len() > MAX_XML {
+                    return Err(error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "openrosa.part_too_large",
+                        format!(
+                            "Tệp xml_submission_file vượt quá {} MiB.",
+                            MAX_XML / (1024 * 1024)
+                        ),
+                        format!(
+                            "xml_submission_file is larger than {} MiB.",
+                            MAX_XML / (1024 * 1024)
+                        ),
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if is_xml {
+            if xml.is_some() {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "openrosa.repeated_xml",
+                    "Chỉ được gửi một tệp xml_submission_file.".into(),
+                    "Send one xml_submission_file only.".into(),
+                ));
+            }
+            xml = Some(bytes);
+        }
+    }
+    let xml = xml.ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "openrosa.missing_xml",
+            "Thiếu phần xml_submission_file trong nội dung multipart.".into(),
+            "The multipart body has no xml_submission_file part.".into(),
+        )
+    })?;
+    let instance = papi_xlsform::parse_instance(&xml)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, e.code(), e.vi(), e.to_string()))?;
+    let survey = state
+        .survey(&instance.form_id, &instance.version)
+        .await?
+        .ok_or_else(|| unknown_form(&instance.form_id, &instance.version))?;
+    let mut interview = survey
+        .check_submission(&instance.to_submission(&survey))
+        .map_err(|e| ApiError::invalid(e.errors))?;
+    interview.enumerator = Some(device.actor.name.clone());
+    let id = interview.id;
+    if let Some(old) = &instance.deprecated_id {
+        let replaces = Uuid::parse_str(old).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "openrosa.invalid_deprecated_id",
+                format!("deprecatedID '{old}' không phải là UUID."),
+                format!("deprecatedID '{old}' is not a UUID."),
+            )
+        })?;
+        let row = PreparedInterview::new(&survey, &interview).map_err(ApiError::from)?;
+        let owner = (device.actor.role == Role::Enumerator).then_some(device.actor.name.as_str());
+        return match state.store.insert_edit(&survey, &row, replaces, owner).await? {
+            EditOutcome::Created => Ok(accepted(
+                StatusCode::CREATED,
+                &format!("Đã nhận bản sửa {id} của phiếu {replaces}."),
+                &format!("Edit {id} of interview {replaces} received."),
+            )),
+            EditOutcome::Duplicate => Ok(accepted(
+                StatusCode::CREATED,
+                &format!("Bản sửa {id} đã được nhận trước đó."),
+                &format!("Edit {id} was already received."),
+            )),
+            EditOutcome::Conflict => Err(conflict(id)),
+            EditOutcome::UnknownOriginal => Err(error(
+                StatusCode::NOT_FOUND,
+                "openrosa.unknown_deprecated",
+                format!("Không có phiếu {replaces} để sửa."),
+                format!("There is no interview {replaces} to edit."),
+            )),
+            EditOutcome::OriginalSuperseded => Err(error(
+                StatusCode::CONFLICT,
+                "openrosa.edit_outdated",
+                format!("Phiếu {replaces} đã được sửa bởi một bản khác; hãy sửa bản mới nhất."),
+                format!("Interview {replaces} was already replaced by another edit; edit the newest version."),
+            )),
+        };
+    }
+    match state.committer.submit(survey, vec![interview]).await?[0] {
+        InsertOutcome::Created => Ok(accepted(
+            StatusCode::CREATED,
+            &format!("Đã nhận phiếu {id}."),
+            &format!("Interview {id} received."),
+        )),
+        // A resend (or the XML part repeated in a split submission): acknowledged, not stored twice.
+        InsertOutcome::Duplicate => Ok(accepted(
+            StatusCode::CREATED,
+            &format!("Phiếu {id} đã được nhận trước đó."),
+            &format!("Interview {id} was already received."),
+        )),
+        InsertOutcome::Conflict => Err(conflict(id)),
+    }
+}
+
+fn conflict(id: Uuid) -> OpenRosaError {
+    error(
+        StatusCode::CONFLICT,
+        "interview.conflict",
+        format!("Phiếu {id} đã được lưu với nội dung khác."),
+        format!("Interview {id} is already stored with different content."),
+    )
+}

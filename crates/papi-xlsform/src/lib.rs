@@ -1,0 +1,64 @@
+//! papi and the tools survey teams already use: XLSForm workbooks, ODK XForms and OpenRosa
+//! submissions.
+//!
+//! - [`export_workbook`] writes a survey definition as an XLSForm workbook (`survey`, `choices`,
+//!   `settings`, plus a `dimensions` sheet and `papi_*` columns that ODK tools ignore), and
+//!   [`import_workbook`] reads one back into a definition (TOML), so a questionnaire can be edited in
+//!   Excel and re-imported without loss.
+//! - [`xform`] renders a definition as the XForm (XML) that ODK Collect, KoboCollect and Enketo
+//!   download.
+//! - [`parse_instance`] reads an XML interview as those clients submit it, refusing DTDs and entities,
+//!   and [`XmlInstance::to_submission`] turns it into the same [`papi_survey::Submission`] the JSON
+//!   API takes, so it is checked, stored and scored the same way.
+//!
+//! No IO beyond the workbook asked for, no HTTP, no SQL.
+
+mod export;
+mod import;
+mod instance;
+mod xform;
+
+pub use export::{export_workbook, ExportError};
+pub use import::{import_workbook, import_workbook_from_bytes, ImportError, SheetProblem};
+pub use instance::{parse_instance, InstanceError, XmlInstance};
+pub use xform::xform;
+
+/// Names of the interview times in the form: ODK records them itself (`start` and `end` types).
+pub const STARTED_AT: &str = "started_at";
+pub const FINISHED_AT: &str = "finished_at";
+
+/// XLSForm's language column suffix for a language code: `Vietnamese (vi)`.
+pub fn language_name(code: &str) -> String {
+    let name = match code {
+        "vi" => "Vietnamese",
+        "en" => "English",
+        "fr" => "French",
+        "zh" => "Chinese",
+        "km" => "Khmer",
+        "lo" => "Lao",
+        "th" => "Thai",
+        _ => code,
+    };
+    format!("{name} ({code})")
+}
+
+/// The language code of an XLSForm language name: `Vietnamese (vi)` → `vi`, a bare `vi` → `vi`.
+pub fn language_code(name: &str) -> String {
+    let name = name.trim();
+    match (name.rfind('('), name.ends_with(')')) {
+        (Some(open), true) => name[open + 1..name.len() - 1].trim().to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+/// What ODK shows for a location column (the definition names the columns only).
+pub(crate) fn location_label(column: &str, lang: &str) -> String {
+    let (vi, en) = match column {
+        "province" => ("Tỉnh/thành phố", "Province"),
+        "district" => ("Huyện/quận", "District"),
+        "commune" => ("Xã/phường", "Commune"),
+        "village" => ("Thôn/tổ dân phố", "Village"),
+        other => (other, other),
+    };
+    if lang == "vi" { vi } else { en }.to_owned()
+}

@@ -1,0 +1,106 @@
+//! `papi xlsform import`, `papi xlsform export` and `papi xlsform xform`: survey definitions to and
+//! from the XLSForm workbooks that ODK and KoBoToolbox users edit, and the XForm ODK Collect reads.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use super::load_survey;
+
+#[derive(Subcommand)]
+pub enum XlsformCommand {
+    /// Read an XLSForm workbook into a survey definition (TOML); nothing is written unless the
+    /// whole workbook is valid.
+    Import {
+        /// The XLSForm workbook (.xlsx).
+        workbook: PathBuf,
+        /// Where to write the definition (default: the workbook's name with .toml).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a survey definition as an XLSForm workbook, to open in Excel, edit and re-import.
+    Export {
+        /// The survey definition (TOML).
+        definition: PathBuf,
+        /// Where to write the workbook (default: the definition's name with .xlsx).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write the ODK XForm (XML) of a survey definition, as the server serves it to ODK Collect.
+    Xform {
+        /// The survey definition (TOML).
+        definition: PathBuf,
+        /// Where to write the XForm (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Writes `bytes` next to `path` and renames it into place, so a failed write leaves nothing behind.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("papi-partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn run(cmd: XlsformCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        XlsformCommand::Import {
+            workbook,
+            output,
+            json,
+        } => match papi_xlsform::import_workbook(&workbook) {
+            Ok((toml, survey)) => {
+                let output = output.unwrap_or_else(|| workbook.with_extension("toml"));
+                write_whole(&output, toml.as_bytes())?;
+                println!(
+                    "{}: survey {} version {}: {} questions, {} indicators, {} dimensions",
+                    output.display(),
+                    survey.id,
+                    survey.version,
+                    survey.questions.len(),
+                    survey.indicators.len(),
+                    survey.dimensions.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                if json {
+                    println!("{}", serde_json::json!({ "problems": e.problems }));
+                } else {
+                    eprint!("{e}");
+                }
+                Ok(ExitCode::from(1))
+            }
+        },
+        XlsformCommand::Export { definition, output } => {
+            let survey = load_survey(&definition)?;
+            let bytes = papi_xlsform::export_workbook(&survey)?;
+            let output = output.unwrap_or_else(|| definition.with_extension("xlsx"));
+            write_whole(&output, &bytes)?;
+            println!(
+                "{}: XLSForm of survey {} version {} ({} questions, {} indicators)",
+                output.display(),
+                survey.id,
+                survey.version,
+                survey.questions.len(),
+                survey.indicators.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        XlsformCommand::Xform { definition, output } => {
+            let survey = load_survey(&definition)?;
+            let xml = papi_xlsform::xform(&survey);
+            match output {
+                Some(path) => write_whole(&path, xml.as_bytes())?,
+                None => print!("{xml}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

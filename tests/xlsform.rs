@@ -1,0 +1,613 @@
+//! XLSForm in and out (`papi xlsform import|export|xform`), as a survey team uses it: the shipped
+//! questionnaire goes to Excel and back without loss, a hand-made XLSForm is read, bad workbooks are
+//! refused with sheet, row, column and rule and nothing written, and our XForm agrees with pyxform's
+//! (PyPI) on every question. CI installs pyxform; there a missing one fails the pyxform test.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use papi_survey::Survey;
+
+/// Every part of two definitions that the definition format holds, compared field by field.
+fn assert_same_definition(a: &Survey, b: &Survey) {
+    assert_eq!(a.id, b.id);
+    assert_eq!(a.version, b.version);
+    assert_eq!(a.title, b.title);
+    assert_eq!(a.languages, b.languages);
+    assert_eq!(a.design, b.design);
+    assert_eq!(a.baseline, b.baseline);
+    assert_eq!(a.choice_lists, b.choice_lists);
+    assert_eq!(a.dimensions, b.dimensions);
+    assert_eq!(a.questions.len(), b.questions.len());
+    for (x, y) in a.questions.iter().zip(&b.questions) {
+        let key = |q: &papi_survey::Question| {
+            (
+                q.id.clone(),
+                q.kind,
+                q.choices.clone(),
+                q.label.clone(),
+                q.hint.clone(),
+                q.group.clone(),
+                q.required,
+                q.relevant_source.clone(),
+                q.constraint_source.clone(),
+                q.constraint_message.clone(),
+            )
+        };
+        assert_eq!(key(x), key(y));
+    }
+    assert_eq!(a.indicators, b.indicators);
+}
+
+#[test]
+fn the_shipped_questionnaire_goes_to_excel_and_back_without_loss() {
+    let dir = tempdir();
+    let xlsx = dir.path().join("papi-2019.xlsx");
+    let toml = dir.path().join("papi-2019.toml");
+    ok(&[
+        "xlsform",
+        "export",
+        "survey-defs/papi-2019.toml",
+        "-o",
+        xlsx.to_str().unwrap(),
+    ]);
+    let out = ok(&[
+        "xlsform",
+        "import",
+        xlsx.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("152 questions, 135 indicators"),
+        "{}",
+        stdout(&out)
+    );
+    let original = shipped_survey();
+    let imported = Survey::load(&toml).expect("the imported definition loads");
+    assert_same_definition(&original, &imported);
+    assert_eq!(imported.questions.len(), 152);
+    assert!(original.baseline.is_some());
+    ok(&["survey", "check", toml.to_str().unwrap()]);
+
+    // Twice round: the imported definition exported and imported again is the same text.
+    let xlsx2 = dir.path().join("again.xlsx");
+    let toml2 = dir.path().join("again.toml");
+    ok(&[
+        "xlsform",
+        "export",
+        toml.to_str().unwrap(),
+        "-o",
+        xlsx2.to_str().unwrap(),
+    ]);
+    ok(&[
+        "xlsform",
+        "import",
+        xlsx2.to_str().unwrap(),
+        "-o",
+        toml2.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&toml).unwrap(),
+        std::fs::read_to_string(&toml2).unwrap()
+    );
+}
+
+/// A workbook from rows of text cells (`#n` before a cell writes it as a number, as Excel users do).
+fn workbook(path: &Path, sheets: &[(&str, Vec<Vec<&str>>)]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if cell.is_empty() {
+                    continue;
+                }
+                match cell.strip_prefix("#n") {
+                    Some(n) => ws.write_number(r as u32, c as u16, n.parse::<f64>().unwrap()),
+                    None => ws.write_string(r as u32, c as u16, *cell),
+                }
+                .unwrap();
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// A small XLSForm as a team would write it by hand: groups (one nested, with labels papi does not
+/// keep), `begin group` spelt with a space, numeric choice names, a second indicator on the row under
+/// its question, and no `papi_languages` (the languages come from the label columns).
+fn hand_made() -> Vec<(&'static str, Vec<Vec<&'static str>>)> {
+    vec![
+        (
+            "survey",
+            vec![
+                vec![
+                    "type",
+                    "name",
+                    "label::Vietnamese (vi)",
+                    "label::English (en)",
+                    "hint::Vietnamese (vi)",
+                    "hint::English (en)",
+                    "required",
+                    "relevant",
+                    "constraint",
+                    "constraint_message::Vietnamese (vi)",
+                    "constraint_message::English (en)",
+                    "papi_role",
+                    "papi_indicator",
+                    "papi_subdimension",
+                    "papi_values",
+                    "papi_range",
+                    "papi_any_of",
+                ],
+                vec!["start", "start"],
+                vec!["end", "end"],
+                vec![
+                    "text", "district", "Huyện", "District", "", "", "yes", "", "", "", "",
+                    "location",
+                ],
+                vec![
+                    "text", "commune", "Xã", "Commune", "", "", "yes", "", "", "", "", "location",
+                ],
+                vec!["begin group", "services", "Dịch vụ công", "Public services"],
+                vec![
+                    "select_one yn",
+                    "clinic_used",
+                    "Ông/bà có đến trạm y tế xã không?",
+                    "Did you visit the commune clinic?",
+                    "",
+                    "",
+                    "TRUE",
+                ],
+                vec!["begin_group", "clinic", "Trạm y tế", "Clinic"],
+                vec![
+                    "select_one rating",
+                    "clinic_rating",
+                    "Chất lượng trạm y tế?",
+                    "Clinic quality?",
+                    "1 là kém nhất",
+                    "1 is the worst",
+                    "yes",
+                    "${clinic_used} = 'yes'",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "clinic_quality",
+                    "health",
+                    "1=0 2=0.25 3=0.5 4=0.75 5=1",
+                ],
+                vec![
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "clinic_good",
+                    "health",
+                    "1=0 2=0 3=0 4=1 5=1",
+                ],
+                vec!["end group"],
+                vec![
+                    "integer",
+                    "wait_minutes",
+                    "Chờ bao nhiêu phút?",
+                    "How many minutes did you wait?",
+                    "",
+                    "",
+                    "no",
+                    "${clinic_used} = 'yes'",
+                    ". >= 0 and . <= 600",
+                    "Từ 0 đến 600 phút.",
+                    "Between 0 and 600 minutes.",
+                    "",
+                    "clinic_wait",
+                    "health",
+                    "",
+                    "0 120",
+                ],
+                vec![
+                    "select_multiple problems",
+                    "clinic_problems",
+                    "Vấn đề gặp phải?",
+                    "Problems met?",
+                    "",
+                    "",
+                    "",
+                    "${clinic_used} = 'yes'",
+                    "not(selected(., 'none') and count-selected(.) > 1)",
+                    "",
+                    "",
+                    "",
+                    "clinic_no_problem",
+                    "health",
+                    "",
+                    "",
+                    "none",
+                ],
+                vec!["end_group"],
+            ],
+        ),
+        (
+            "choices",
+            vec![
+                vec![
+                    "list_name",
+                    "name",
+                    "label::Vietnamese (vi)",
+                    "label::English (en)",
+                ],
+                vec!["yn", "yes", "Có", "Yes"],
+                vec!["yn", "no", "Không", "No"],
+                vec!["rating", "#n1", "Rất kém", "Very poor"],
+                vec!["rating", "#n2", "Kém", "Poor"],
+                vec!["rating", "#n3", "Trung bình", "Fair"],
+                vec!["rating", "#n4", "Tốt", "Good"],
+                vec!["rating", "#n5", "Rất tốt", "Very good"],
+                vec!["problems", "none", "Không có", "None"],
+                vec!["problems", "wait", "Chờ lâu", "Long wait"],
+                vec!["problems", "cost", "Tốn kém", "Costly"],
+            ],
+        ),
+        (
+            "settings",
+            vec![
+                vec![
+                    "form_title",
+                    "form_id",
+                    "version",
+                    "default_language",
+                    "papi_strata",
+                    "papi_cluster",
+                ],
+                vec![
+                    "Khảo sát y tế xã",
+                    "clinics",
+                    "#n2024",
+                    "Vietnamese (vi)",
+                    "district",
+                    "commune",
+                ],
+            ],
+        ),
+        (
+            "dimensions",
+            vec![
+                vec![
+                    "dimension",
+                    "subdimension",
+                    "label::Vietnamese (vi)",
+                    "label::English (en)",
+                ],
+                vec![
+                    "public_services",
+                    "",
+                    "Cung ứng dịch vụ công",
+                    "Public service delivery",
+                ],
+                vec![
+                    "public_services",
+                    "health",
+                    "Y tế công lập",
+                    "Public health care",
+                ],
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn a_hand_made_xlsform_is_read_into_a_definition() {
+    let dir = tempdir();
+    let xlsx = dir.path().join("clinics.xlsx");
+    workbook(&xlsx, &hand_made());
+    let toml = dir.path().join("clinics.toml");
+    ok(&[
+        "xlsform",
+        "import",
+        xlsx.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+    ]);
+    let s = Survey::load(&toml).expect("the imported definition loads");
+    assert_eq!((s.id.as_str(), s.version.as_str()), ("clinics", "2024"));
+    assert_eq!(s.languages, ["vi", "en"]);
+    assert_eq!(s.title.get("vi"), "Khảo sát y tế xã");
+    assert_eq!(s.design.location, ["district", "commune"]);
+    assert_eq!(s.design.strata.as_deref(), Some("district"));
+    let ids: Vec<&str> = s.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "clinic_used",
+            "clinic_rating",
+            "wait_minutes",
+            "clinic_problems"
+        ]
+    );
+    let groups: Vec<Option<&str>> = s.questions.iter().map(|q| q.group.as_deref()).collect();
+    assert_eq!(
+        groups,
+        [
+            Some("services"),
+            Some("clinic"),
+            Some("services"),
+            Some("services")
+        ]
+    );
+    assert!(s.questions[0].required && s.questions[1].required && !s.questions[2].required);
+    assert_eq!(
+        s.questions[1].relevant_source.as_deref(),
+        Some("${clinic_used} = 'yes'")
+    );
+    assert_eq!(
+        s.questions[1].hint.as_ref().unwrap().get("en"),
+        "1 is the worst"
+    );
+    assert_eq!(
+        s.questions[2]
+            .constraint_message
+            .as_ref()
+            .unwrap()
+            .get("vi"),
+        "Từ 0 đến 600 phút."
+    );
+    let rating: Vec<&str> = s.choice_lists["rating"]
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    assert_eq!(rating, ["1", "2", "3", "4", "5"]);
+    let indicators: Vec<(&str, usize)> = s
+        .indicators
+        .iter()
+        .map(|i| (i.id.as_str(), i.question))
+        .collect();
+    assert_eq!(
+        indicators,
+        [
+            ("clinic_quality", 1),
+            ("clinic_good", 1),
+            ("clinic_wait", 2),
+            ("clinic_no_problem", 3)
+        ]
+    );
+    assert_eq!(
+        s.indicators[2].scoring,
+        papi_survey::Scoring::Range {
+            lo: 0.0,
+            hi: 120.0,
+            reverse: false
+        }
+    );
+    assert_eq!(s.dimensions[0].subdimensions[0].indicators, [0, 1, 2, 3]);
+}
+
+type Sheets = Vec<(&'static str, Vec<Vec<&'static str>>)>;
+
+/// Sets one cell, lengthening a short row.
+fn set(w: &mut Sheets, sheet: usize, row: usize, column: usize, value: &'static str) {
+    let cells = &mut w[sheet].1[row];
+    if cells.len() <= column {
+        cells.resize(column + 1, "");
+    }
+    cells[column] = value;
+}
+
+#[test]
+fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_written() {
+    let dir = tempdir();
+    type Edit = fn(&mut Sheets);
+    // Where the problem must be reported: sheet, row, column, rule.
+    type Expected = (&'static str, usize, &'static str, &'static str);
+    let cases: Vec<(&str, Edit, Expected)> = vec![
+        (
+            "no survey sheet",
+            |w| w.retain(|(n, _)| *n != "survey"),
+            ("survey", 0, "", "workbook.missing_sheet"),
+        ),
+        (
+            "no settings sheet",
+            |w| w.retain(|(n, _)| *n != "settings"),
+            ("settings", 0, "", "workbook.missing_sheet"),
+        ),
+        (
+            "an unknown type",
+            |w| set(w, 0, 6, 0, "geopoint"),
+            ("survey", 7, "type", "survey.unknown_type"),
+        ),
+        (
+            "an unknown choice list",
+            |w| set(w, 0, 6, 0, "select_one yes_no"),
+            ("survey", 7, "type", "survey.unknown_list"),
+        ),
+        (
+            "a bad expression",
+            |w| set(w, 0, 8, 7, "${clinic_used} = = 'yes'"),
+            ("survey", 9, "relevant", "question.invalid_relevant"),
+        ),
+        (
+            "a reference to a later question",
+            |w| set(w, 0, 6, 7, "${wait_minutes} > 5"),
+            ("survey", 7, "relevant", "question.invalid_relevant"),
+        ),
+        (
+            "a duplicate name",
+            |w| set(w, 0, 11, 1, "clinic_rating"),
+            ("survey", 12, "name", "survey.duplicate_name"),
+        ),
+        (
+            "a missing translation",
+            |w| set(w, 0, 11, 3, ""),
+            ("survey", 12, "label", "label.missing_language"),
+        ),
+        (
+            "a score outside [0, 1]",
+            |w| set(w, 0, 8, 14, "1=0 5=2"),
+            ("survey", 9, "papi_values", "indicator.value_out_of_range"),
+        ),
+        (
+            "an unknown sub-dimension",
+            |w| set(w, 0, 11, 13, "hospital"),
+            (
+                "survey",
+                12,
+                "papi_subdimension",
+                "indicator.unknown_subdimension",
+            ),
+        ),
+        (
+            "a bad required",
+            |w| set(w, 0, 6, 6, "maybe"),
+            ("survey", 7, "required", "survey.invalid_required"),
+        ),
+        (
+            "a duplicate choice",
+            |w| set(w, 1, 2, 1, "yes"),
+            ("choices", 3, "name", "choices.duplicate_value"),
+        ),
+        (
+            "no form version",
+            |w| set(w, 2, 1, 2, ""),
+            ("settings", 2, "version", "settings.missing"),
+        ),
+        (
+            "an unclosed group",
+            |w| {
+                w[0].1.pop();
+            },
+            ("survey", 6, "type", "survey.unbalanced_group"),
+        ),
+    ];
+    for (what, edit, (sheet, row, column, code)) in cases {
+        let mut sheets = hand_made();
+        edit(&mut sheets);
+        let xlsx = dir.path().join("bad.xlsx");
+        workbook(&xlsx, &sheets);
+        let toml = dir.path().join("bad.toml");
+        let out = run(&[
+            "xlsform",
+            "import",
+            xlsx.to_str().unwrap(),
+            "-o",
+            toml.to_str().unwrap(),
+            "--json",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        assert!(!toml.exists(), "{what}: nothing is written");
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let problems = v["problems"].as_array().unwrap();
+        assert!(
+            problems.iter().any(|p| p["sheet"] == sheet
+                && p["row"] == row
+                && p["column"] == column
+                && p["code"] == code),
+            "{what}: expected {sheet} row {row} column {column} {code}, got {problems:#?}"
+        );
+        // And as people read it.
+        let out = run(&[
+            "xlsform",
+            "import",
+            xlsx.to_str().unwrap(),
+            "-o",
+            toml.to_str().unwrap(),
+        ]);
+        let text = stderr(&out);
+        assert!(
+            text.contains(&format!("sheet '{sheet}'")) && text.contains(code),
+            "{what}: {text}"
+        );
+    }
+    // Not a workbook at all.
+    let fake = dir.path().join("notes.xlsx");
+    write(&fake, "type,name\ninteger,age\n");
+    let out = run(&["xlsform", "import", fake.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("workbook.unreadable"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!dir.path().join("notes.toml").exists());
+}
+
+#[test]
+fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constraint() {
+    if pyxform().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    let xlsx = dir.path().join("papi-2019.xlsx");
+    let ours = dir.path().join("ours.xml");
+    let theirs = dir.path().join("pyxform.xml");
+    ok(&[
+        "xlsform",
+        "export",
+        "survey-defs/papi-2019.toml",
+        "-o",
+        xlsx.to_str().unwrap(),
+    ]);
+    ok(&[
+        "xlsform",
+        "xform",
+        "survey-defs/papi-2019.toml",
+        "-o",
+        ours.to_str().unwrap(),
+    ]);
+    let script = repo().join("tests/xlsform/pyxform_check.py");
+    let convert = Command::new("python3")
+        .arg(&script)
+        .args(["convert", xlsx.to_str().unwrap(), theirs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        convert.status.success(),
+        "pyxform refused our XLSForm: {}",
+        String::from_utf8_lossy(&convert.stderr)
+    );
+    let compare = Command::new("python3")
+        .arg(&script)
+        .args(["compare", ours.to_str().unwrap(), theirs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let counts = String::from_utf8_lossy(&compare.stdout).into_owned();
+    assert!(
+        compare.status.success(),
+        "our XForm and pyxform's differ:\n{}",
+        String::from_utf8_lossy(&compare.stderr)
+    );
+    eprintln!("XForm compared with pyxform's: {counts}");
+    let counts: serde_json::Value = serde_json::from_str(counts.trim()).unwrap();
+    let survey = shipped_survey();
+    assert_eq!(
+        counts["questions"],
+        survey.questions.len() + survey.design.location.len()
+    );
+    assert_eq!(
+        counts["relevant"],
+        survey
+            .questions
+            .iter()
+            .filter(|q| q.relevant.is_some())
+            .count()
+    );
+    assert_eq!(
+        counts["constraints"],
+        survey
+            .questions
+            .iter()
+            .filter(|q| q.constraint.is_some())
+            .count()
+    );
+}
