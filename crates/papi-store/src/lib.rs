@@ -49,6 +49,9 @@ macro_rules! on_pool {
     };
 }
 
+mod exports;
+pub use exports::{ExportJob, NewExportJob, REVIEW_STATES};
+
 /// Which database a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
