@@ -11,6 +11,7 @@ use papi_survey::{Interview, Survey};
 
 mod access;
 mod bench;
+mod export;
 mod import;
 mod score;
 mod serve;
@@ -33,6 +34,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// PAPI scores with design-based 95% intervals, from a file or the database.
     Score(score::ScoreArgs),
+    /// Export the stored interviews of a survey version as CSV, Parquet or XLSX (with a codebook).
+    Export(export::ExportArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),
     /// Users who sign in with a password.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args, &runtime),
         Command::Import(args) => import::run(args, &runtime),
         Command::Score(args) => score::run(args, &runtime),
+        Command::Export(args) => export::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
         Command::User(cmd) => access::run_user(cmd, &runtime),
         Command::Bench(cmd) => bench::run(cmd, &runtime),
