@@ -22,6 +22,7 @@ use tokio::sync::RwLock;
 pub mod auth;
 pub mod commit;
 pub mod error;
+pub mod exports;
 pub mod interviews;
 pub mod openapi;
 pub mod session;
@@ -37,6 +38,8 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub committer: commit::Committer,
+    /// Where export files go (`papi serve --exports-dir`), and the exports' turn.
+    pub exports: exports::Exports,
     surveys: RwLock<HashMap<(String, String), Arc<Survey>>>,
 }
 
@@ -45,9 +48,16 @@ impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
             committer: commit::Committer::start(store.clone()),
+            exports: exports::Exports::new("papi-exports".into()),
             store,
             surveys: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Export files go to `dir`.
+    pub fn with_exports_dir(mut self, dir: std::path::PathBuf) -> AppState {
+        self.exports = exports::Exports::new(dir);
+        self
     }
 
     /// A registered survey version, loaded once from the database.
@@ -80,6 +90,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
+        .route("/exports", post(exports::create))
+        .route("/exports/{id}", get(exports::get_one))
+        .route("/exports/{id}/file", get(exports::file))
         .route("/openapi.json", get(openapi_json))
         .route("/session", get(session::whoami))
         .route("/surveys", get(surveys::list))
