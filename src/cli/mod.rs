@@ -12,6 +12,7 @@ use papi_survey::{Interview, Survey};
 mod access;
 mod bench;
 mod demo;
+mod export;
 mod import;
 mod recompute;
 mod score;
@@ -38,6 +39,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Recompute the scores from the database and publish them to the leadership dashboard.
     Recompute(recompute::RecomputeArgs),
+    /// Export the stored interviews of a survey version as CSV, Parquet or XLSX (with a codebook).
+    Export(export::ExportArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),
     /// Users who sign in with a password.
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args, &runtime),
         Command::Score(args) => score::run(args, &runtime),
         Command::Recompute(args) => recompute::run(args, &runtime),
+        Command::Export(args) => export::run(args, &runtime),
         Command::Survey(cmd) => survey::run(cmd),
         Command::User(cmd) => access::run_user(cmd, &runtime),
         Command::Bench(cmd) => bench::run(cmd, &runtime),

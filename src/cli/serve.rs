@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PAPI_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Where export files are written (default: `exports/` beside an SQLite database file, or
+    /// `papi-exports/` in the current directory for PostgreSQL).
+    #[arg(long, env = "PAPI_EXPORTS_DIR")]
+    pub exports_dir: Option<std::path::PathBuf>,
     /// Seed an empty database with a simulated survey of the demo province (Bình Định, 2018 profile).
     #[arg(long)]
     pub demo: bool,
@@ -86,8 +90,18 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             }
         }
         let count = store.count_interviews(&survey.id, &survey.version).await?;
+        let interrupted = store.fail_interrupted_export_jobs().await?;
+        if interrupted > 0 {
+            eprintln!("{interrupted} export job(s) left unfinished by the last run are marked failed");
+        }
+        let exports_dir = args
+            .exports_dir
+            .clone()
+            .unwrap_or_else(|| default_exports_dir(&args.database));
         let backend = store.backend().name();
-        let state = AppState::new(store).with_reference(reference);
+        let state = AppState::new(store)
+            .with_reference(reference)
+            .with_exports_dir(exports_dir);
         papi_server::serve(state, args.listen, |addr| {
             println!(
                 "papi is serving survey {} {} ({count} interviews, {backend} database {})",
@@ -149,6 +163,21 @@ fn load_plans(dir: &std::path::Path, survey: &Survey) -> anyhow::Result<Vec<(Pla
         plans.push((plan, toml));
     }
     Ok(plans)
+}
+
+/// `exports/` beside an SQLite file, `papi-exports/` in the current directory otherwise.
+fn default_exports_dir(database: &str) -> std::path::PathBuf {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        return "papi-exports".into();
+    }
+    let path = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .unwrap_or(database);
+    match std::path::Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join("exports"),
+        _ => "exports".into(),
+    }
 }
 
 fn redact(url: &str) -> String {

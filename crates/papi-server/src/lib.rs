@@ -23,6 +23,7 @@ pub mod auth;
 pub mod commit;
 pub mod dashboard;
 pub mod error;
+pub mod exports;
 pub mod fieldwork;
 pub mod interviews;
 pub mod openapi;
@@ -42,6 +43,8 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub committer: commit::Committer,
+    /// Where export files go (`papi serve --exports-dir`), and the exports' turn.
+    pub exports: exports::Exports,
     surveys: RwLock<HashMap<(String, String), Arc<Survey>>>,
     /// The official PAPI table the dashboard compares with.
     pub reference: papi_survey::ReferenceTable,
@@ -54,6 +57,7 @@ impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
             committer: commit::Committer::start(store.clone()),
+            exports: exports::Exports::new("papi-exports".into()),
             store,
             surveys: RwLock::new(HashMap::new()),
             reference: papi_survey::ReferenceTable::official(),
@@ -65,6 +69,12 @@ impl AppState {
     /// Compares with this official table instead of the built-in one.
     pub fn with_reference(mut self, table: papi_survey::ReferenceTable) -> AppState {
         self.reference = table;
+        self
+    }
+
+    /// Export files go to `dir`.
+    pub fn with_exports_dir(mut self, dir: std::path::PathBuf) -> AppState {
+        self.exports = exports::Exports::new(dir);
         self
     }
 
@@ -110,6 +120,9 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{id}/{version}/quotas", put(fieldwork::set_quotas))
         .route("/surveys/{id}/{version}/recompute", post(recompute::start))
         .route("/recompute/{job}", get(recompute::status))
+        .route("/exports", post(exports::create))
+        .route("/exports/{id}", get(exports::get_one))
+        .route("/exports/{id}/file", get(exports::file))
         .route("/openapi.json", get(openapi_json))
         .route("/session", get(session::whoami))
         .route("/surveys", get(surveys::list))

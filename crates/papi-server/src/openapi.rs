@@ -214,6 +214,85 @@ pub struct Health {
     code: Option<String>,
 }
 
+/// An export to run in the background. Unknown fields are refused.
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ExportRequest {
+    #[schema(example = "papi")]
+    survey_id: String,
+    #[schema(example = "2019.1")]
+    version: String,
+    format: ExportFormat,
+    /// Start a CSV file with a UTF-8 byte-order mark (for Excel); CSV only.
+    #[serde(default)]
+    bom: bool,
+    /// Only interviews in these review states; empty or absent: every state.
+    #[serde(default)]
+    review_states: Vec<ReviewState>,
+}
+
+#[derive(ToSchema, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Csv,
+    Parquet,
+    Xlsx,
+}
+
+#[derive(ToSchema, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ReviewState {
+    Received,
+    Approved,
+    HasIssues,
+    Rejected,
+}
+
+/// An export job.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ExportJob {
+    #[schema(format = Uuid)]
+    id: String,
+    survey: SurveyRef,
+    /// csv, parquet or xlsx.
+    format: String,
+    bom: bool,
+    review_states: Vec<String>,
+    /// queued, running, done or failed.
+    status: String,
+    progress: ExportProgress,
+    /// Why the export failed.
+    error: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    finished_at: Option<String>,
+    links: ExportLinks,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ExportProgress {
+    rows_written: i64,
+    /// Known once the job runs.
+    rows_total: Option<i64>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+pub struct ExportLinks {
+    /// This job.
+    #[schema(rename = "self")]
+    this: String,
+    /// The file, once the job is done.
+    file: Option<String>,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -244,6 +323,9 @@ impl Modify for BearerAuth {
         crate::interviews::get_one,
         crate::interviews::list,
         crate::surveys::list,
+        crate::exports::create,
+        crate::exports::get_one,
+        crate::exports::file,
         crate::surveys::get_one,
         crate::session::whoami,
         crate::session::login,
@@ -261,9 +343,10 @@ impl Modify for BearerAuth {
         crate::fieldwork::set_quotas,
     ),
     components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
+        ExportRequest, ExportFormat, ReviewState, ExportJob, ExportProgress, ExportLinks,
         crate::dashboard::Dashboard, crate::dashboard::TaskUpdate, crate::recompute::Job,
         crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView, crate::fieldwork::QuotaRow)),
     modifiers(&BearerAuth),
-    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "service", description = "Health and the caller"), (name = "dashboard", description = "Published results for the leadership, and the plan's tasks"), (name = "fieldwork", description = "Supervision: progress, review, quality, settings"))
+    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "exports", description = "Analyst exports (background jobs)"), (name = "service", description = "Health and the caller"), (name = "dashboard", description = "Published results for the leadership, and the plan's tasks"), (name = "fieldwork", description = "Supervision: progress, review, quality, settings"))
 )]
 pub struct ApiDoc;

@@ -56,6 +56,8 @@ mod fieldwork;
 pub use fieldwork::*;
 mod openrosa;
 pub use openrosa::EditOutcome;
+mod exports;
+pub use exports::{ExportJob, NewExportJob};
 
 /// Which database a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,343 @@
+//! Analyst exports: the stored interviews of a survey version written as CSV, Parquet or XLSX, in
+//! the flat layout that `papi score --responses` reads (SCORING.md §4: `id`, the location columns,
+//! the weight, `enumerator`, `started_at`, `finished_at`, one column per question), with the
+//! interview's `review_state` as a last column that scoring ignores. Export a database, score the
+//! file, and the numbers are the database's, exactly.
+//!
+//! Exports stream: interviews are read a keyset page at a time and each page is written out before
+//! the next is held, so memory stays flat in the number of interviews. Reading (and decoding) runs on
+//! the async runtime while a blocking thread writes, so the two overlap. The file is written under a
+//! temporary name beside the output and renamed when complete: a failed export leaves nothing behind.
+//!
+//! Used by `papi export` and by the service's background export jobs. This crate knows nothing of
+//! HTTP and writes no SQL.
+
+use std::path::{Path, PathBuf};
+
+use papi_store::{Store, StoreError, StoredInterview, REVIEW_STATES};
+use papi_survey::Survey;
+
+mod csv_out;
+mod parquet_out;
+mod xlsx_out;
+
+/// Interviews read from the store at a time.
+pub const PAGE: i64 = 1_000;
+
+/// Pages read ahead of the writer.
+const PAGES_AHEAD: usize = 2;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Csv,
+    Parquet,
+    Xlsx,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Csv, Format::Parquet, Format::Xlsx];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The format a file name's extension asks for (`.csv`, `.parquet`/`.pq`, `.xlsx`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "pq" => Some(Format::Parquet),
+            e => Format::parse(e),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        self.name()
+    }
+
+    /// The media type to serve the file with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Parquet => "application/vnd.apache.parquet",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// What to export, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub format: Format,
+    /// Start a CSV file with a UTF-8 byte-order mark, so that Excel reads Vietnamese correctly.
+    pub bom: bool,
+    /// Only interviews in these review states; empty: every state.
+    pub review_states: Vec<String>,
+}
+
+/// Why an export failed; each has a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("'{0}' is not a review state: use received, approved, has_issues or rejected")]
+    ReviewState(String),
+    #[error("a byte-order mark applies to CSV only, not to {0}")]
+    BomNotCsv(&'static str),
+    #[error("survey {id} version {version} is not in the database")]
+    UnknownSurvey { id: String, version: String },
+    #[error(
+        "survey {id} version {version} is registered in the database with a different definition"
+    )]
+    DefinitionDiffers { id: String, version: String },
+    #[error(
+        "{rows} interviews do not fit in one Excel sheet (at most {max}); export CSV or Parquet"
+    )]
+    TooManyRows { rows: i64, max: i64 },
+    #[error("{path}: cannot write the export there: {message}")]
+    Output { path: String, message: String },
+    #[error("writing the {format} file: {message}")]
+    Write {
+        format: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ExportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExportError::ReviewState(_) => "export.review_state",
+            ExportError::BomNotCsv(_) => "export.bom",
+            ExportError::UnknownSurvey { .. } => "export.unknown_survey",
+            ExportError::DefinitionDiffers { .. } => "export.definition_differs",
+            ExportError::TooManyRows { .. } => "export.too_many_rows",
+            ExportError::Output { .. } => "export.output",
+            ExportError::Write { .. } => "export.write",
+            ExportError::Store(e) => e.code(),
+        }
+    }
+
+    fn write(format: Format, e: impl std::fmt::Display) -> ExportError {
+        ExportError::Write {
+            format: format.name(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Review states as given (repeats dropped, order kept), each checked.
+pub fn review_states<S: AsRef<str>>(states: &[S]) -> Result<Vec<String>, ExportError> {
+    let mut out: Vec<String> = Vec::new();
+    for s in states {
+        let s = s.as_ref().trim();
+        if !REVIEW_STATES.contains(&s) {
+            return Err(ExportError::ReviewState(s.to_owned()));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Checks options that do not need the database.
+pub fn check_options(options: &Options) -> Result<(), ExportError> {
+    if options.bom && options.format != Format::Csv {
+        return Err(ExportError::BomNotCsv(options.format.name()));
+    }
+    review_states(&options.review_states)?;
+    Ok(())
+}
+
+/// The columns of an export: the flat layout, then `review_state`.
+pub fn columns(survey: &Survey) -> Vec<String> {
+    let mut cols = papi_table::columns(survey);
+    cols.push(REVIEW_STATE.to_owned());
+    cols
+}
+
+/// The name of the trailing metadata column.
+pub const REVIEW_STATE: &str = "review_state";
+
+/// Writes pages of interviews to a file of one format.
+trait PageWriter {
+    fn write_page(&mut self, page: &[StoredInterview]) -> Result<(), ExportError>;
+    fn finish(self: Box<Self>) -> Result<(), ExportError>;
+}
+
+/// Exports the interviews of `survey` stored in `store` to `path`, and returns how many were written.
+/// `progress` is called with the number written so far after each page (on the writer's thread).
+/// The survey version must be registered in the database with this definition. On any error no file
+/// is left at `path` (an existing file there is kept as it was).
+pub async fn export_to_file(
+    store: &Store,
+    survey: &Survey,
+    options: &Options,
+    path: &Path,
+    progress: impl Fn(u64) + Send + 'static,
+) -> Result<u64, ExportError> {
+    check_options(options)?;
+    let states = review_states(&options.review_states)?;
+    match store.survey_definition(&survey.id, &survey.version).await? {
+        None => {
+            return Err(ExportError::UnknownSurvey {
+                id: survey.id.clone(),
+                version: survey.version.clone(),
+            })
+        }
+        Some(toml) => {
+            let same = Survey::from_toml(&toml, "registered").is_ok_and(|s| s.hash == survey.hash);
+            if !same {
+                return Err(ExportError::DefinitionDiffers {
+                    id: survey.id.clone(),
+                    version: survey.version.clone(),
+                });
+            }
+        }
+    }
+    let total = store.count_for_export(survey, &states).await?;
+    if options.format == Format::Xlsx && total > xlsx_out::MAX_ROWS {
+        return Err(ExportError::TooManyRows {
+            rows: total,
+            max: xlsx_out::MAX_ROWS,
+        });
+    }
+    let output_err = |e: &dyn std::fmt::Display| ExportError::Output {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(output_err(&"it is a directory"));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix(".papi-export-")
+        .suffix(".part")
+        .tempfile_in(&dir)
+        .map_err(|e| output_err(&e))?;
+    let file = temp.reopen().map_err(|e| output_err(&e))?;
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredInterview>>(PAGES_AHEAD);
+    let writer_survey = survey.clone();
+    let writer_options = options.clone();
+    let writer_states = states.clone();
+    let writer = tokio::task::spawn_blocking(move || -> Result<u64, ExportError> {
+        let mut w: Box<dyn PageWriter + '_> = match writer_options.format {
+            Format::Csv => Box::new(csv_out::CsvPages::new(
+                &writer_survey,
+                file,
+                writer_options.bom,
+            )?),
+            Format::Parquet => Box::new(parquet_out::ParquetPages::new(&writer_survey, file)?),
+            Format::Xlsx => Box::new(xlsx_out::XlsxPages::new(
+                &writer_survey,
+                file,
+                &writer_states,
+            )?),
+        };
+        let mut written = 0u64;
+        while let Some(page) = rx.blocking_recv() {
+            w.write_page(&page)?;
+            written += page.len() as u64;
+            progress(written);
+        }
+        w.finish()?;
+        Ok(written)
+    });
+
+    let mut after = 0;
+    let mut read_error = None;
+    loop {
+        let page = match store.export_page(survey, &states, after, PAGE).await {
+            Ok(p) => p,
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        };
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        if tx.send(page).await.is_err() {
+            break; // the writer stopped: its error says why
+        }
+    }
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| ExportError::write(options.format, e))?;
+    if let Some(e) = read_error {
+        return Err(e.into());
+    }
+    let written = written?;
+    temp.persist(path).map_err(|e| output_err(&e.error))?;
+    Ok(written)
+}
+
+/// A location column's name for people: (Vietnamese, English).
+pub(crate) fn location_label(column: &str) -> (String, String) {
+    let (vi, en) = match column {
+        "province" => ("Tỉnh", "Province"),
+        "district" => ("Huyện", "District"),
+        "commune" => ("Xã", "Commune"),
+        "village" => ("Thôn", "Village"),
+        other => return (other.to_owned(), other.to_owned()),
+    };
+    (vi.to_owned(), en.to_owned())
+}
+
+/// Every column of an export with its label (Vietnamese, English) and its kind for the codebook.
+pub(crate) fn column_labels(survey: &Survey) -> Vec<(String, String, String)> {
+    let mut out = vec![(
+        "id".to_owned(),
+        "Mã phiếu".to_owned(),
+        "Interview id".to_owned(),
+    )];
+    for c in &survey.design.location {
+        let (vi, en) = location_label(c);
+        out.push((c.clone(), vi, en));
+    }
+    out.push((
+        papi_table::weight_column(survey).to_owned(),
+        "Trọng số".into(),
+        "Design weight".into(),
+    ));
+    out.push((
+        "enumerator".into(),
+        "Điều tra viên".into(),
+        "Enumerator".into(),
+    ));
+    out.push((
+        "started_at".into(),
+        "Bắt đầu phỏng vấn".into(),
+        "Interview started".into(),
+    ));
+    out.push((
+        "finished_at".into(),
+        "Kết thúc phỏng vấn".into(),
+        "Interview finished".into(),
+    ));
+    for q in &survey.questions {
+        out.push((
+            q.id.clone(),
+            q.label.get("vi").into(),
+            q.label.get("en").into(),
+        ));
+    }
+    out.push((
+        REVIEW_STATE.into(),
+        "Trạng thái duyệt".into(),
+        "Review state".into(),
+    ));
+    out
+}
