@@ -453,6 +453,13 @@ on_both_databases! {
         // Scoring reads live versions only.
         let out = ok(&["score", "--database", &db.url, "--recorded-by", "test"]);
         assert!(stderr(&out).contains("(1 interviews"), "{}", stderr(&out));
+        // So do exports: the live version, once.
+        let dir = tempdir();
+        let csv = dir.path().join("live.csv");
+        ok(&["export", "--database", &db.url, "--output", csv.to_str().unwrap()]);
+        let text = std::fs::read_to_string(&csv).unwrap();
+        assert_eq!(text.lines().count(), 2, "a header and the live version: {text}");
+        assert!(text.contains(second["id"].as_str().unwrap()) && !text.contains(old_id) && !text.contains(&edit_id));
     }
 }
 

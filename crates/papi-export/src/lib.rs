@@ -259,7 +259,10 @@ pub async fn export_to_file(
     let mut after = 0;
     let mut read_error = None;
     loop {
-        let page = match store.export_page(survey, &states, after, PAGE).await {
+        let page = match store
+            .interviews_page_in_states(survey, &states, after, PAGE)
+            .await
+        {
             Ok(p) => p,
             Err(e) => {
                 read_error = Some(e);

@@ -8,7 +8,7 @@ use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use crate::{raw_row, Pool, Store, StoreError, StoredInterview};
+use crate::{Pool, Store, StoreError};
 
 /// An export job to record (queued).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,14 +39,16 @@ pub struct ExportJob {
 }
 
 impl Store {
-    /// How many interviews of a survey version are in one of `review_states` (all when empty).
+    /// How many live interviews (not replaced by an edit) of a survey version are in one of
+    /// `review_states` (all when empty): what [`Store::interviews_page_in_states`] pages through.
     pub async fn count_for_export(
         &self,
         survey: &Survey,
         review_states: &[String],
     ) -> Result<i64, StoreError> {
         let sql = format!(
-            "SELECT COUNT(*) FROM interviews WHERE survey_id = $1 AND survey_version = $2{}",
+            "SELECT COUNT(*) FROM interviews WHERE survey_id = $1 AND survey_version = $2 \
+             AND superseded_by IS NULL{}",
             states_clause(review_states, 3)
         );
         Ok(on_pool!(self, pool => {
@@ -56,39 +58,6 @@ impl Store {
             }
             q.fetch_one(pool).await?
         }))
-    }
-
-    /// The interviews of a survey version in one of `review_states` (all when empty) stored after
-    /// `after_seq`, oldest first, at most `limit`: keyset pages, so an export of a million interviews
-    /// never holds more than a page and never re-reads one.
-    pub async fn export_page(
-        &self,
-        survey: &Survey,
-        review_states: &[String],
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredInterview>, StoreError> {
-        let n = review_states.len();
-        let sql = format!(
-            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
-             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 \
-             AND seq > $3{} ORDER BY seq LIMIT ${}",
-            states_clause(review_states, 4),
-            n + 4
-        );
-        let rows = on_pool!(self, pool => {
-            let mut q = sqlx::query(&sql).bind(&survey.id).bind(&survey.version).bind(after_seq);
-            for s in review_states {
-                q = q.bind(s);
-            }
-            q.bind(limit)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(|row| raw_row(&row))
-                .collect::<Result<Vec<_>, _>>()?
-        });
-        rows.into_iter().map(|r| r.into_stored(survey)).collect()
     }
 
     /// Records a queued export job.
