@@ -620,12 +620,10 @@ pub async fn set_settings(
         })?;
         changes.push((key.clone(), value));
     }
-    for (key, value) in &changes {
-        state
-            .store
-            .set_setting(&survey.id, &survey.version, key, value, &actor.name)
-            .await?;
-    }
+    state
+        .store
+        .set_settings(&survey.id, &survey.version, &changes, &actor.name)
+        .await?;
     let s = papi_recompute::settings(&state.store, &survey)
         .await
         .map_err(ApiError::internal)?;

@@ -254,39 +254,40 @@ impl Store {
         )
     }
 
-    /// Sets one setting of a survey version, with its audit entry.
-    pub async fn set_setting(
+    /// Sets settings of a survey version, each with its audit entry, all in one transaction.
+    pub async fn set_settings(
         &self,
         survey_id: &str,
         version: &str,
-        key: &str,
-        value: &str,
+        changes: &[(String, String)],
         by: &str,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO survey_settings (survey_id, survey_version, key, value, updated_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (survey_id, survey_version, key) \
-                 DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(survey_id)
-            .bind(version)
-            .bind(key)
-            .bind(value)
-            .bind(by)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
+            for (key, value) in changes {
+                sqlx::query(
+                    "INSERT INTO survey_settings (survey_id, survey_version, key, value, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (survey_id, survey_version, key) \
+                     DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(survey_id)
+                .bind(version)
+                .bind(key)
+                .bind(value)
                 .bind(by)
-                .bind("survey.setting")
-                .bind(format!("{survey_id} {version}"))
-                .bind(SqlJson(json!({ "key": key, "value": value })))
+                .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(AUDIT_SQL)
+                    .bind(now)
+                    .bind(by)
+                    .bind("survey.setting")
+                    .bind(format!("{survey_id} {version}"))
+                    .bind(SqlJson(json!({ "key": key, "value": value })))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         });
         Ok(())
