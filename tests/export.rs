@@ -1,6 +1,6 @@
 //! Analyst exports as a user runs them: `papi export` to CSV (with and without a byte-order mark),
 //! Parquet and XLSX, re-scored with `papi score --responses` to the database's numbers exactly; the
-//! XLSX read back with its Vietnamese labels and codebook; the review-state filter; bad input refused
+//! XLSX read back with its Vietnamese labels and codebook, by calamine and by openpyxl; the review-state filter; bad input refused
 //! with the option named and no file left behind; and the API's background export jobs with their
 //! roles. Each test runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
 
@@ -216,6 +216,23 @@ on_both_databases! {
         let about: Vec<Vec<String>> = about.rows().map(|r| r.iter().map(cell_text).collect()).collect();
         assert!(about.iter().any(|r| r[1] == "120"), "{about:?}");
         assert!(about.iter().any(|r| r[1] == survey.version));
+
+        // A second reader, independent of calamine: openpyxl finds the same cells.
+        if python_module("openpyxl", "the XLSX check with openpyxl").is_some() {
+            let check = std::process::Command::new("python3")
+                .arg(repo().join("tests/export/openpyxl_check.py"))
+                .arg(&xlsx)
+                .arg(&csv)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "openpyxl reads the XLSX otherwise: {}{}",
+                String::from_utf8_lossy(&check.stdout),
+                String::from_utf8_lossy(&check.stderr)
+            );
+            eprintln!("{}", String::from_utf8_lossy(&check.stdout).trim());
+        }
     }
 }
 

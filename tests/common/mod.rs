@@ -412,8 +412,14 @@ pub fn submissions(seed: &str, count: &str) -> Vec<serde_json::Value> {
 /// pyxform (PyPI), or `None` outside CI when it is not installed; CI installs it, and there a missing
 /// one fails the test that needs it.
 pub fn pyxform() -> Option<()> {
+    python_module("pyxform", "the XForm comparison with pyxform")
+}
+
+/// A Python module from PyPI that a test checks papi's output with (`what`), or `None` outside CI
+/// when it is not installed; CI installs it, and there a missing one fails the test.
+pub fn python_module(module: &str, what: &str) -> Option<()> {
     let found = std::process::Command::new("python3")
-        .args(["-c", "import pyxform"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
@@ -421,10 +427,8 @@ pub fn pyxform() -> Option<()> {
         return Some(());
     }
     if std::env::var_os("CI").is_some() {
-        panic!("pyxform is missing: CI installs it with pip");
+        panic!("the Python module {module} is missing: CI installs it with pip");
     }
-    eprintln!(
-        "pyxform is not installed here: the XForm comparison with pyxform is not run (CI runs it)"
-    );
+    eprintln!("{module} is not installed here: {what} is not run (CI runs it)");
     None
 }

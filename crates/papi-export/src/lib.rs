@@ -244,6 +244,7 @@ pub async fn export_to_file(
                 &writer_survey,
                 file,
                 &writer_states,
+                u64::try_from(total).unwrap_or_default(),
             )?),
         };
         let mut written = 0u64;

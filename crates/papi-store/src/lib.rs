@@ -445,8 +445,9 @@ impl Store {
             Backend::Postgres => format!("location ->> ${i}"),
         };
         let mut sql = String::from(
-            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, answers, \
-             content_hash, review_state FROM interviews WHERE survey_id = $1 AND survey_version = $2 AND seq > $3 \
+            "SELECT seq, id, location, weight, enumerator, started_at, finished_at, received_at, \
+             CAST(answers AS TEXT) AS answers, content_hash, review_state FROM interviews \
+             WHERE survey_id = $1 AND survey_version = $2 AND seq > $3 \
              AND superseded_by IS NULL",
         );
         let mut n = 3;
@@ -1006,7 +1007,7 @@ where
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
         received_at: row.try_get("received_at")?,
-        answers: row.try_get::<SqlJson<Json>, _>("answers")?.0,
+        answers: row.try_get("answers")?,
         content_hash: row.try_get("content_hash")?,
         review_state: row.try_get("review_state")?,
     })
@@ -1021,7 +1022,9 @@ struct RawRow {
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
     received_at: DateTime<Utc>,
-    answers: Json,
+    /// The stored JSON as text (read with a cast, so that PostgreSQL's jsonb comes as text too),
+    /// decoded straight into typed answers by `Survey::stored_answers`.
+    answers: String,
     content_hash: String,
     review_state: String,
 }
@@ -1033,12 +1036,9 @@ impl RawRow {
             why,
         };
         let id = Uuid::parse_str(&self.id).map_err(|e| corrupt(e.to_string()))?;
-        let answers = match &self.answers {
-            Json::Object(map) => survey
-                .check_answers(map)
-                .map_err(|e| corrupt(format!("{} answer error(s), first: {}", e.len(), e[0])))?,
-            _ => return Err(corrupt("answers are not an object".into())),
-        };
+        let answers = survey
+            .stored_answers(&self.answers)
+            .map_err(|e| corrupt(format!("the answers do not decode: {e}")))?;
         let location = survey
             .design
             .location

@@ -18,6 +18,7 @@ mod model;
 pub mod plan;
 pub mod quality;
 pub mod reference;
+mod stored;
 pub mod text;
 
 pub use error::{DefinitionError, FieldError, InterviewError, Problem};
