@@ -20,6 +20,7 @@ use papi_survey::Survey;
 mod csv_out;
 mod parquet_out;
 mod xlsx_out;
+mod zip_package;
 
 /// Interviews read from the store at a time.
 pub const PAGE: i64 = 1_000;
@@ -244,7 +245,6 @@ pub async fn export_to_file(
                 &writer_survey,
                 file,
                 &writer_states,
-                u64::try_from(total).unwrap_or_default(),
             )?),
         };
         let mut written = 0u64;

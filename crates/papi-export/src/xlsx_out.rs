@@ -12,24 +12,24 @@
 //!
 //! rust_xlsxwriter makes the package: every part, the header rows of `data`, the codebook and the
 //! about sheet. The interview rows, which are nearly all of the file (150,000 PAPI-sized interviews
-//! are some 80 million cells and 3 GB of XML), are written here, straight into the `data` part of
-//! the zip as each page arrives: rust_xlsxwriter would hold each cell in a map, format it through
-//! `write!`, spool the sheet to a temporary file and compress it at zlib's default level at the
-//! end, which took most of a minute. The package is made twice: once at the start, to get the
-//! `data` sheet around its rows, and once at the end, with the count for `about`; the two must agree
-//! on the `data` sheet, which is checked.
+//! are 84 million cells and 3.9 GB of XML), are written here, straight into the `data` part of the
+//! zip (`zip_package`) as each page arrives: rust_xlsxwriter would hold each cell in a map, format
+//! it through `write!`, spool the sheet to a temporary file and compress it at zlib's default level
+//! at the end, which took a minute. The package is made twice: once at the start, to get the `data`
+//! sheet around its rows, and once at the end, with the count for `about`; the two must agree on
+//! the `data` sheet, which is checked.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 
 use papi_store::StoredInterview;
 use papi_survey::{Answer, Survey};
 use papi_table::time;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
+use zip::{CompressionMethod, ZipArchive};
 
+use crate::zip_package::{ZipPackage, DEFLATED, STORED};
 use crate::{column_labels, ExportError, Format, PageWriter};
 
 /// Interviews that fit below the two header rows of one sheet.
@@ -47,11 +47,7 @@ const CONTENT_TYPES_PART: &str = "[Content_Types].xml";
 
 /// zlib level of the `data` part. Measured on 150,000 PAPI-sized interviews: level 2 exports in
 /// 17 s to 320 MB, level 1 in 15 s to 411 MB, level 3 in 25 s, the default 6 in 57 s to 249 MB.
-const DATA_COMPRESSION_LEVEL: i64 = 2;
-
-/// Cells beyond which the `data` part is written as ZIP64, which Excel reads but some older tools
-/// do not: 4 GiB of XML needs some 200 bytes a cell below this.
-const ZIP64_CELLS: u64 = 20_000_000;
+const DATA_COMPRESSION_LEVEL: u32 = 2;
 
 /// Bytes of row XML gathered before they go to the compressor.
 const CHUNK: usize = 1 << 20;
@@ -59,7 +55,7 @@ const CHUNK: usize = 1 << 20;
 pub(crate) struct XlsxPages<'a> {
     survey: &'a Survey,
     states: Vec<String>,
-    zip: ZipWriter<File>,
+    zip: ZipPackage,
     /// The `data` part and the content types of the package made at the start.
     data_part: Vec<u8>,
     content_types: Vec<u8>,
@@ -78,13 +74,10 @@ fn err(e: impl std::fmt::Display) -> ExportError {
 
 impl<'a> XlsxPages<'a> {
     /// Starts the file: the content types, then the `data` part up to its first interview row.
-    /// `expected_rows` (the interviews counted before the export) decides whether the part needs
-    /// ZIP64.
     pub(crate) fn new(
         survey: &'a Survey,
         file: File,
         states: &[String],
-        expected_rows: u64,
     ) -> Result<XlsxPages<'a>, ExportError> {
         let mut template = open_package(package(survey, states, 0, "").map_err(err)?)?;
         let content_types = read_part(&mut template, CONTENT_TYPES_PART)?;
@@ -92,16 +85,11 @@ impl<'a> XlsxPages<'a> {
         let (head, data_tail) = split_data_part(&data_part)?;
 
         let column_count = column_labels(survey).len();
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(DATA_COMPRESSION_LEVEL))
-            .last_modified_time(zip::DateTime::default())
-            .unix_permissions(0o600)
-            .large_file(expected_rows.saturating_mul(column_count as u64) > ZIP64_CELLS);
-        let mut zip = ZipWriter::new(file);
+        let mut zip = ZipPackage::new(file);
         copy_part(&mut zip, &mut template, CONTENT_TYPES_PART)?;
-        zip.start_file(DATA_PART, options).map_err(err)?;
-        zip.write_all(&head).map_err(err)?;
+        zip.start_deflated(DATA_PART, DATA_COMPRESSION_LEVEL)
+            .map_err(err)?;
+        zip.write_deflated(&head).map_err(err)?;
         Ok(XlsxPages {
             survey,
             states: states.to_vec(),
@@ -122,7 +110,7 @@ impl PageWriter for XlsxPages<'_> {
             write_row(&mut self.xml, &self.columns, self.row, s);
             self.row += 1;
             if self.xml.len() >= CHUNK {
-                self.zip.write_all(&self.xml).map_err(err)?;
+                self.zip.write_deflated(&self.xml).map_err(err)?;
                 self.xml.clear();
             }
         }
@@ -132,7 +120,8 @@ impl PageWriter for XlsxPages<'_> {
     fn finish(mut self: Box<Self>) -> Result<(), ExportError> {
         let rows = u64::from(self.row - 3);
         self.xml.extend_from_slice(&self.data_tail);
-        self.zip.write_all(&self.xml).map_err(err)?;
+        self.zip.write_deflated(&self.xml).map_err(err)?;
+        self.zip.finish_deflated().map_err(err)?;
         let exported_at = time(&Some(chrono::Utc::now())).unwrap_or_default();
         let mut final_package =
             open_package(package(self.survey, &self.states, rows, &exported_at).map_err(err)?)?;
@@ -247,15 +236,22 @@ fn read_part(
 
 /// Copies a part as it is, compressed.
 fn copy_part(
-    zip: &mut ZipWriter<File>,
+    zip: &mut ZipPackage,
     package: &mut ZipArchive<Cursor<Vec<u8>>>,
     name: &str,
 ) -> Result<(), ExportError> {
     let index = package
         .index_for_name(name)
         .ok_or_else(|| err(format!("{name} is missing from the workbook")))?;
-    let part = package.by_index_raw(index).map_err(err)?;
-    zip.raw_copy_file(part).map_err(err)
+    let mut part = package.by_index_raw(index).map_err(err)?;
+    let method = match part.compression() {
+        CompressionMethod::Stored => STORED,
+        CompressionMethod::Deflated => DEFLATED,
+        other => return Err(err(format!("{name} is compressed with {other:?}"))),
+    };
+    let (crc, size, compressed) = (part.crc32(), part.size(), part.compressed_size());
+    zip.add_compressed(name, method, crc, size, compressed, &mut part)
+        .map_err(err)
 }
 
 /// Splits the `data` sheet's XML before `</sheetData>`: the head (with the header rows) and the
@@ -632,7 +628,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("small.xlsx");
         let mut pages =
-            Box::new(XlsxPages::new(&survey, File::create(&path).unwrap(), &[], 2).unwrap());
+            Box::new(XlsxPages::new(&survey, File::create(&path).unwrap(), &[]).unwrap());
         pages.write_page(std::slice::from_ref(&first)).unwrap();
         pages.write_page(std::slice::from_ref(&second)).unwrap();
         pages.finish().unwrap();
