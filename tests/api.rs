@@ -12,6 +12,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let enumerator = token(db, "enumerator", "ĐTV Lan");
+        register_sample(db, &["ĐTV Lan"]);
         let iv = submissions("61", "3").remove(0);
         let body = iv.to_string();
         let r = server.post("/api/v1/interviews", &enumerator, &body);
@@ -44,6 +45,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let enumerator = token(db, "enumerator", "enum-1");
+        register_sample(db, &["enum-1"]);
         let good = submissions("62", "1").remove(0);
         let with = |edit: &dyn Fn(&mut Value)| {
             let mut v = good.clone();
@@ -72,7 +74,13 @@ on_both_databases! {
             ("choice not in the list", with(&|v| v["answers"]["sex"] = json!("unknown")).into_bytes(), 422, "interview.invalid"),
             ("NUL in a location", with(&|v| v["location"]["village"] = json!("thôn\u{0}1")).into_bytes(), 422, "interview.invalid"),
             ("NUL in the survey id", with(&|v| v["survey"]["id"] = json!("pa\u{0}pi")).into_bytes(), 422, "survey.unknown"),
-            ("a weight too small to be one", with(&|v| v["weight"] = json!(5e-324)).into_bytes(), 422, "interview.invalid"),
+            ("a design weight sent by the client", with(&|v| v["weight"] = json!(1.0)).into_bytes(), 422, "interview.invalid"),
+            ("a huge design weight", with(&|v| v["weight"] = json!(1e300)).into_bytes(), 422, "interview.invalid"),
+            ("a weight that is not a number", with(&|v| v["weight"] = json!("heavy")).into_bytes(), 400, "json.invalid"),
+            ("a district outside the sample", with(&|v| v["location"]["district"] = json!("Probe")).into_bytes(), 422, "location.not_in_sample"),
+            ("another province", with(&|v| v["location"]["province"] = json!("Hà Nội")).into_bytes(), 422, "location.not_in_sample"),
+            ("a village outside the sample", with(&|v| v["location"]["village"] = json!("thôn 99")).into_bytes(), 422, "location.not_in_sample"),
+            ("a 10 MiB district name", with(&|v| v["location"]["district"] = json!("x".repeat(10 * 1024 * 1024))).into_bytes(), 422, "interview.invalid"),
         ];
         for (what, body, status, code) in cases {
             let r = server.request("POST", "/api/v1/interviews", Some(&enumerator), Some(&body));
@@ -85,6 +93,17 @@ on_both_databases! {
         let r = server.post("/api/v1/interviews", &enumerator, &with(&|v| v["answers"]["birth_year"] = json!(1850)));
         let errors = r.json()["errors"].clone();
         assert!(errors.as_array().unwrap().iter().any(|e| e["question"] == "birth_year" && e["rule"] == "answer.constraint"), "{errors}");
+        // A weight is named as the field at fault, whatever its value; so is an over-long name.
+        for body in [with(&|v| v["weight"] = json!(1.0)), with(&|v| v["weight"] = json!(1e300))] {
+            let errors = server.post("/api/v1/interviews", &enumerator, &body).json()["errors"].clone();
+            assert!(errors.as_array().unwrap().iter().any(|e| e["field"] == "weight" && e["rule"] == "weight.not_accepted"), "{errors}");
+        }
+        let long = with(&|v| v["location"]["district"] = json!("x".repeat(10 * 1024 * 1024)));
+        let errors = server.post("/api/v1/interviews", &enumerator, &long).json()["errors"].clone();
+        assert!(errors.as_array().unwrap().iter().any(|e| e["field"] == "location.district" && e["rule"] == "text.too_long"), "{errors}");
+        assert!(errors.to_string().len() < 10_000, "the error does not echo the long value");
+        let r = server.post("/api/v1/interviews", &enumerator, &with(&|v| v["location"]["district"] = json!("Probe")));
+        assert!(r.json()["errors"].as_array().unwrap().iter().any(|e| e["field"] == "location.village" && e["rule"] == "location.not_in_sample"), "{}", r.body);
         // An oversized body.
         let huge = format!("{{\"id\": \"{}\"}}", "x".repeat(17 * 1024 * 1024));
         // A reset can swallow the answer to a refused upload; a client then tries again.
@@ -130,6 +149,7 @@ on_both_databases! {
         let roles = ["admin", "supervisor", "analyst", "leader", "enumerator"];
         let tokens: Vec<(&str, String)> = roles.iter().map(|r| (*r, token(db, r, &format!("{r}-1")))).collect();
         let other_enumerator = token(db, "enumerator", "enumerator-2");
+        register_sample(db, &["enumerator-1", "enumerator-2"]);
         let all = submissions("64", "12");
         // One interview from the other enumerator, to check that enumerators see only their own.
         let theirs = all[11].clone();
@@ -198,6 +218,7 @@ on_both_databases! {
     fn a_batch_reports_each_item(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let enumerator = token(db, "enumerator", "enum-b");
+        register_sample(db, &["enum-b"]);
         let all = submissions("65", "4");
         assert_eq!(server.post("/api/v1/interviews", &enumerator, &all[0].to_string()).status, 201);
         let mut bad = all[2].clone();
@@ -217,6 +238,7 @@ on_both_databases! {
     fn the_list_pages_by_keyset_and_filters(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let admin = token(db, "admin", "admin-1");
+        register_sample(db, &[]);
         let all = submissions("66", "30");
         let batch = json!({ "interviews": all }).to_string();
         assert_eq!(server.post("/api/v1/interviews/batch", &admin, &batch).status, 200);

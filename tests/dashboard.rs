@@ -8,14 +8,13 @@ use serde_json::{json, Value};
 
 const DASHBOARD: &str = "/api/v1/dashboard/papi/2019.1";
 
-/// Simulated PAPI fieldwork straight into the database: 4 districts × 2 communes × 2 villages.
+/// Simulated PAPI fieldwork straight into the database, in the villages of the shipped frame's
+/// sample (11 districts × 2 communes × 2 villages), which `papi simulate` registers there.
 fn seed(db: &TestDb, per_village: &str) {
     ok(&[
         "simulate",
         "--seed",
         "53",
-        "--districts",
-        "4",
         "--per-village",
         per_village,
         "--database",
@@ -41,7 +40,7 @@ on_both_databases! {
     fn recompute_publishes_what_papi_score_computes_and_leaders_see_aggregates_only(db: &TestDb) {
         seed(db, "12");
         let printed = recompute(db);
-        assert!(printed.contains("published") && printed.contains("192 interviews"), "{printed}");
+        assert!(printed.contains("published") && printed.contains("528 interviews"), "{printed}");
         let scored: Value = serde_json::from_str(&stdout(&ok(&["score", "--database", &db.url]))).unwrap();
         let server = Server::start(&["--database", &db.url]);
         let leader = token(db, "leader", "chu-tich");
@@ -55,7 +54,7 @@ on_both_databases! {
         let total = &scored["groups"][0]["total"];
         assert!((f(&d["total"]["estimate"]) - f(&total["estimate"])).abs() < 1e-9);
         assert!((f(&d["total"]["ci_low"]) - f(&total["ci_low"])).abs() < 1e-9);
-        assert_eq!(d["publication"]["interviews"], 192);
+        assert_eq!(d["publication"]["interviews"], 528);
         assert_eq!(d["publication"]["published_by"], "analyst-1");
         assert_eq!(d["baseline"]["total"], 41.04);
         assert!((f(&d["baseline"]["change"]["estimate"]) - (f(&total["estimate"]) - 41.04)).abs() < 1e-9);
@@ -73,9 +72,9 @@ on_both_databases! {
         assert!(history.iter().any(|h| h["year"] == 2017 && h["dimensions"] == 6));
         assert!(history.iter().any(|h| h["year"] == 2018 && h["dimensions"] == 8 && (f(&h["total"]) - 41.04).abs() < 0.01));
         assert_eq!(d["waves"].as_array().unwrap().len(), 1);
-        // Four districts of 48 respondents: all shown at the default threshold of 30.
+        // Eleven districts of 48 respondents: all shown at the default threshold of 30.
         let groups = d["strata"]["groups"].as_array().unwrap();
-        assert_eq!(groups.len(), 4);
+        assert_eq!(groups.len(), 11);
         assert!(groups.iter().all(|g| g["suppressed"] == false && g["respondents"] == 48));
 
         // Raising the threshold above 48 suppresses every district: no value of them is shown.
@@ -131,7 +130,7 @@ on_both_databases! {
         let enumerator = token(db, "enumerator", "dtv-01");
         let survey = shipped_survey();
         let all = db.interviews(&survey);
-        assert_eq!(all.len(), 96);
+        assert_eq!(all.len(), 264);
         let review = |id: &str, body: Value, who: &str| {
             server.post(&format!("/api/v1/interviews/{id}/review"), who, &body.to_string())
         };
@@ -161,15 +160,15 @@ on_both_databases! {
         assert_eq!(audit.iter().filter(|a| a.action == "interview.review").count(), 13);
 
         // By default approved and unreviewed interviews count: all but the rejected and the flagged one.
-        assert!(recompute(db).contains("94 interviews"));
+        assert!(recompute(db).contains("262 interviews"));
         let fieldwork = server.get_as("/api/v1/surveys/papi/2019.1/fieldwork", &supervisor).json();
-        assert_eq!(fieldwork["review_states"], json!({"approved": 10, "has_issues": 1, "received": 84, "rejected": 1}));
+        assert_eq!(fieldwork["review_states"], json!({"approved": 10, "has_issues": 1, "received": 252, "rejected": 1}));
         // A bad setting is refused whole: the good one beside it is not applied either.
         let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/settings", Some(&supervisor),
             Some(br#"{"score_include": "approved", "short_interview_minutes": -3}"#));
         assert_eq!(r.status, 422);
         assert!(r.json()["message"]["en"].as_str().unwrap().contains("short_interview_minutes"));
-        assert!(recompute(db).contains("94 interviews"));
+        assert!(recompute(db).contains("262 interviews"));
         let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/settings", Some(&supervisor), Some(br#"{"score_include": "approved"}"#));
         assert_eq!(r.json()["score_include"], "approved");
         assert!(recompute(db).contains("10 interviews"));
@@ -180,8 +179,9 @@ on_both_databases! {
 }
 
 on_both_databases! {
-    fn fieldwork_shows_progress_against_quotas_and_flags_quality_problems(db: &TestDb) {
+    fn fieldwork_shows_progress_against_the_samples_quotas_and_flags_quality_problems(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
+        register_sample(db, &["dtv-07"]);
         let enumerator = token(db, "enumerator", "dtv-07");
         let supervisor = token(db, "supervisor", "gs-01");
         let mut items = submissions("8", "20");
@@ -193,23 +193,24 @@ on_both_databases! {
         for it in &items {
             assert_eq!(server.post("/api/v1/interviews", &enumerator, &it.to_string()).status, 201);
         }
+        // Quotas come from the registered sample: 16 interviews planned in each of its villages.
         let first = &items[0]["location"];
-        let quotas = json!([
-            {"location": {"province": first["province"], "district": first["district"], "commune": first["commune"], "village": first["village"]}, "target": 30},
-        ]);
-        let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/quotas", Some(&supervisor), Some(quotas.to_string().as_bytes()));
-        assert_eq!(r.status, 200, "{}", r.body);
         let f = server.get_as("/api/v1/surveys/papi/2019.1/fieldwork", &supervisor).json();
         let village = f["progress"].as_array().unwrap().iter()
-            .find(|p| p["place"].as_array().unwrap().last() == Some(&first["village"]) && p["target"] == 30)
-            .unwrap_or_else(|| panic!("the quota's village: {}", f["progress"]));
+            .find(|p| p["place"] == json!([first["province"], first["district"], first["commune"], first["village"]]))
+            .unwrap_or_else(|| panic!("the first interview's village: {}", f["progress"]));
+        assert_eq!(village["target"], 16);
         let in_village = items.iter().filter(|i| i["location"] == *first).count() as i64;
         assert_eq!(village["received"], in_village);
         assert_eq!(village["level"], "village");
         let district = f["progress"].as_array().unwrap().iter()
             .find(|p| p["place"].as_array().unwrap().len() == 2 && p["place"][1] == first["district"]).unwrap();
-        assert_eq!(district["target"], 30);
+        assert_eq!(district["target"], 64, "2 communes × 2 villages × 16");
         assert_eq!(district["level"], "district");
+        assert_eq!(f["progress"].as_array().unwrap().iter().filter(|p| p["level"] == "village").count(), 44);
+        assert_eq!(f["sample_version"], 1);
+        assert_eq!(f["assignments"].as_array().unwrap().len(), 44);
+        assert!(f["assignments"].as_array().unwrap().iter().all(|a| a["enumerators"] == json!(["dtv-07"])));
         assert_eq!(f["quality"]["short"], 1);
         assert_eq!(f["quality"]["duplicated"], 2);
         assert_eq!(f["quality"]["interviews"], 21);
@@ -222,18 +223,12 @@ on_both_databases! {
         // The threshold is a setting: at 5 minutes the six-minute interview is no longer short.
         server.request("PUT", "/api/v1/surveys/papi/2019.1/settings", Some(&supervisor), Some(br#"{"short_interview_minutes": 5}"#));
         assert_eq!(server.get_as("/api/v1/surveys/papi/2019.1/fieldwork", &supervisor).json()["quality"]["short"], 0);
-        // Bad quotas are refused whole and the stored ones stay.
-        let bad = json!([{"location": {"district": "An Nhơn"}, "target": 5}]);
-        let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/quotas", Some(&supervisor), Some(bad.to_string().as_bytes()));
-        assert_eq!(r.status, 422);
-        assert!(r.json()["message"]["en"].as_str().unwrap().contains("[0].location"));
-        let negative = json!([{"location": {"province": "Bình Định"}, "target": -1}]);
-        assert_eq!(server.request("PUT", "/api/v1/surveys/papi/2019.1/quotas", Some(&supervisor), Some(negative.to_string().as_bytes())).status, 422);
-        assert_eq!(server.get_as("/api/v1/surveys/papi/2019.1/fieldwork", &supervisor).json()["progress"].as_array().unwrap()
-            .iter().filter(|p| p["target"] == 30).count(), 3);
+        // Quotas are no longer typed: the old endpoint is gone.
+        let typed = json!([{"location": {"province": "Bình Định"}, "target": 30}]);
+        assert_eq!(server.request("PUT", "/api/v1/surveys/papi/2019.1/quotas", Some(&supervisor), Some(typed.to_string().as_bytes())).status, 404);
         let page = server.get_as("/fieldwork/papi/2019.1", &supervisor);
         assert_eq!(page.status, 200);
-        assert!(page.body.contains("Tiến độ so với chỉ tiêu") && page.body.contains("dtv-07"));
+        assert!(page.body.contains("Tiến độ so với chỉ tiêu") && page.body.contains("dtv-07") && page.body.contains("Phân công"));
         let one = server.get_as(&format!("/fieldwork/papi/2019.1/interviews/{}", items[3]["id"].as_str().unwrap()), &supervisor);
         assert_eq!(one.status, 200);
         assert!(one.body.contains("Lịch sử duyệt"));
@@ -269,7 +264,7 @@ on_both_databases! {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         assert_eq!(done["status"], "done", "{done}");
-        assert_eq!(done["interviews_read"], 64);
+        assert_eq!(done["interviews_read"], 176);
         let d = server.get_as(DASHBOARD, &leader).json();
         assert_eq!(d["publication"]["id"], done["publication"]);
         assert!((f(&d["total"]["estimate"]) - f(&done["total"])).abs() < 1e-12);

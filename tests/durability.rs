@@ -36,6 +36,7 @@ on_both_databases! {
         let bodies = Arc::new(interviews("71", "3000"));
         let server = Server::start(&["--database", &db.url]);
         let enumerator = token(db, "enumerator", "crash-test");
+        register_sample(db, &["crash-test"]);
         let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
         let addr = server.addr.clone();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -103,6 +104,7 @@ fn two_servers_on_one_postgresql_store_each_interview_once() {
     let a = Server::start(&["--database", &db.url]);
     let b = Server::start(&["--database", &db.url]);
     let enumerator = token(&db, "enumerator", "scale-out");
+    register_sample(&db, &["scale-out"]);
     let bodies = Arc::new(interviews("72", "400"));
     // Every interview goes to both servers at once, from two threads each.
     let results = Arc::new(Mutex::new(Vec::<(String, u16)>::new()));

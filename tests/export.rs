@@ -72,6 +72,9 @@ on_both_databases! {
     fn an_export_scores_exactly_as_the_database(db: &TestDb) {
         let dir = tempdir();
         ok(&["simulate", "--seed", "71", "--count", "700", "--database", &db.url]);
+        // A weight stored with an interview counts for nothing: papi computes weights from the
+        // registered sample, for scoring and for exports alike.
+        sql(db, "UPDATE interviews SET weight = 1e300 WHERE seq % 2 = 0");
         let csv = dir.path().join("papi.csv");
         let bom = dir.path().join("papi-excel.csv");
         let parquet = dir.path().join("papi.parquet");
@@ -91,6 +94,8 @@ on_both_databases! {
         assert_eq!(header, expected);
         assert_eq!(rows.len(), 700);
         assert!(rows.iter().all(|r| r.last().unwrap() == "received"));
+        let weight = header.iter().position(|h| h == "weight").unwrap();
+        assert!(rows.iter().all(|r| { let w: f64 = r[weight].parse().unwrap(); w > 1.0 && w < 1e5 }), "computed weights");
         // Vietnamese survives as UTF-8.
         assert!(rows.iter().any(|r| !r[2].is_ascii()), "district names in Vietnamese");
 

@@ -95,6 +95,7 @@ on_both_databases! {
         let server = Server::start(&["--database", &db.url]);
         add_user(db, "Giám sát Minh", "supervisor", "mật khẩu rất dài 1");
         add_user(db, "ĐTV Nam", "enumerator", "another long password");
+        register_sample(db, &["ĐTV Nam"]);
         let http = Http::new(&server);
 
         let (status, set_cookie, body) = http.login("Giám sát Minh", "mật khẩu rất dài 1");

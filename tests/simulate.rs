@@ -84,8 +84,6 @@ fn sizes_are_configurable() {
         &[
             "--seed",
             "3",
-            "--districts",
-            "3",
             "--communes-per-district",
             "4",
             "--villages-per-commune",
@@ -95,25 +93,27 @@ fn sizes_are_configurable() {
         ],
         "csv",
     ));
-    assert_eq!(rows.len(), 3 * 4 * 3 * 10);
+    assert_eq!(rows.len(), 11 * 4 * 3 * 10);
     let districts: BTreeSet<&String> = rows.iter().map(|r| &r["district"]).collect();
-    let communes: BTreeSet<&String> = rows.iter().map(|r| &r["commune"]).collect();
-    assert_eq!((districts.len(), communes.len()), (3, 12));
+    let communes: BTreeSet<(&String, &String)> = rows
+        .iter()
+        .map(|r| (&r["district"], &r["commune"]))
+        .collect();
+    assert_eq!((districts.len(), communes.len()), (11, 44));
 
-    // A count larger than the design adds communes to every district; the total is exact.
+    // A count spreads evenly over the sample's villages; the total is exact.
     let rows = super_rows(&["--seed", "3", "--count", "5000"]);
     assert_eq!(rows.len(), 5000);
     let districts: BTreeSet<&String> = rows.iter().map(|r| &r["district"]).collect();
     assert_eq!(districts.len(), 11);
-    // A smaller count still spreads over the districts.
     let rows = super_rows(&["--seed", "3", "--count", "100"]);
     assert_eq!(rows.len(), 100);
-    assert!(
+    assert_eq!(
         rows.iter()
             .map(|r| &r["district"])
             .collect::<BTreeSet<_>>()
-            .len()
-            >= 6
+            .len(),
+        11
     );
 }
 
@@ -335,22 +335,31 @@ fn answers_follow_the_named_profile() {
 }
 
 #[test]
-fn design_weights_add_up_to_the_district_populations() {
-    let rows = rows(&simulate(&["--seed", "4"], "csv"));
-    let mut sums: BTreeMap<String, f64> = BTreeMap::new();
-    for r in &rows {
-        *sums.entry(r["district"].clone()).or_default() += r["weight"].parse::<f64>().unwrap();
+fn design_weights_add_up_to_the_frames_population() {
+    // Probability proportional to size at every stage and every interview done: the weights papi
+    // computes add up to each district's size in the frame, exactly.
+    let frame =
+        papi_sample::Frame::load(&repo().join("survey-defs/frames/binh-dinh.toml")).unwrap();
+    for (args, tolerance) in [
+        (vec!["--seed", "4"], 1e-9),
+        (vec!["--seed", "4", "--count", "1000"], 1e-9),
+    ] {
+        let rows = rows(&simulate(&args, "csv"));
+        let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+        for r in &rows {
+            *sums.entry(r["district"].clone()).or_default() += r["weight"].parse::<f64>().unwrap();
+        }
+        assert_eq!(sums.len(), frame.units.len());
+        for d in &frame.units {
+            let size = d.effective_size().unwrap();
+            let sum = sums[&d.name];
+            assert!(
+                (sum / size - 1.0).abs() < tolerance,
+                "{args:?}: {} weights sum to {sum}, its size is {size}",
+                d.name
+            );
+        }
     }
-    let quy_nhon = sums["Quy Nhơn"];
-    let van_canh = sums["Vân Canh"];
-    assert!(
-        (quy_nhon / 290_000.0 - 1.0).abs() < 0.2,
-        "Quy Nhơn weights sum to {quy_nhon}"
-    );
-    assert!(
-        (van_canh / 27_000.0 - 1.0).abs() < 0.2,
-        "Vân Canh weights sum to {van_canh}"
-    );
 }
 
 #[test]
@@ -366,10 +375,10 @@ fn bad_simulation_requests_are_refused_and_write_nothing() {
         (vec!["--profile", "flat:11"], "[1, 10]"),
         (vec!["--profile", "best"], "use 'baseline'"),
         (
-            vec!["--districts", "12"],
-            "the geography has 11 district(s)",
+            vec!["--frame", "survey-defs/frames/atlantis.toml"],
+            "--frame",
         ),
-        (vec!["--per-village", "0"], "at least 1"),
+        (vec!["--per-village", "0"], "at least one interview"),
         (vec!["--count", "0"], "--count must be at least 1"),
     ] {
         let mut all = vec!["simulate", "--seed", "1", "-o", o];

@@ -9,6 +9,28 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
+/// Registers the test frame's sample for the small survey (`definition`: a path, or a fixture's name).
+fn register_small_sample(db: &TestDb, definition: &str) {
+    let def = if definition.contains('/') {
+        std::path::PathBuf::from(definition)
+    } else {
+        fixture(definition)
+    };
+    let frame = fixture("small-frame.toml");
+    ok(&[
+        "sample",
+        "register",
+        "--database",
+        &db.url,
+        "--survey",
+        def.to_str().unwrap(),
+        "--frame",
+        frame.to_str().unwrap(),
+        "--seed",
+        "1",
+    ]);
+}
+
 fn simulate_jsonl(dir: &std::path::Path, seed: &str, count: &str) -> std::path::PathBuf {
     simulate_file(dir, seed, count, "jsonl")
 }
@@ -31,6 +53,7 @@ on_both_databases! {
         let survey = shipped_survey();
         let dir = tempdir();
         let file = simulate_jsonl(dir.path(), "12", "150");
+        register_sample(db, &[]);
         let out = ok(&["import", file.to_str().unwrap(), "--database", &db.url]);
         assert!(stdout(&out).contains("imported 150 new interview(s), 0 already stored"), "{}", stdout(&out));
         let stored = db.interviews(&survey);
@@ -58,6 +81,7 @@ on_both_databases! {
         let survey = shipped_survey();
         let dir = tempdir();
         let file = simulate_jsonl(dir.path(), "13", "40");
+        register_sample(db, &[]);
         ok(&["import", file.to_str().unwrap(), "--database", &db.url]);
         // The same file again: acknowledged, no second copy.
         let out = ok(&["import", file.to_str().unwrap(), "--database", &db.url]);
@@ -93,6 +117,7 @@ on_both_databases! {
         let survey = shipped_survey();
         let dir = tempdir();
         let file = simulate_jsonl(dir.path(), "14", "20");
+        register_sample(db, &[]);
         let mut text = std::fs::read_to_string(&file).unwrap();
         let mut bad: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         bad["id"] = json!(uuid::Uuid::new_v4().to_string());
@@ -125,6 +150,7 @@ on_both_databases! {
         let mut with_marks = interview(decomposed);
         with_marks["answers"]["comment"] = json!("Đu\u{31b}o\u{31b}\u{300}ng to\u{302}\u{301}t");
         write(&file, &format!("{}\n{}\n", interview(composed), with_marks));
+        register_small_sample(db, "small.toml");
         ok(&["import", file.to_str().unwrap(), "--database", &db.url, "--survey", fixture("small.toml").to_str().unwrap()]);
         let stored = db.interviews(&survey);
         assert_eq!(stored.len(), 2);
@@ -148,6 +174,7 @@ on_both_databases! {
         let file = dir.path().join("one.jsonl");
         write(&file, &format!("{interview}\n"));
         let def = fixture("small.toml");
+        register_small_sample(db, def.to_str().unwrap());
         ok(&["import", file.to_str().unwrap(), "--database", &db.url, "--survey", def.to_str().unwrap()]);
         let changed = dir.path().join("changed.toml");
         write(&changed, &text.replace("Đường tốt không?", "Đường có tốt không?"));
@@ -161,6 +188,7 @@ on_both_databases! {
         v2["survey"]["version"] = json!("2");
         v2["id"] = json!(uuid::Uuid::new_v4().to_string());
         write(&file, &format!("{v2}\n"));
+        register_small_sample(db, bumped.to_str().unwrap());
         ok(&["import", file.to_str().unwrap(), "--database", &db.url, "--survey", bumped.to_str().unwrap()]);
     }
 }

@@ -11,7 +11,6 @@ fn valid() -> Value {
         "id": "0b0c5a8e-4f7c-4d59-9b53-6a1f1c2d3e4f",
         "survey": { "id": "small", "version": "1" },
         "location": { "province": "Bình Định", "district": "Tây Sơn", "commune": "Bình Tường" },
-        "weight": 120.5,
         "started_at": "2019-07-01T08:00:00+07:00",
         "finished_at": "2019-07-01T08:45:00+07:00",
         "answers": {
@@ -150,8 +149,16 @@ fn each_rule_is_checked() {
     assert!(has(&e, "location.commune", "location.missing"), "{e:?}");
     let e = a(|v| v["location"]["village"] = json!("Thôn 1"));
     assert!(has(&e, "location.village", "location.unknown"), "{e:?}");
-    let e = a(|v| v["weight"] = json!(-1.0));
-    assert!(has(&e, "weight", "weight.invalid"), "{e:?}");
+    // The design weight is the server's: any weight an interview carries is refused.
+    for e in [
+        a(|v| v["weight"] = json!(-1.0)),
+        a(|v| v["weight"] = json!(120.5)),
+        a(|v| v["weight"] = json!(1e300)),
+    ] {
+        assert!(has(&e, "weight", "weight.not_accepted"), "{e:?}");
+    }
+    let e = a(|v| v["location"]["district"] = json!("x".repeat(201)));
+    assert!(has(&e, "location.district", "text.too_long"), "{e:?}");
     let e = a(|v| v["started_at"] = json!("yesterday"));
     assert!(has(&e, "started_at", "time.invalid"), "{e:?}");
     let e = a(|v| v["finished_at"] = json!("2019-07-01T07:00:00+07:00"));

@@ -1,48 +1,75 @@
-//! The demo province's fieldwork story, seeded once with `papi serve --demo`: quotas for every
-//! village (a few not yet reached), a supervisor's first reviews, a few interviews with the quality
-//! problems supervisors look for, a plan task or two under way, and a first publication.
+//! The demo province's fieldwork story, seeded once with `papi serve --demo`: a sample drawn from the
+//! shipped frame and registered (its villages are the quotas), villages assigned to enumerators, a
+//! supervisor's first reviews, a few interviews with the quality problems supervisors look for, a plan
+//! task or two under way, and a first publication.
 
-use papi_store::{Quota, Store};
+use papi_sample::Sample;
+use papi_store::{Assignment, Store};
 use papi_survey::{ReferenceTable, Survey};
 
-/// Interviews the demo sample plans per village; some villages are planned larger than they got.
-const PER_VILLAGE: i64 = 16;
+use super::simulate::SampleDraw;
+
+/// Draws the demo's sample from the shipped frame, registers it as the demo admin, and assigns its
+/// villages: each to the simulated enumerator who works it, and the first district's to the demo
+/// enumerator too, so that the demo's sign-in can fill the form there.
+pub async fn register_sample(
+    store: &Store,
+    survey: &Survey,
+    draw: &SampleDraw,
+) -> anyhow::Result<Sample> {
+    let frame = draw.frame()?;
+    let (sample, version) = papi_recompute::design::register_sample(
+        store,
+        survey,
+        &frame,
+        &draw.options(),
+        "demo-admin",
+    )
+    .await?;
+    eprintln!(
+        "demo: registered sample version {version}: {} villages in {} communes, {} interviews planned",
+        sample.places.len(),
+        sample
+            .places
+            .iter()
+            .map(|p| (&p.path[0], &p.psu))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        sample.places.iter().map(|p| p.planned).sum::<usize>()
+    );
+    let columns = &survey.design.location;
+    let mut firsts: Vec<&str> = Vec::new();
+    let mut psus: Vec<(&str, &str)> = Vec::new();
+    let mut assignments = Vec::new();
+    for place in &sample.places {
+        if !firsts.contains(&place.path[0].as_str()) {
+            firsts.push(&place.path[0]);
+        }
+        if !psus.contains(&(place.path[0].as_str(), place.psu.as_str())) {
+            psus.push((&place.path[0], &place.psu));
+        }
+        let f = firsts.len() - 1;
+        let c = psus.len() - 1;
+        let key = papi_store::place_key(&sample.location(columns, &place.path));
+        assignments.push(Assignment {
+            place: key.clone(),
+            enumerator: papi_simulate::enumerator_name(f, c),
+        });
+        if f == 0 {
+            assignments.push(Assignment {
+                place: key,
+                enumerator: "demo-enumerator".into(),
+            });
+        }
+    }
+    store
+        .set_assignments(&survey.id, &survey.version, &assignments, "demo-supervisor")
+        .await?;
+    Ok(sample)
+}
 
 pub async fn fieldwork(store: &Store, survey: &Survey) -> anyhow::Result<()> {
     let all = store.interviews_page(survey, 0, 100_000).await?;
-    // Places, from what was collected: every village gets its quota, every fifth one is short of it.
-    let places = store
-        .interviews_by_place(&survey.id, &survey.version)
-        .await?;
-    // In the definition's column order (PostgreSQL's jsonb keeps its own).
-    let mut villages: Vec<Vec<(String, String)>> = places
-        .into_iter()
-        .map(|p| {
-            survey
-                .design
-                .location
-                .iter()
-                .filter_map(|c| p.location.iter().find(|(k, _)| k == c).cloned())
-                .collect()
-        })
-        .collect();
-    villages.sort();
-    villages.dedup();
-    let quotas: Vec<Quota> = villages
-        .into_iter()
-        .enumerate()
-        .map(|(i, location)| Quota {
-            location,
-            target: if i % 5 == 0 {
-                PER_VILLAGE + 4
-            } else {
-                PER_VILLAGE
-            },
-        })
-        .collect();
-    store
-        .set_quotas(&survey.id, &survey.version, &quotas, "demo-supervisor")
-        .await?;
     // Quality problems: one interview sent again under a new id, and one done in nine minutes.
     let mut problems = Vec::new();
     if let (Some(a), Some(b)) = (all.first(), all.get(1)) {
@@ -94,8 +121,8 @@ pub async fn publish(store: &Store, survey: &Survey, table: &ReferenceTable) -> 
     )
     .await?;
     eprintln!(
-        "demo: published the scores of {} interviews (wave {})",
-        p.interviews, p.publication.publication.wave_year
+        "demo: published the scores of {} interviews (wave {}), {} left out",
+        p.interviews, p.publication.publication.wave_year, p.left_out
     );
     Ok(())
 }

@@ -95,11 +95,20 @@ pub fn run(args: ExportArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
             .await?;
         let bar = progress_bar(total as u64, &format!("exporting {}", format.name()));
         let b = bar.clone();
-        let result =
-            papi_export::export_to_file(&store, &survey, &options, &args.output, move |n| {
-                b.set_position(n)
-            })
-            .await;
+        let result = match papi_recompute::design::export_weights(&store, &survey).await {
+            Ok(weights) => {
+                papi_export::export_to_file(
+                    &store,
+                    &survey,
+                    &options,
+                    weights,
+                    &args.output,
+                    move |n| b.set_position(n),
+                )
+                .await
+            }
+            Err(e) => Err(papi_export::ExportError::Weights(e.to_string())),
+        };
         bar.finish_and_clear();
         store.close().await;
         result.map_err(|e| anyhow!("{}", explain(&e, &args)))
@@ -123,7 +132,7 @@ fn explain(e: &ExportError, args: &ExportArgs) -> String {
         ExportError::UnknownSurvey { .. } | ExportError::DefinitionDiffers { .. } => "--survey",
         ExportError::TooManyRows { .. } => "--format",
         ExportError::Output { .. } | ExportError::Write { .. } => "--output",
-        ExportError::Store(_) => "--database",
+        ExportError::Store(_) | ExportError::Weights(_) => "--database",
     };
     let hint = match e {
         ExportError::UnknownSurvey { .. } => format!(

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use papi_survey::Submission;
 
-use papi_store::InsertOutcome;
+use papi_store::{place_key, InsertOutcome, PlaceCheck};
 
 use super::{load_survey, Paths};
 
@@ -26,7 +26,23 @@ pub fn run(args: ImportArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
     let survey = load_survey(&args.paths.survey)?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
-    // Check every line first: a file with any bad interview stores nothing.
+    runtime.block_on(async {
+        let store = super::open_store(&args.database).await?;
+        store.register_survey(&survey).await?;
+        let code = import(&args, &survey, &store, file).await;
+        store.close().await;
+        code
+    })
+}
+
+async fn import(
+    args: &ImportArgs,
+    survey: &papi_survey::Survey,
+    store: &papi_store::Store,
+    file: std::fs::File,
+) -> anyhow::Result<ExitCode> {
+    // Check every line first, its place against the registered sample too: a file with any bad
+    // interview stores nothing.
     let mut interviews = Vec::new();
     let mut bad = 0usize;
     for (n, line) in BufReader::new(file).lines().enumerate() {
@@ -34,13 +50,32 @@ pub fn run(args: ImportArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
         if line.trim().is_empty() {
             continue;
         }
-        let result = serde_json::from_str::<Submission>(&line)
+        let mut result = serde_json::from_str::<Submission>(&line)
             .map_err(|e| vec![format!("invalid JSON: {e} (json.invalid)")])
             .and_then(|s| {
                 survey
                     .check_submission(&s)
                     .map_err(|e| e.errors.iter().map(|e| e.to_string()).collect())
             });
+        if let Ok(iv) = &result {
+            let place = place_key(&iv.location);
+            let refusal = match store
+                .check_place(&survey.id, &survey.version, &place, None)
+                .await?
+            {
+                PlaceCheck::NoSample => Some(format!(
+                    "survey {} {} has no registered sample: register one with `papi sample register` first (location.no_sample)",
+                    survey.id, survey.version
+                )),
+                PlaceCheck::NotInSample => Some(format!(
+                    "{place} is not a village of the registered sample (location.not_in_sample)"
+                )),
+                PlaceCheck::NotAssigned | PlaceCheck::InSample => None,
+            };
+            if let Some(r) = refusal {
+                result = Err(vec![r]);
+            }
+        }
         match result {
             Ok(iv) => interviews.push(iv),
             Err(errors) => {
@@ -56,13 +91,7 @@ pub fn run(args: ImportArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
         return Ok(ExitCode::from(1));
     }
     // One transaction for the whole file: a conflict anywhere stores nothing.
-    let report = runtime.block_on(async {
-        let store = super::open_store(&args.database).await?;
-        store.register_survey(&survey).await?;
-        let report = store.insert_interviews(&survey, &interviews).await;
-        store.close().await;
-        anyhow::Ok(report?)
-    })?;
+    let report = store.insert_interviews(survey, &interviews).await?;
     for (iv, outcome) in interviews.iter().zip(&report.outcomes) {
         if *outcome == InsertOutcome::Conflict {
             eprintln!(

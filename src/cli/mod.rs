@@ -15,6 +15,7 @@ mod demo;
 mod export;
 mod import;
 mod recompute;
+mod sample;
 mod score;
 mod serve;
 mod simulate;
@@ -58,6 +59,9 @@ enum Command {
     /// XLSForm workbooks in and out, and the ODK XForm of a definition.
     #[command(subcommand)]
     Xlsform(xlsform::XlsformCommand),
+    /// The sample design: draw a sample from a sampling frame, register it, assign villages.
+    #[command(subcommand)]
+    Sample(sample::SampleCommand),
 }
 
 /// Files most commands read.
@@ -102,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Bench(cmd) => bench::run(cmd, &runtime),
         Command::Token(cmd) => access::run_token(cmd, &runtime),
         Command::Xlsform(cmd) => xlsform::run(cmd),
+        Command::Sample(cmd) => sample::run(cmd, &runtime),
     };
     match result {
         Ok(code) => code,
@@ -166,16 +171,7 @@ pub async fn insert_all(
     Ok(stored)
 }
 
-/// Opens the database, registers the survey and stores the interviews.
-pub async fn store_interviews(
-    url: &str,
-    survey: &Survey,
-    interviews: impl Iterator<Item = Interview>,
-    bar: &ProgressBar,
-) -> anyhow::Result<Stored> {
-    let store = open_store(url).await?;
-    store.register_survey(survey).await?;
-    let stored = insert_all(&store, survey, interviews, bar).await;
-    store.close().await;
-    stored
+/// Who runs the command, for the records that name a person (the login name, or "unknown").
+pub fn login_name() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
 }

@@ -115,6 +115,21 @@ pub fn run(args: RecomputeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Re
                 )))
                 .unwrap_or_else(|| "not estimable".into())
         );
+        if published.left_out > 0 {
+            println!(
+                "left out {} interview(s) that could not be scored:",
+                published.left_out
+            );
+            for l in p.publication.left_out.iter().take(20) {
+                println!("  {} ({}): {}", l.id, l.code, l.reason);
+            }
+            if published.left_out > 20 {
+                println!(
+                    "  ... and {} more (see the fieldwork page)",
+                    published.left_out - 20
+                );
+            }
+        }
         println!(
             "score runs: overall {}{}",
             p.publication.overall_run,

@@ -9,7 +9,7 @@ use papi_server::AppState;
 use papi_survey::plan::Plan;
 use papi_survey::{ReferenceTable, Survey};
 
-use super::simulate::{plan, OutputFormat, SimulateArgs};
+use super::simulate::{plan, OutputFormat, SampleDraw, SimulateArgs, DEFAULT_SAMPLE_SEED};
 use super::{load_survey, open_store, progress_bar, Paths};
 
 #[derive(Args)]
@@ -49,17 +49,21 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 paths: args.paths.clone(),
                 seed: 2019,
                 count: None,
-                districts: None,
-                communes_per_district: 2,
-                villages_per_commune: 2,
-                per_village: 16,
+                draw: SampleDraw {
+                    frame: "survey-defs/frames/binh-dinh.toml".into(),
+                    sample_seed: DEFAULT_SAMPLE_SEED,
+                    communes_per_district: None,
+                    villages_per_commune: None,
+                    per_village: None,
+                },
                 profile: "baseline".into(),
                 geography: "survey-defs/geography/binh-dinh.toml".into(),
                 format: OutputFormat::Csv,
                 output: None,
                 database: None,
             };
-            let sim = plan(&sim_args, &survey)?;
+            let sample = super::demo::register_sample(&store, &survey, &sim_args.draw).await?;
+            let sim = plan(&sim_args, &survey, &sample)?;
             let bar = progress_bar(sim.len() as u64, "seeding the demo");
             let stored = super::insert_all(&store, &survey, sim.interviews(), &bar).await?;
             bar.finish_and_clear();

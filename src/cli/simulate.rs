@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use papi_sample::{DrawOptions, Frame, Sample};
 use papi_simulate::{write, Config, Geography, Profile, Simulation};
 use papi_survey::{ReferenceTable, Survey};
 
@@ -21,26 +22,19 @@ pub enum OutputFormat {
 pub struct SimulateArgs {
     #[command(flatten)]
     pub paths: Paths,
-    /// Random seed: the same seed gives the same interviews, byte for byte.
+    /// Random seed of the answers: the same seed gives the same interviews, byte for byte.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Total interviews (default: the full design, districts × communes × villages × per-village).
+    /// Total interviews, spread evenly over the sample's villages (default: as the sample plans).
     #[arg(long)]
     pub count: Option<usize>,
-    /// How many of the geography's districts to sample (default: all).
-    #[arg(long)]
-    pub districts: Option<usize>,
-    #[arg(long, default_value_t = 2)]
-    pub communes_per_district: usize,
-    #[arg(long, default_value_t = 2)]
-    pub villages_per_commune: usize,
-    #[arg(long, default_value_t = 16)]
-    pub per_village: usize,
+    #[command(flatten)]
+    pub draw: SampleDraw,
     /// Target dimension scores: `baseline` (the definition's), `PROVINCE:YEAR` from the official
     /// table (e.g. binh-dinh:2018), or `flat:X`.
     #[arg(long, default_value = "baseline")]
     pub profile: String,
-    /// The province's districts and populations.
+    /// How the province's adults answer the questions that describe them.
     #[arg(long, default_value = "survey-defs/geography/binh-dinh.toml")]
     pub geography: PathBuf,
     #[arg(long, value_enum, default_value = "csv")]
@@ -48,13 +42,70 @@ pub struct SimulateArgs {
     /// Where to write (default: standard output). Written whole or not at all.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Store the interviews in this database instead of writing a file.
+    /// Store the interviews in this database instead of writing a file. They come from the sample
+    /// registered there; when it has none, the sample drawn from `--frame` is registered first.
     #[arg(long, env = "DATABASE_URL", conflicts_with = "output")]
     pub database: Option<String>,
 }
 
-/// Builds the simulation the arguments describe.
-pub fn plan<'a>(args: &SimulateArgs, survey: &'a Survey) -> anyhow::Result<Simulation<'a>> {
+/// The sample a simulation draws its villages from, when no registered sample is used.
+#[derive(Args, Clone)]
+pub struct SampleDraw {
+    /// The sampling frame.
+    #[arg(long, default_value = "survey-defs/frames/binh-dinh.toml")]
+    pub frame: PathBuf,
+    /// Seed of the sample's draw (the default is the demo's sample, the one tests register).
+    #[arg(long, default_value_t = DEFAULT_SAMPLE_SEED)]
+    pub sample_seed: u64,
+    /// Communes drawn in each district (default: the frame's design).
+    #[arg(long)]
+    pub communes_per_district: Option<usize>,
+    /// Villages drawn in each commune (default: the frame's design).
+    #[arg(long)]
+    pub villages_per_commune: Option<usize>,
+    /// Interviews planned in each village (default: the frame's design).
+    #[arg(long)]
+    pub per_village: Option<usize>,
+}
+
+/// The seed of the demo's sample draw.
+pub const DEFAULT_SAMPLE_SEED: u64 = 2019;
+
+impl SampleDraw {
+    pub fn options(&self) -> DrawOptions {
+        let mut draws = std::collections::BTreeMap::new();
+        if let Some(n) = self.communes_per_district {
+            draws.insert("commune".to_owned(), n);
+        }
+        if let Some(n) = self.villages_per_commune {
+            draws.insert("village".to_owned(), n);
+        }
+        DrawOptions {
+            seed: self.sample_seed,
+            psus_per_stratum: None,
+            draws,
+            interviews: self.per_village,
+        }
+    }
+
+    pub fn frame(&self) -> anyhow::Result<Frame> {
+        Frame::load(&self.frame)
+            .map_err(|e| anyhow::anyhow!("--frame {}: {e}", self.frame.display()))
+    }
+
+    /// Draws the sample for `survey`.
+    pub fn draw(&self, survey: &Survey) -> anyhow::Result<Sample> {
+        let frame = self.frame()?;
+        Ok(papi_recompute::design::draw_for_survey(survey, &frame, &self.options())?.0)
+    }
+}
+
+/// Builds the simulation the arguments describe, in the villages of `sample`.
+pub fn plan<'a>(
+    args: &SimulateArgs,
+    survey: &'a Survey,
+    sample: &Sample,
+) -> anyhow::Result<Simulation<'a>> {
     let geography = Geography::load(&args.geography)?;
     let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
         Some(ReferenceTable::load(&args.paths.reference)?)
@@ -64,29 +115,58 @@ pub fn plan<'a>(args: &SimulateArgs, survey: &'a Survey) -> anyhow::Result<Simul
     let profile = Profile::resolve(&args.profile, survey, reference.as_ref())?;
     let config = Config {
         seed: args.seed,
-        districts: args.districts,
-        communes_per_district: args.communes_per_district,
-        villages_per_commune: args.villages_per_commune,
-        interviews_per_village: args.per_village,
         count: args.count,
         ..Config::default()
     };
-    Ok(Simulation::new(survey, &geography, &profile, &config)?)
+    Ok(Simulation::new(
+        survey, sample, &geography, &profile, &config,
+    )?)
+}
+
+/// The sample a database's interviews come from: the registered one, or the one drawn from the
+/// frame, registered now (by whoever runs the command, as a registration from the CLI is).
+pub async fn database_sample(
+    store: &papi_store::Store,
+    survey: &Survey,
+    draw: &SampleDraw,
+) -> anyhow::Result<Sample> {
+    store.register_survey(survey).await?;
+    if let Some(sample) = papi_recompute::design::current_sample(store, survey).await? {
+        return Ok(sample);
+    }
+    let frame = draw.frame()?;
+    let (sample, version) = papi_recompute::design::register_sample(
+        store,
+        survey,
+        &frame,
+        &draw.options(),
+        &super::login_name(),
+    )
+    .await?;
+    eprintln!(
+        "registered sample version {version} of survey {} {}: {} villages drawn from {} (seed {})",
+        survey.id,
+        survey.version,
+        sample.places.len(),
+        draw.frame.display(),
+        draw.sample_seed
+    );
+    Ok(sample)
 }
 
 pub fn run(args: SimulateArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
     let survey = load_survey(&args.paths.survey)?;
-    let sim = plan(&args, &survey)?;
-    let total = sim.len();
-    let bar = progress_bar(total as u64, "simulating");
     if let Some(url) = &args.database {
-        let stored = runtime.block_on(super::store_interviews(
-            url,
-            &survey,
-            sim.interviews(),
-            &bar,
-        ))?;
-        bar.finish_and_clear();
+        let stored = runtime.block_on(async {
+            let store = super::open_store(url).await?;
+            let sample = database_sample(&store, &survey, &args.draw).await?;
+            let sim = plan(&args, &survey, &sample)?;
+            let bar = progress_bar(sim.len() as u64, "simulating");
+            let stored = super::insert_all(&store, &survey, sim.interviews(), &bar).await;
+            bar.finish_and_clear();
+            store.close().await;
+            stored
+        })?;
         eprintln!(
             "stored {} new interview(s) of survey {} {} ({} already there)",
             stored.created, survey.id, survey.version, stored.duplicates
@@ -99,6 +179,9 @@ pub fn run(args: SimulateArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Res
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let sample = args.draw.draw(&survey)?;
+    let sim = plan(&args, &survey, &sample)?;
+    let bar = progress_bar(sim.len() as u64, "simulating");
     let format = match args.format {
         OutputFormat::Csv => write::Format::Csv,
         OutputFormat::Parquet => write::Format::Parquet,

@@ -357,6 +357,34 @@ impl Server {
     }
 }
 
+/// Registers the shipped frame's default sample (the one `papi simulate` draws its interviews from by
+/// default, and the demo's) with `papi sample register`, and assigns every village of it to each of
+/// `enumerators` with `papi sample assign`, as an administrator and a supervisor would before
+/// fieldwork starts.
+pub fn register_sample(db: &TestDb, enumerators: &[&str]) {
+    ok(&[
+        "sample",
+        "register",
+        "--database",
+        &db.url,
+        "--frame",
+        "survey-defs/frames/binh-dinh.toml",
+        "--seed",
+        "2019",
+    ]);
+    for name in enumerators {
+        ok(&[
+            "sample",
+            "assign",
+            "--database",
+            &db.url,
+            "--enumerator",
+            name,
+            "--all",
+        ]);
+    }
+}
+
 /// Creates a bearer token with `papi token create` and returns it (the last line printed).
 pub fn token(db: &TestDb, role: &str, name: &str) -> String {
     let out = ok(&[

@@ -59,6 +59,21 @@ impl Role {
     pub fn submits(self) -> bool {
         matches!(self, Role::Enumerator | Role::Admin)
     }
+
+    /// May this role register a survey's sample (its design: places and weights)?
+    pub fn registers_sample(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+
+    /// May this role read the registered sample and every assignment?
+    pub fn reads_sample(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor | Role::Analyst)
+    }
+
+    /// May this role assign villages of the sample to enumerators?
+    pub fn assigns_villages(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
 }
 
 /// Which interviews a role may read.

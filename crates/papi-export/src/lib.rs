@@ -12,9 +12,10 @@
 //! Used by `papi export` and by the service's background export jobs. This crate knows nothing of
 //! HTTP and writes no SQL.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use papi_store::{Store, StoreError, StoredInterview, REVIEW_STATES};
+use papi_store::{place_key, Store, StoreError, StoredInterview, REVIEW_STATES};
 use papi_survey::Survey;
 
 mod csv_out;
@@ -110,6 +111,8 @@ pub enum ExportError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the design weights cannot be computed from the registered sample: {0}")]
+    Weights(String),
 }
 
 impl ExportError {
@@ -123,6 +126,7 @@ impl ExportError {
             ExportError::Output { .. } => "export.output",
             ExportError::Write { .. } => "export.write",
             ExportError::Store(e) => e.code(),
+            ExportError::Weights(_) => "export.weights",
         }
     }
 
@@ -178,10 +182,16 @@ trait PageWriter {
 /// `progress` is called with the number written so far after each page (on the writer's thread).
 /// The survey version must be registered in the database with this definition. On any error no file
 /// is left at `path` (an existing file there is kept as it was).
+///
+/// `weights` (place key → design weight) are the weights papi computes from the registered sample
+/// (papi-recompute's `export_weights`); every exported interview carries its village's, so that scoring
+/// the export gives the database's numbers. `None`: the survey has no sample, and interviews keep the
+/// weights they were stored with.
 pub async fn export_to_file(
     store: &Store,
     survey: &Survey,
     options: &Options,
+    weights: Option<HashMap<String, f64>>,
     path: &Path,
     progress: impl Fn(u64) + Send + 'static,
 ) -> Result<u64, ExportError> {
@@ -272,6 +282,12 @@ pub async fn export_to_file(
         };
         let Some(last) = page.last() else { break };
         after = last.seq;
+        let mut page = page;
+        if let Some(weights) = &weights {
+            for s in &mut page {
+                s.interview.weight = weights.get(&place_key(&s.interview.location)).copied();
+            }
+        }
         if tx.send(page).await.is_err() {
             break; // the writer stopped: its error says why
         }

@@ -3,12 +3,19 @@
 //! leadership dashboard. The CLI (`papi score --database`, `papi recompute`) and the service's
 //! recompute job both come through here, so they cannot disagree.
 
+use std::collections::HashMap;
+
 use chrono::Datelike;
 use papi_score::{Options, Report};
-use papi_store::{NewPublication, NewScoreRun, Publication, ScoreRun, Store, StoreError};
+use papi_store::{
+    place_key, LeftOut, NewPublication, NewScoreRun, Publication, ScoreRun, Store, StoreError,
+};
 use papi_survey::{ReferenceTable, Survey};
 use polars::prelude::DataFrame;
 use sha2::{Digest, Sha256};
+
+pub mod design;
+pub use design::{DesignError, DesignWeights};
 
 /// The survey setting that says which reviewed interviews a score run takes.
 pub const SCORE_INCLUDE: &str = "score_include";
@@ -16,6 +23,8 @@ pub const SCORE_INCLUDE: &str = "score_include";
 pub const SHORT_MINUTES: &str = "short_interview_minutes";
 /// The survey setting: the dashboard hides a group with fewer respondents than this.
 pub const MIN_RESPONDENTS: &str = "dashboard_min_respondents";
+/// The survey setting: must an enumerator's interview come from a village assigned to them?
+pub const ASSIGNMENTS_REQUIRED: &str = "assignments_required";
 
 /// Defaults of the settings above, when a survey has not set them.
 pub const DEFAULT_SHORT_MINUTES: f64 = 15.0;
@@ -61,6 +70,8 @@ pub struct Settings {
     pub include: Include,
     pub short_minutes: f64,
     pub min_respondents: u64,
+    /// True (the default): an enumerator's interviews must come from villages assigned to them.
+    pub assignments_required: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +82,8 @@ pub enum RecomputeError {
     Table(#[from] papi_table::TableError),
     #[error(transparent)]
     Score(#[from] papi_score::ScoreError),
+    #[error(transparent)]
+    Design(#[from] DesignError),
     #[error("there are no interviews to score (review states taken: {0})")]
     NoInterviews(String),
     #[error("setting {key} = {value:?} is not valid: {rule}")]
@@ -89,6 +102,7 @@ impl RecomputeError {
             RecomputeError::Store(e) => e.code(),
             RecomputeError::Table(_) => "recompute.table",
             RecomputeError::Score(e) => e.code(),
+            RecomputeError::Design(e) => e.code(),
             RecomputeError::NoInterviews(_) => "recompute.no_interviews",
             RecomputeError::Setting { .. } => "recompute.setting",
             RecomputeError::NoReferenceYear => "recompute.no_reference_year",
@@ -115,8 +129,12 @@ pub fn check_setting(key: &str, value: &str) -> Result<(), RecomputeError> {
             Ok(n) if n >= 1 => Ok(()),
             _ => Err(bad("a whole number, 1 or more")),
         },
+        ASSIGNMENTS_REQUIRED => match value {
+            "true" | "false" => Ok(()),
+            _ => Err(bad("true or false")),
+        },
         _ => Err(bad(
-            "a known setting: score_include, short_interview_minutes, dashboard_min_respondents",
+            "a known setting: score_include, short_interview_minutes, dashboard_min_respondents, assignments_required",
         )),
     }
 }
@@ -127,6 +145,7 @@ pub async fn settings(store: &Store, survey: &Survey) -> Result<Settings, Recomp
         include: Include::ApprovedOrUnreviewed,
         short_minutes: DEFAULT_SHORT_MINUTES,
         min_respondents: DEFAULT_MIN_RESPONDENTS,
+        assignments_required: true,
     };
     for (key, value) in store.settings(&survey.id, &survey.version).await? {
         check_setting(&key, &value)?;
@@ -134,6 +153,7 @@ pub async fn settings(store: &Store, survey: &Survey) -> Result<Settings, Recomp
             SCORE_INCLUDE => s.include = Include::parse(&value).expect("checked"),
             SHORT_MINUTES => s.short_minutes = value.parse().expect("checked"),
             MIN_RESPONDENTS => s.min_respondents = value.parse().expect("checked"),
+            ASSIGNMENTS_REQUIRED => s.assignments_required = value == "true",
             _ => {}
         }
     }
@@ -149,6 +169,11 @@ pub struct ScoredSet {
     /// The latest year an interview was finished (or received) in.
     pub latest_year: Option<i32>,
     pub include: Include,
+    /// Interviews that could not be scored, each with its reason; the rest were scored.
+    pub left_out: Vec<LeftOut>,
+    /// Whether the weights came from the registered sample (true) or were read as stored (false: a
+    /// survey with no registered sample, such as one loaded from files before samples existed).
+    pub sample_weights: bool,
 }
 
 /// Where a recompute is: the phase and how far through it.
@@ -162,6 +187,11 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// Reads the interviews a score run takes, page by page, into one frame.
+///
+/// With a registered sample, every interview's weight is computed from it (its village's base weight,
+/// adjusted by planned over counted interviews in the village); an interview whose place is not a
+/// village of the sample is left out with its reason. Without one, the stored weights are read, and
+/// an interview without a usable weight is left out. One interview never stops a recompute.
 pub async fn read_interviews(
     store: &Store,
     survey: &Survey,
@@ -169,9 +199,15 @@ pub async fn read_interviews(
 ) -> Result<ScoredSet, RecomputeError> {
     let include = settings(store, survey).await?.include;
     let states = include.states();
+    let sample = design::current_sample(store, survey).await?;
+    let places = sample.as_ref().map(|s| design::sample_places(survey, s));
     let total = store.count_interviews(&survey.id, &survey.version).await? as u64;
     let mut builder = papi_table::FrameBuilder::new(survey);
     let mut keys: Vec<(String, String)> = Vec::new();
+    // Each scored row's place, to give it its weight once every village's count is known.
+    let mut row_places: Vec<String> = Vec::new();
+    let mut counted: HashMap<String, usize> = HashMap::new();
+    let mut left_out = Vec::new();
     let mut latest_year: Option<i32> = None;
     let mut after = 0;
     let mut seen = 0u64;
@@ -182,9 +218,44 @@ pub async fn read_interviews(
         let Some(last) = page.last() else { break };
         after = last.seq;
         for s in &page {
-            builder.push(&s.interview);
-            keys.push((s.interview.id.to_string(), s.content_hash.clone()));
-            let year = s.interview.finished_at.unwrap_or(s.received_at).year();
+            let iv = &s.interview;
+            match &places {
+                Some(places) => {
+                    let place = place_key(&iv.location);
+                    if !places.contains(&place) {
+                        left_out.push(design::left_out(
+                            iv,
+                            "location.not_in_sample",
+                            format!("{place} is not a village of the registered sample"),
+                        ));
+                        continue;
+                    }
+                    *counted.entry(place.clone()).or_default() += 1;
+                    row_places.push(place);
+                }
+                None => match iv.weight {
+                    Some(w) if w.is_finite() && w > 0.0 => {}
+                    Some(w) => {
+                        left_out.push(design::left_out(
+                            iv,
+                            "weight.invalid",
+                            format!("its stored design weight {w} is not a positive number, and the survey has no registered sample to compute one"),
+                        ));
+                        continue;
+                    }
+                    None => {
+                        left_out.push(design::left_out(
+                            iv,
+                            "weight.missing",
+                            "it has no design weight, and the survey has no registered sample to compute one".into(),
+                        ));
+                        continue;
+                    }
+                },
+            }
+            builder.push(iv);
+            keys.push((iv.id.to_string(), s.content_hash.clone()));
+            let year = iv.finished_at.unwrap_or(s.received_at).year();
             latest_year = Some(latest_year.map_or(year, |y| y.max(year)));
         }
         seen += page.len() as u64;
@@ -192,6 +263,15 @@ pub async fn read_interviews(
     }
     if keys.is_empty() {
         return Err(RecomputeError::NoInterviews(states.join(", ")));
+    }
+    if let Some(sample) = &sample {
+        let weights = DesignWeights::new(survey, sample, &counted);
+        builder.set_weights(
+            row_places
+                .iter()
+                .map(|p| weights.by_place().get(p).copied())
+                .collect(),
+        );
     }
     keys.sort();
     let mut h = Sha256::new();
@@ -201,12 +281,19 @@ pub async fn read_interviews(
         h.update(content.as_bytes());
         h.update(b"\n");
     }
+    // The weights are part of what was scored: a new sample changes the set's identity.
+    if let Some(sample) = &sample {
+        h.update(b"sample:");
+        h.update(sample.hash().as_bytes());
+    }
     Ok(ScoredSet {
         frame: builder.take()?,
         data_hash: hex::encode(h.finalize()),
         interviews: keys.len(),
         latest_year,
         include,
+        left_out,
+        sample_weights: sample.is_some(),
     })
 }
 
@@ -230,6 +317,16 @@ pub async fn record_run(
         map.insert(
             "review_states".into(),
             serde_json::json!(set.include.states()),
+        );
+        map.insert("left_out".into(), set.left_out.len().into());
+        map.insert(
+            "weights".into(),
+            if set.sample_weights {
+                "registered sample"
+            } else {
+                "as stored"
+            }
+            .into(),
         );
     }
     let run = NewScoreRun {
@@ -261,6 +358,8 @@ pub struct Published {
     pub publication: Publication,
     pub overall: Report,
     pub interviews: usize,
+    /// How many interviews were left out (their reasons are in the publication).
+    pub left_out: usize,
 }
 
 /// Recomputes a survey's scores from the database and publishes them: the province as a whole, and
@@ -320,11 +419,13 @@ pub async fn recompute_and_publish(
             strata_run: strata_run.map(|r| r.id),
             wave_year,
             published_by: published_by.to_owned(),
+            left_out: set.left_out.clone(),
         })
         .await?;
     Ok(Published {
         publication,
         overall,
         interviews: set.interviews,
+        left_out: set.left_out.len(),
     })
 }

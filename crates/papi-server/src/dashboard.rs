@@ -61,6 +61,8 @@ pub struct PublicationInfo {
     pub published_by: String,
     pub wave_year: i32,
     pub interviews: i64,
+    /// Interviews the recompute could not score and left out (the fieldwork page lists them).
+    pub left_out: usize,
     pub overall_run: String,
     pub strata_run: Option<String>,
 }
@@ -387,6 +389,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             published_by: latest.publication.published_by.clone(),
             wave_year: latest.publication.wave_year,
             interviews,
+            left_out: latest.publication.left_out.len(),
             overall_run: latest.publication.overall_run.to_string(),
             strata_run: latest.publication.strata_run.map(|r| r.to_string()),
         },
@@ -677,7 +680,8 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
             div.card {
                 div.muted { (lang.t("Đợt khảo sát", "Survey wave")) }
                 div.big { (d.publication.wave_year) }
-                div.muted { (d.publication.interviews) " " (lang.t("phiếu", "interviews")) "; " (lang.t("công bố", "published")) " " (&d.publication.published_at[..10]) }
+                div.muted { (d.publication.interviews) " " (lang.t("phiếu", "interviews")) "; " (lang.t("công bố", "published")) " " (&d.publication.published_at[..10])
+                    @if d.publication.left_out > 0 { "; " (d.publication.left_out) " " (lang.t("phiếu không được tính", "interviews left out")) } }
             }
         }
         h2 { (lang.t("Tám lĩnh vực", "The eight dimensions")) }

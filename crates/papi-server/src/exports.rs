@@ -232,6 +232,9 @@ async fn run_export(
         bom: job.job.bom,
         review_states: states,
     };
+    let weights = papi_recompute::design::export_weights(store, survey)
+        .await
+        .map_err(|e| (0, papi_export::ExportError::Weights(e.to_string())))?;
     // Progress reaches the database twice a second while the export runs.
     let ticker = {
         let store = store.clone();
@@ -249,7 +252,7 @@ async fn run_export(
             }
         })
     };
-    let result = papi_export::export_to_file(store, survey, &options, &path, move |n| {
+    let result = papi_export::export_to_file(store, survey, &options, weights, &path, move |n| {
         counter.store(n, Ordering::Relaxed)
     })
     .await;

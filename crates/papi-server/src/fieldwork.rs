@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup, PreEscaped};
 use papi_auth::Role;
-use papi_store::{Quota, REVIEW_STATES};
+use papi_store::REVIEW_STATES;
 use papi_survey::Survey;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -76,6 +76,28 @@ pub struct Fieldwork {
     pub progress: Vec<PlaceProgress>,
     pub enumerator_days: Vec<EnumeratorDayRow>,
     pub quality: QualityView,
+    /// The registered sample's version, when there is one.
+    pub sample_version: Option<i64>,
+    /// Each village of the sample and the enumerators assigned to it.
+    pub assignments: Vec<VillageAssignment>,
+    /// What the latest publication's recompute left out, and why.
+    pub left_out: Vec<LeftOutRow>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VillageAssignment {
+    /// The village's key: its location values joined with " / ".
+    pub place: String,
+    pub planned: i64,
+    pub enumerators: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeftOutRow {
+    pub id: String,
+    /// A stable code: `location.not_in_sample`, `weight.missing`, `weight.invalid`.
+    pub code: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -84,6 +106,8 @@ pub struct SettingsView {
     pub score_include: String,
     pub short_interview_minutes: f64,
     pub dashboard_min_respondents: u64,
+    /// Must an enumerator's interviews come from villages assigned to them?
+    pub assignments_required: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -180,13 +204,48 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
         .store
         .flagged_interviews(id, version, short_seconds, 200)
         .await?;
+    let sample = state.store.current_sample(id, version).await?;
+    let mut assigned: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for a in state.store.assignments(id, version, None).await? {
+        assigned.entry(a.place).or_default().push(a.enumerator);
+    }
+    let assignments = state
+        .store
+        .sample_places(id, version)
+        .await?
+        .into_iter()
+        .map(|p| VillageAssignment {
+            enumerators: assigned.remove(&p.place).unwrap_or_default(),
+            place: p.place,
+            planned: p.planned,
+        })
+        .collect();
+    let left_out = state
+        .store
+        .publications(id, version)
+        .await?
+        .into_iter()
+        .next()
+        .map(|p| p.publication.left_out)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| LeftOutRow {
+            id: l.id,
+            code: l.code,
+            reason: l.reason,
+        })
+        .collect();
     Ok(Fieldwork {
+        sample_version: sample.map(|s| s.sample_version),
+        assignments,
+        left_out,
         survey_id: id.clone(),
         version: version.clone(),
         settings: SettingsView {
             score_include: settings.include.name().to_owned(),
             short_interview_minutes: settings.short_minutes,
             dashboard_min_respondents: settings.min_respondents,
+            assignments_required: settings.assignments_required,
         },
         review_states,
         progress: rows.into_values().collect(),
@@ -322,6 +381,45 @@ pub async fn page(
                     td.num { (p.approved) } td.num { (p.has_issues) } td.num { (p.rejected) }
                 }
             } }
+        }
+        h2 { (lang.t("Phân công thôn cho điều tra viên", "Villages assigned to enumerators")) }
+        @match f.sample_version {
+            None => p { (lang.t("Khảo sát chưa có mẫu được đăng ký: quản trị viên đăng ký mẫu bằng `papi sample register`; chưa thể nhận phiếu.",
+                "The survey has no registered sample yet: an administrator registers one with `papi sample register`; no interview can be accepted before.")) },
+            Some(v) => {
+                p.muted {
+                    (lang.t("Mẫu phiên bản", "Sample version")) " " (v) ": " (f.assignments.len()) " " (lang.t("thôn", "villages")) ". "
+                    @if f.settings.assignments_required {
+                        (lang.t("Điều tra viên chỉ gửi được phiếu của thôn được phân công.", "Enumerators can send interviews only from villages assigned to them."))
+                    } @else {
+                        (lang.t("Điều tra viên gửi được phiếu của mọi thôn trong mẫu.", "Enumerators can send interviews from any village of the sample."))
+                    }
+                }
+                form id="assignments" onsubmit="return saveAssignments(event)" {
+                    div.scroll { table {
+                        thead { tr { th { (lang.t("Thôn", "Village")) } th.num { (lang.t("Chỉ tiêu", "Quota")) } th { (lang.t("Điều tra viên (cách nhau bởi dấu phẩy)", "Enumerators (comma-separated)")) } } }
+                        tbody { @for a in &f.assignments {
+                            tr {
+                                td { (a.place) }
+                                td.num { (a.planned) }
+                                td { input name="enumerators" data-place=(a.place) value=(a.enumerators.join(", ")) aria-label=(format!("{} — {}", lang.t("Điều tra viên", "Enumerators"), a.place)); }
+                            }
+                        } }
+                    } }
+                    button type="submit" { (lang.t("Lưu phân công", "Save assignments")) }
+                    " " span id="assignments-status" class="muted" {}
+                }
+                script { (PreEscaped(r#"async function saveAssignments(e){e.preventDefault();const rows=[];for(const i of document.querySelectorAll('#assignments input[data-place]')){for(const n of i.value.split(',')){const t=n.trim();if(t)rows.push({place:i.dataset.place,enumerator:t});}}const s=document.getElementById('assignments-status');try{const r=await sendJson('PUT',location.pathname.replace('/fieldwork/','/api/v1/surveys/')+'/assignments',{assignments:rows});s.textContent='✓ '+r.assignments;}catch(err){s.textContent=err.message;}return false;}"#)) }
+            }
+        }
+        @if !f.left_out.is_empty() {
+            h2 { (lang.t("Phiếu không được tính trong lần công bố gần nhất", "Interviews the latest publication left out")) }
+            table {
+                thead { tr { th { (lang.t("Phiếu", "Interview")) } th { (lang.t("Lý do", "Reason")) } } }
+                tbody { @for l in &f.left_out {
+                    tr { td { a href=(href(&format!("{base}/interviews/{}", l.id), lang)) { (l.id.chars().take(8).collect::<String>()) "…" } } td { (l.reason) " " span.muted { "(" (l.code) ")" } } }
+                } }
+            }
         }
         h2 { (lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) }
         table {
@@ -581,7 +679,7 @@ pub async fn api(
     tag = "fieldwork",
     security(("bearer" = [])),
     params(("survey_id" = String, Path), ("version" = String, Path)),
-    request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 1); values as strings or JSON values"),
+    request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 1), assignments_required (true | false); values as strings or JSON values"),
     responses(
         (status = 200, description = "All settings after the change", body = SettingsView),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
@@ -609,7 +707,8 @@ pub async fn set_settings(
         let value = match value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),
-            _ => String::from("(not a string or number)"),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => String::from("(not a string, number or boolean)"),
         };
         papi_recompute::check_setting(key, &value).map_err(|e| {
             ApiError::unprocessable(
@@ -631,102 +730,6 @@ pub async fn set_settings(
         score_include: s.include.name().to_owned(),
         short_interview_minutes: s.short_minutes,
         dashboard_min_respondents: s.min_respondents,
+        assignments_required: s.assignments_required,
     }))
-}
-
-#[derive(Deserialize, Serialize, utoipa::ToSchema)]
-pub struct QuotaRow {
-    /// Location column → value, from the top column down to the quota's level.
-    pub location: BTreeMap<String, String>,
-    pub target: i64,
-}
-
-/// `PUT /api/v1/surveys/{survey_id}/{version}/quotas`: replace the quotas (supervisor or admin).
-#[utoipa::path(
-    put,
-    path = "/api/v1/surveys/{survey_id}/{version}/quotas",
-    tag = "fieldwork",
-    security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
-    request_body = Vec<QuotaRow>,
-    responses(
-        (status = 200, description = "The quotas as stored"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
-        (status = 422, description = "A row breaks a rule (nothing is changed)", body = crate::openapi::Error),
-    )
-)]
-pub async fn set_quotas(
-    State(state): State<Arc<AppState>>,
-    Path((id, version)): Path<(String, String)>,
-    actor: Actor,
-    body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden("set quotas"));
-    }
-    let survey = survey_or_404(&state, &id, &version).await?;
-    let rows: Vec<QuotaRow> = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
-    let columns = &survey.design.location;
-    let mut quotas = Vec::with_capacity(rows.len());
-    let mut seen = std::collections::HashSet::new();
-    for (i, r) in rows.iter().enumerate() {
-        let bad = |vi: String, en: String| ApiError::unprocessable("quota.invalid", vi, en);
-        if r.target < 0 {
-            return Err(bad(
-                format!("[{i}].target: phải ≥ 0"),
-                format!("[{i}].target: must be 0 or more"),
-            ));
-        }
-        // The columns given must be a prefix of the location columns, each with a value.
-        let depth = r.location.len();
-        if depth == 0
-            || depth > columns.len()
-            || columns[..depth].iter().any(|c| !r.location.contains_key(c))
-        {
-            return Err(bad(
-                format!(
-                    "[{i}].location: phải gồm các cột {} theo thứ tự từ trên xuống",
-                    columns.join(", ")
-                ),
-                format!(
-                    "[{i}].location: must give the columns {} from the top down (a prefix of them)",
-                    columns.join(", ")
-                ),
-            ));
-        }
-        let location: Vec<(String, String)> = columns[..depth]
-            .iter()
-            .map(|c| (c.clone(), papi_survey::nfc(r.location[c].trim())))
-            .collect();
-        if location
-            .iter()
-            .any(|(_, v)| v.is_empty() || v.contains('\0'))
-        {
-            return Err(bad(
-                format!("[{i}].location: giá trị không được rỗng"),
-                format!("[{i}].location: values must not be empty"),
-            ));
-        }
-        let q = Quota {
-            location,
-            target: r.target,
-        };
-        if !seen.insert(q.place()) {
-            return Err(bad(
-                format!("[{i}]: trùng địa bàn {}", q.place()),
-                format!("[{i}]: {} is given twice", q.place()),
-            ));
-        }
-        quotas.push(q);
-    }
-    state
-        .store
-        .set_quotas(&survey.id, &survey.version, &quotas, &actor.name)
-        .await?;
-    Ok(Json(
-        serde_json::json!({ "places": quotas.len(), "target": quotas.iter().map(|q| q.target).sum::<i64>() }),
-    ))
 }

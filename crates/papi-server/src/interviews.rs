@@ -56,6 +56,7 @@ async fn check(
     if actor.role == Role::Enumerator || interview.enumerator.is_none() {
         interview.enumerator = Some(actor.name.clone());
     }
+    crate::sample::check_place(state, &survey, actor, &interview).await?;
     Ok((interview, survey))
 }
 

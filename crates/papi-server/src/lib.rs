@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod openrosa;
 mod pages;
 pub mod recompute;
+pub mod sample;
 pub mod session;
 pub mod surveys;
 mod web;
@@ -117,7 +118,14 @@ pub fn router(state: AppState) -> Router {
             "/surveys/{id}/{version}/settings",
             put(fieldwork::set_settings),
         )
-        .route("/surveys/{id}/{version}/quotas", put(fieldwork::set_quotas))
+        .route(
+            "/surveys/{id}/{version}/sample",
+            get(sample::get_sample).post(sample::register),
+        )
+        .route(
+            "/surveys/{id}/{version}/assignments",
+            get(sample::get_assignments).put(sample::set_assignments),
+        )
         .route("/surveys/{id}/{version}/recompute", post(recompute::start))
         .route("/recompute/{job}", get(recompute::status))
         .route("/exports", post(exports::create))

@@ -16,15 +16,13 @@ pub struct Submission {
     #[schema(format = Uuid, example = "0b0c5a8e-4f7c-4d59-9b53-6a1f1c2d3e4f")]
     id: String,
     survey: SurveyRef,
-    /// Values of the survey's location columns (province, district, commune, village...).
+    /// Values of the survey's location columns (province, district, commune, village...): a village of
+    /// the registered sample, for an enumerator one assigned to them.
     #[serde(default)]
-    #[schema(example = json!({"province": "Bình Định", "district": "Tây Sơn", "commune": "Tây Sơn · xã 01", "village": "thôn 1"}))]
+    #[schema(example = json!({"province": "Bình Định", "district": "Tây Sơn", "commune": "Xã 01", "village": "Thôn 1"}))]
     location: BTreeMap<String, String>,
-    /// Design weight, when the field team carries it.
-    #[serde(default)]
-    #[schema(exclusive_minimum = 0.0)]
-    weight: Option<f64>,
-    /// Set by the server from the token for enumerators.
+    /// Set by the server from the token for enumerators. There is no weight: the design weight is
+    /// computed by the server from the registered sample, and an interview that carries one is refused.
     #[serde(default)]
     enumerator: Option<String>,
     #[serde(default)]
@@ -340,13 +338,17 @@ impl Modify for BearerAuth {
         crate::fieldwork::reviews,
         crate::fieldwork::api,
         crate::fieldwork::set_settings,
-        crate::fieldwork::set_quotas,
+        crate::sample::register,
+        crate::sample::get_sample,
+        crate::sample::get_assignments,
+        crate::sample::set_assignments,
     ),
     components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
         ExportRequest, ExportFormat, ReviewState, ExportJob, ExportProgress, ExportLinks,
         crate::dashboard::Dashboard, crate::dashboard::TaskUpdate, crate::recompute::Job,
-        crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView, crate::fieldwork::QuotaRow)),
+        crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView,
+        crate::sample::SampleRequest, crate::sample::Assignments, crate::sample::AssignmentRow)),
     modifiers(&BearerAuth),
-    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "exports", description = "Analyst exports (background jobs)"), (name = "service", description = "Health and the caller"), (name = "dashboard", description = "Published results for the leadership, and the plan's tasks"), (name = "fieldwork", description = "Supervision: progress, review, quality, settings"))
+    tags((name = "interviews", description = "Collection"), (name = "surveys", description = "Survey definitions"), (name = "exports", description = "Analyst exports (background jobs)"), (name = "service", description = "Health and the caller"), (name = "dashboard", description = "Published results for the leadership, and the plan's tasks"), (name = "fieldwork", description = "Supervision: progress, review, quality, settings"), (name = "sample", description = "The sample design: the registered sample, and villages assigned to enumerators"))
 )]
 pub struct ApiDoc;

@@ -135,6 +135,7 @@ body{font-family:"DejaVu Sans","Noto Sans",system-ui,sans-serif;max-width:72rem;
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:2px solid #8b1a1a;padding:.6rem 0;margin-bottom:1rem}
 header a{color:#8b1a1a;text-decoration:none;font-weight:600}header .who{margin-left:auto;color:#555;font-size:.9rem}
 h1{font-size:1.5rem;margin:.4rem 0}h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ddd}
+.scroll{overflow:auto;max-height:28rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #e2e2e2;padding:.3rem .4rem;text-align:left;vertical-align:top}
 th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #ddd;border-radius:6px;padding:.7rem 1rem;min-width:14rem}

@@ -29,6 +29,8 @@ pub struct Job {
     pub phase: String,
     pub interviews_read: u64,
     pub interviews_total: u64,
+    /// Interviews that could not be scored and were left out, with their reasons on the fieldwork page.
+    pub left_out: Option<usize>,
     pub publication: Option<String>,
     pub total: Option<f64>,
     pub error: Option<String>,
@@ -100,6 +102,7 @@ pub async fn start(
         phase: "queued".into(),
         interviews_read: 0,
         interviews_total: 0,
+        left_out: None,
         publication: None,
         total: None,
         error: None,
@@ -131,6 +134,7 @@ pub async fn start(
                 j.status = "done".into();
                 j.phase = "done".into();
                 j.publication = Some(p.publication.id.to_string());
+                j.left_out = Some(p.left_out);
                 j.total = p.overall.groups.first().and_then(|g| g.total.estimate);
             }
             Err(e) => {

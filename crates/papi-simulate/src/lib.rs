@@ -1,7 +1,8 @@
-//! Simulated PAPI fieldwork for one province: a stratified cluster sample (districts, communes in each,
-//! villages in each commune, a fixed number of interviews a village) whose answers are drawn so that the
-//! expected dimension scores follow a named profile, with realistic skip patterns, "don't know"s,
-//! district and commune effects (so that the design matters for standard errors) and design weights.
+//! Simulated PAPI fieldwork for one province: interviews in the villages of a sample drawn by
+//! papi-sample (so their places are the sample's and their weights the ones papi computes), whose
+//! answers are drawn so that the expected dimension scores follow a named profile, with realistic skip
+//! patterns, "don't know"s, and district and commune effects (so that the design matters for standard
+//! errors).
 //!
 //! It is how the demo, the tests and the benchmarks get data at any size. The same seed gives the same
 //! interviews, byte for byte. This crate knows nothing of HTTP or SQL: it yields [`Interview`]s, and
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use papi_sample::Sample;
 use papi_survey::{Answer, Interview, QuestionType, ReferenceTable, Scoring, Survey};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -36,23 +38,15 @@ pub enum SimulateError {
     },
 }
 
-/// The province the sample is drawn from: its strata (districts) and their populations.
+/// How the province's adults answer the questions that describe them (sex, ethnicity...): the
+/// simulation draws those questions from these shares. Places and sizes are the sampling frame's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Geography {
     pub province: String,
-    pub districts: Vec<District>,
-    /// Shares of the choices of questions that describe respondents (sex, ethnicity...): question id
-    /// → choice value → share.
+    /// Question id → choice value → share.
     #[serde(default)]
     pub answers: BTreeMap<String, BTreeMap<String, f64>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct District {
-    pub name: String,
-    pub population: u64,
 }
 
 impl Geography {
@@ -64,16 +58,7 @@ impl Geography {
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let mut g: Geography = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        if g.districts.is_empty() {
-            return Err(err("it lists no districts".into()));
-        }
         g.province = papi_survey::nfc(&g.province);
-        for d in &mut g.districts {
-            d.name = papi_survey::nfc(&d.name);
-            if d.population == 0 {
-                return Err(err(format!("district '{}' has population 0", d.name)));
-            }
-        }
         for (q, shares) in &g.answers {
             if shares.values().any(|s| !(s.is_finite() && *s >= 0.0))
                 || shares.values().sum::<f64>() <= 0.0
@@ -154,16 +139,12 @@ impl Profile {
     }
 }
 
-/// The sample design and the draw.
+/// What a simulation adds to its sample: the seed of the answers, and how many interviews.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub seed: u64,
-    /// How many of the geography's districts are sampled (all when `None`).
-    pub districts: Option<usize>,
-    pub communes_per_district: usize,
-    pub villages_per_commune: usize,
-    pub interviews_per_village: usize,
-    /// Total interviews; when larger than the design above, communes are added to every district.
+    /// Total interviews, spread evenly over the sample's villages in place of their planned numbers
+    /// (the weights then carry the adjustment, as they do for non-response); `None`: as planned.
     pub count: Option<usize>,
     /// First day of fieldwork.
     pub fieldwork_start: NaiveDate,
@@ -173,10 +154,6 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             seed: 1,
-            districts: None,
-            communes_per_district: 2,
-            villages_per_commune: 2,
-            interviews_per_village: 16,
             count: None,
             fieldwork_start: NaiveDate::from_ymd_opt(2019, 7, 1).expect("a valid date"),
         }
@@ -187,10 +164,12 @@ impl Default for Config {
 #[derive(Debug, Clone)]
 struct Village {
     location: Vec<(String, String)>,
-    district: usize,
-    /// Effect of the district and the commune on every indicator's probability.
+    /// Effect of the first-level unit (district) and of the PSU (commune) on every indicator's
+    /// probability.
     shift: f64,
-    weight_factor: f64,
+    /// Design weight of each of its interviews: the sample's base weight adjusted from planned to
+    /// simulated interviews, as papi computes it for real interviews.
+    weight: f64,
     interviews: usize,
     day: i64,
     enumerator: String,
@@ -202,8 +181,6 @@ pub struct Simulation<'a> {
     villages: Vec<Village>,
     /// Target mean score of each indicator, in [0, 1].
     targets: Vec<f64>,
-    /// Design weight of an interview in each district, before the village's non-response factor.
-    district_weight: Vec<f64>,
     /// For each question, the indicators that read it.
     indicators_of: Vec<Vec<usize>>,
     fieldwork_start: NaiveDate,
@@ -212,144 +189,93 @@ pub struct Simulation<'a> {
     seed: u64,
 }
 
+/// The name a simulated enumerator of a village goes by: one team of enumerators per first-level
+/// unit (district), each working the villages of a few communes.
+pub fn enumerator_name(first_level_index: usize, psu_index: usize) -> String {
+    format!("enum-{:02}-{}", first_level_index + 1, psu_index % 3 + 1)
+}
+
 impl<'a> Simulation<'a> {
+    /// Plans interviews in the villages of `sample`, whose locations are `locations` (one per place
+    /// of the sample, in the survey's columns; see papi-sample's `Sample::location`).
     pub fn new(
         survey: &'a Survey,
+        sample: &Sample,
         geography: &Geography,
         profile: &Profile,
         config: &Config,
     ) -> Result<Simulation<'a>, SimulateError> {
-        let loc = &survey.design.location;
-        if loc.len() < 2 {
-            return Err(SimulateError::Design(format!(
-                "the survey's location has {} column(s); simulation needs at least a province and a district level",
-                loc.len()
-            )));
-        }
         if profile.dimensions.len() != survey.dimensions.len() {
             return Err(SimulateError::Design(
                 "the profile does not cover every dimension".into(),
             ));
         }
-        if config.interviews_per_village == 0
-            || config.communes_per_district == 0
-            || config.villages_per_commune == 0
-        {
-            return Err(SimulateError::Design(
-                "every sample size must be at least 1".into(),
-            ));
+        if sample.places.is_empty() {
+            return Err(SimulateError::Design("the sample has no villages".into()));
         }
-        let n_districts = config.districts.unwrap_or(geography.districts.len());
-        if n_districts == 0 || n_districts > geography.districts.len() {
+        let columns = &survey.design.location;
+        if columns.len() != sample.levels.len() + 1 {
             return Err(SimulateError::Design(format!(
-                "--districts {n_districts}: the geography has {} district(s)",
-                geography.districts.len()
+                "the sample's levels ({}) are not the survey's location columns below the first ({})",
+                sample.levels.join(", "),
+                columns.iter().skip(1).cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        let districts = &geography.districts[..n_districts];
-        // Finest units below the district: communes, villages, then one of each deeper level.
-        let deeper = loc.len().saturating_sub(2);
-        let per_unit = |level: usize| match level {
-            0 => config.communes_per_district,
-            1 => config.villages_per_commune,
-            _ => 1,
+        let planned: Vec<usize> = match config.count {
+            Some(0) => return Err(SimulateError::Design("--count must be at least 1".into())),
+            Some(count) => {
+                let n = sample.places.len();
+                (0..n)
+                    .map(|i| count / n + usize::from(i < count % n))
+                    .collect()
+            }
+            None => sample.places.iter().map(|p| p.planned).collect(),
         };
-        let units_per_commune: usize = (1..deeper).map(per_unit).product();
-        let per_district_base =
-            config.communes_per_district * units_per_commune * config.interviews_per_village;
-        let mut communes = config.communes_per_district;
-        if let Some(count) = config.count {
-            if count == 0 {
-                return Err(SimulateError::Design("--count must be at least 1".into()));
-            }
-            let capacity = n_districts * per_district_base;
-            if count > capacity {
-                let per_commune = units_per_commune * config.interviews_per_village;
-                communes = count.div_ceil(n_districts * per_commune);
-            }
-        }
-        let total = config.count.unwrap_or(n_districts * per_district_base);
-
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x005e_ed0f_da7a);
-        // District and commune effects, centred so that they move districts apart without moving the
-        // province's expected scores off the profile.
-        let district_effect = centred(
-            (0..n_districts)
+        // District (first level) and commune (PSU) effects, centred so that they move districts apart
+        // without moving the province's expected scores off the profile.
+        let mut firsts: Vec<&str> = sample.places.iter().map(|p| p.path[0].as_str()).collect();
+        firsts.dedup();
+        let mut psus: Vec<(&str, &str)> = sample
+            .places
+            .iter()
+            .map(|p| (p.path[0].as_str(), p.psu.as_str()))
+            .collect();
+        psus.dedup();
+        let first_effect = centred(
+            (0..firsts.len())
                 .map(|_| rng.random_range(-0.08..0.08))
                 .collect(),
         );
-        let commune_effect: Vec<Vec<f64>> = (0..n_districts)
-            .map(|_| {
-                centred(
-                    (0..communes)
-                        .map(|_| rng.random_range(-0.06..0.06))
-                        .collect(),
-                )
-            })
-            .collect();
-        // Villages, interleaved across districts so that a partial last round still spreads the sample.
+        let psu_effect = centred(
+            (0..psus.len())
+                .map(|_| rng.random_range(-0.06..0.06))
+                .collect(),
+        );
         let mut villages = Vec::new();
-        let mut remaining = total;
-        #[allow(clippy::needless_range_loop)] // c also names the commune
-        'fill: for c in 0..communes {
-            for u in 0..units_per_commune.max(1) {
-                for (d, district) in districts.iter().enumerate() {
-                    if remaining == 0 {
-                        break 'fill;
-                    }
-                    let n = remaining.min(config.interviews_per_village);
-                    remaining -= n;
-                    let mut location = vec![
-                        (loc[0].clone(), geography.province.clone()),
-                        (loc[1].clone(), district.name.clone()),
-                    ];
-                    if deeper >= 1 {
-                        location.push((
-                            loc[2].clone(),
-                            format!("{} · {} {:02}", district.name, unit_word(&loc[2]), c + 1),
-                        ));
-                    }
-                    if deeper >= 2 {
-                        location.push((
-                            loc[3].clone(),
-                            format!(
-                                "{} {}",
-                                unit_word(&loc[3]),
-                                u / (units_per_commune / config.villages_per_commune).max(1) + 1
-                            ),
-                        ));
-                    }
-                    for level in loc.iter().skip(4) {
-                        location.push((level.clone(), format!("{} 1", unit_word(level))));
-                    }
-                    let team = villages.len() / 4;
-                    villages.push(Village {
-                        location,
-                        district: d,
-                        shift: district_effect[d] + commune_effect[d][c],
-                        weight_factor: rng.random_range(0.85..1.2),
-                        interviews: n,
-                        day: (team % 45) as i64,
-                        enumerator: format!("enum-{:02}-{}", d + 1, c % 3 + 1),
-                    });
-                }
+        for (place, n) in sample.places.iter().zip(planned) {
+            if n == 0 {
+                continue;
             }
+            let f = firsts
+                .iter()
+                .position(|d| *d == place.path[0])
+                .expect("collected");
+            let c = psus
+                .iter()
+                .position(|(d, p)| *d == place.path[0] && *p == place.psu)
+                .expect("collected");
+            let location = sample.location(columns, &place.path);
+            let team = villages.len() / 4;
+            villages.push(Village {
+                location,
+                shift: first_effect[f] + psu_effect[c],
+                weight: place.base_weight * place.planned as f64 / n as f64,
+                interviews: n,
+                day: (team % 45) as i64,
+                enumerator: enumerator_name(f, c),
+            });
         }
-        let mut sampled = vec![0usize; n_districts];
-        for v in &villages {
-            sampled[v.district] += v.interviews;
-        }
-        let district_weight = districts
-            .iter()
-            .zip(&sampled)
-            .map(|(d, &n)| {
-                if n == 0 {
-                    0.0
-                } else {
-                    d.population as f64 / n as f64
-                }
-            })
-            .collect();
 
         // Indicator targets: the profile's dimension score D gives each sub-dimension mean (D − 1) / 9;
         // indicators spread around it, centred so the sub-dimension mean stays on target.
@@ -392,7 +318,6 @@ impl<'a> Simulation<'a> {
             survey,
             villages,
             targets,
-            district_weight,
             indicators_of,
             fieldwork_start: config.fieldwork_start,
             seed: config.seed,
@@ -533,13 +458,12 @@ impl<'a> Simulation<'a> {
             .expect("UTC has no gaps")
             + Duration::minutes(55 * (k as i64 % 8) + rng.random_range(0..20));
         let minutes = rng.random_range(32..75);
-        let weight = self.district_weight[village.district] * village.weight_factor;
         Interview {
             id: uuid_from(rng),
             survey_id: survey.id.clone(),
             survey_version: survey.version.clone(),
             location: village.location.clone(),
-            weight: Some((weight * 1000.0).round() / 1000.0),
+            weight: Some(village.weight),
             enumerator: Some(village.enumerator.clone()),
             started_at: Some(start),
             finished_at: Some(start + Duration::minutes(minutes)),
@@ -553,15 +477,6 @@ fn centred(mut values: Vec<f64>) -> Vec<f64> {
     let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
     values.iter_mut().for_each(|v| *v -= mean);
     values
-}
-
-fn unit_word(column: &str) -> &str {
-    match column {
-        "commune" => "xã",
-        "village" => "thôn",
-        "ward" => "phường",
-        other => other,
-    }
 }
 
 fn uuid_from(rng: &mut ChaCha8Rng) -> Uuid {

@@ -69,7 +69,10 @@ pub fn write(
         Format::Jsonl => {
             let mut w = std::io::BufWriter::new(out);
             for iv in interviews {
-                serde_json::to_writer(&mut w, &survey.to_submission(&iv)).map_err(|e| err(&e))?;
+                // As a device sends it: no weight, which the server computes from its sample.
+                let mut submission = survey.to_submission(&iv);
+                submission.weight = None;
+                serde_json::to_writer(&mut w, &submission).map_err(|e| err(&e))?;
                 w.write_all(b"\n").map_err(|e| err(&e))?;
                 n += 1;
                 progress(n);

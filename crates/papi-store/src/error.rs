@@ -18,6 +18,8 @@ pub enum StoreError {
     Corrupt { id: String, why: String },
     #[error("{0} already exists")]
     Duplicate(String),
+    #[error("{0}")]
+    NotInSample(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -33,6 +35,7 @@ impl StoreError {
             StoreError::WrongSurvey { .. } => "store.wrong_survey",
             StoreError::Corrupt { .. } => "store.corrupt",
             StoreError::Duplicate(_) => "store.duplicate",
+            StoreError::NotInSample(_) => "location.not_in_sample",
             StoreError::Database(_) => "store.database",
         }
     }

@@ -99,6 +99,16 @@ pub struct NewPublication {
     pub strata_run: Option<Uuid>,
     pub wave_year: i32,
     pub published_by: String,
+    /// Interviews the recompute could not score and left out, each with its reason.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// An interview a recompute left out: its id, a stable code and the reason in words.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LeftOut {
+    pub id: String,
+    pub code: String,
+    pub reason: String,
 }
 
 /// A recorded publication.
@@ -119,7 +129,7 @@ pub struct TaskStatus {
     pub updated_at: DateTime<Utc>,
 }
 
-fn location_pairs(json: &Json) -> Vec<(String, String)> {
+pub(crate) fn location_pairs(json: &Json) -> Vec<(String, String)> {
     match json {
         Json::Object(map) => map
             .iter()
@@ -129,7 +139,7 @@ fn location_pairs(json: &Json) -> Vec<(String, String)> {
     }
 }
 
-fn location_json(pairs: &[(String, String)]) -> Json {
+pub(crate) fn location_json(pairs: &[(String, String)]) -> Json {
     Json::Object(
         pairs
             .iter()
@@ -145,10 +155,18 @@ fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     })
 }
 
-/// id, overall run, strata run, wave year, published by, published at.
-type PublicationRow = (String, String, Option<String>, i32, String, DateTime<Utc>);
+/// id, overall run, strata run, wave year, published by, published at, left out.
+type PublicationRow = (
+    String,
+    String,
+    Option<String>,
+    i32,
+    String,
+    DateTime<Utc>,
+    SqlJson<Vec<LeftOut>>,
+);
 
-const AUDIT_SQL: &str =
+pub(crate) const AUDIT_SQL: &str =
     "INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)";
 
 impl Store {
@@ -529,7 +547,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO publications (id, survey_id, survey_version, overall_run, strata_run, wave_year, \
-                 published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 published_by, published_at, left_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id.to_string())
             .bind(&p.survey_id)
@@ -539,6 +557,7 @@ impl Store {
             .bind(p.wave_year)
             .bind(&p.published_by)
             .bind(now)
+            .bind(SqlJson(&p.left_out))
             .execute(&mut *tx)
             .await?;
             sqlx::query(AUDIT_SQL)
@@ -551,6 +570,7 @@ impl Store {
                     "overall_run": p.overall_run,
                     "strata_run": p.strata_run,
                     "wave_year": p.wave_year,
+                    "left_out": p.left_out.len(),
                 })))
                 .execute(&mut *tx)
                 .await?;
@@ -570,7 +590,7 @@ impl Store {
         version: &str,
     ) -> Result<Vec<Publication>, StoreError> {
         let rows: Vec<PublicationRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, overall_run, strata_run, wave_year, published_by, published_at FROM publications \
+            "SELECT id, overall_run, strata_run, wave_year, published_by, published_at, left_out FROM publications \
              WHERE survey_id = $1 AND survey_version = $2 ORDER BY published_at DESC, id",
         )
         .bind(survey_id)
@@ -579,7 +599,7 @@ impl Store {
         .await?);
         rows.into_iter()
             .map(
-                |(id, overall, strata, wave_year, published_by, published_at)| {
+                |(id, overall, strata, wave_year, published_by, published_at, left_out)| {
                     Ok(Publication {
                         id: parse_uuid(&id)?,
                         published_at,
@@ -590,6 +610,7 @@ impl Store {
                             strata_run: strata.as_deref().map(parse_uuid).transpose()?,
                             wave_year,
                             published_by,
+                            left_out: left_out.0,
                         },
                     })
                 },

@@ -58,6 +58,8 @@ mod openrosa;
 pub use openrosa::EditOutcome;
 mod exports;
 pub use exports::{ExportJob, NewExportJob};
+mod sample;
+pub use sample::{place_key, Assignment, NewSample, PlaceCheck, RegisteredSample, SamplePlace};
 
 /// Which database a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

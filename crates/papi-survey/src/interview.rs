@@ -139,7 +139,25 @@ impl Survey {
                 Some(x) if x.is_finite() => Answer::Decimal(x),
                 _ => return Err(wrong()),
             },
-            QuestionType::Text => Answer::Text(nfc(v.as_str().ok_or_else(wrong)?)),
+            QuestionType::Text => {
+                let text = v.as_str().ok_or_else(wrong)?;
+                let n = text.chars().count();
+                if n > MAX_TEXT_ANSWER_CHARS {
+                    return Err(FieldError::answer(
+                        &q.id,
+                        "text.too_long",
+                        format!(
+                            "Câu trả lời {} dài {n} ký tự; tối đa {MAX_TEXT_ANSWER_CHARS}.",
+                            q.id
+                        ),
+                        format!(
+                            "The answer to {} is {n} characters long; at most {MAX_TEXT_ANSWER_CHARS} are accepted.",
+                            q.id
+                        ),
+                    ));
+                }
+                Answer::Text(nfc(text))
+            }
             QuestionType::Date => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 Answer::Date(parse_date(&q.id, s)?)
@@ -431,6 +449,27 @@ fn json_has_nul(v: &Json) -> bool {
     }
 }
 
+/// Longest place or enumerator name, in characters: the longest commune name in Viet Nam is under
+/// 40; anything near this bound is not a name.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Longest text answer, in characters: a free-text answer is a sentence or a paragraph, never a file.
+pub const MAX_TEXT_ANSWER_CHARS: usize = 4000;
+
+fn too_long(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let n = value.chars().count();
+    if n > max {
+        // The field name itself may be the over-long part; it is cut to keep the error small.
+        let field: String = field.chars().take(80).collect();
+        errors.push(FieldError::new(
+            field.clone(),
+            "text.too_long",
+            format!("{field} dài {n} ký tự; tối đa {max}."),
+            format!("{field} is {n} characters long; at most {max} are accepted."),
+        ));
+    }
+}
+
 fn parse_time(
     field: &str,
     s: &Option<String>,
@@ -508,6 +547,9 @@ impl Survey {
         let given: BTreeMap<String, String> = s
             .location
             .iter()
+            .filter(|(k, v)| {
+                k.chars().count() <= MAX_NAME_CHARS && v.chars().count() <= MAX_NAME_CHARS
+            })
             .map(|(k, v)| (nfc(k), nfc(v.trim())))
             .collect();
         let mut location = Vec::new();
@@ -536,15 +578,21 @@ impl Survey {
                 ),
             ));
         }
-        if let Some(w) = s.weight {
-            if !(w.is_normal() && w > 0.0) {
-                errors.push(FieldError::new(
-                    "weight",
-                    "weight.invalid",
-                    format!("Trọng số {w} phải là số dương."),
-                    format!("Weight {w} must be a positive number."),
-                ));
-            }
+        // The design weight is the survey's, computed by papi from the registered sample: a client
+        // that sends one is refused, whatever the value.
+        if s.weight.is_some() {
+            errors.push(FieldError::new(
+                "weight",
+                "weight.not_accepted",
+                "Trọng số do máy chủ tính từ mẫu khảo sát; phiếu không được gửi trọng số.".into(),
+                "The design weight is computed by the server from the survey's sample; an interview may not carry one.".into(),
+            ));
+        }
+        for (k, v) in &s.location {
+            too_long(&mut errors, &format!("location.{k}"), v, MAX_NAME_CHARS);
+        }
+        if let Some(e) = &s.enumerator {
+            too_long(&mut errors, "enumerator", e, MAX_NAME_CHARS);
         }
         let started_at = parse_time("started_at", &s.started_at, &mut errors);
         let finished_at = parse_time("finished_at", &s.finished_at, &mut errors);

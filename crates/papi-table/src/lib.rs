@@ -161,6 +161,13 @@ impl<'a> FrameBuilder<'a> {
         self.rows += 1;
     }
 
+    /// Replaces the weights of the buffered rows, in row order: the design weights computed from the
+    /// registered sample, known only once every row's village has been counted.
+    pub fn set_weights(&mut self, weights: Vec<Option<f64>>) {
+        assert_eq!(weights.len(), self.rows, "one weight per buffered row");
+        self.weight = weights;
+    }
+
     /// The buffered rows as a data frame in the schema's column order; the buffers are emptied.
     pub fn take(&mut self) -> Result<DataFrame, TableError> {
         let s = self.survey;
