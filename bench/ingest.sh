@@ -29,6 +29,11 @@ run() { # run NAME DATABASE_URL DEFINITION JSONL
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.1; done
     local token
     token=$("$papi" token create --role enumerator --name bench --database "$url" | tail -n 1)
+    # The interviews come from the shipped frame's default sample: register it, and assign its
+    # villages to the benchmark's enumerator, as an administrator and a supervisor would.
+    "$papi" sample register --survey "$def" --database "$url" --frame survey-defs/frames/binh-dinh.toml \
+        --seed 2019 > /dev/null
+    "$papi" sample assign --survey "$def" --database "$url" --enumerator bench --all > /dev/null
     echo "$name, $(basename "$def" .toml) ($(head -n 1 "$jsonl" | wc -c) bytes an interview):"
     echo "  over HTTP: $("$papi" bench ingest --url "http://127.0.0.1:$port" --token "$token" --concurrency 64 "$jsonl")"
     kill "$pid"; wait "$pid" 2>/dev/null || true

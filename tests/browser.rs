@@ -1,5 +1,8 @@
 //! The enumerator's web form in a real browser (headless Chromium, driven by Selenium from
-//! `tests/browser/offline_form.py`): offline filling, an offline reload, exactly-once sending.
+//! `tests/browser/offline_form.py`): the place picked from cascading selects over the enumerator's
+//! assigned villages (on a phone's 390×844 and a desktop), the notice for an enumerator with none,
+//! offline filling, an offline reload, exactly-once sending. Set `PAPI_SCREENSHOTS` to a directory to
+//! keep screenshots of the place pickers.
 //!
 //! Needs Debian's chromium and chromium-driver and Python's selenium; CI installs them, and there a
 //! missing one fails this test.

@@ -484,3 +484,62 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    fn text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(db: &TestDb) {
+        let dir = tempdir();
+        let file = simulate_file(dir.path(), "73", "60", "jsonl");
+        // An enumerator's name arrives with the interview; a spreadsheet would run these as formulas.
+        let names = [
+            ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("@SUM(1+1)", "'@SUM(1+1)"),
+            ("-2+3", "'-2+3"),
+            // A number is written as it is.
+            ("-1", "-1"),
+            ("ĐTV Lan", "ĐTV Lan"),
+        ];
+        let lines: Vec<String> = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let mut v: Value = serde_json::from_str(line).unwrap();
+                if let Some((name, _)) = names.get(i) {
+                    v["enumerator"] = json!(name);
+                }
+                v.to_string()
+            })
+            .collect();
+        write(&file, &(lines.join("\n") + "\n"));
+        register_sample(db, &[]);
+        ok(&["import", file.to_str().unwrap(), "--database", &db.url]);
+        let csv = dir.path().join("papi.csv");
+        let xlsx = dir.path().join("papi.xlsx");
+        export(db, &csv, &[]);
+        export(db, &xlsx, &[]);
+
+        let (header, rows) = read_csv(&csv);
+        let enumerator = header.iter().position(|h| h == "enumerator").unwrap();
+        let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+        let data = book.worksheet_range("data").unwrap();
+        let sheet: Vec<&[Data]> = data.rows().skip(2).collect();
+        let id_of = |name: &str| {
+            lines.iter().find_map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (v["enumerator"] == name).then(|| v["id"].as_str().unwrap().to_owned())
+            }).unwrap()
+        };
+        for (name, written) in names {
+            let id = id_of(name);
+            let row = rows.iter().find(|r| r[0] == id).unwrap();
+            assert_eq!(row[enumerator], written, "CSV, {name:?}");
+            let row = sheet.iter().find(|r| cell_text(&r[0]) == id).unwrap();
+            assert_eq!(cell_text(&row[enumerator]), written, "XLSX, {name:?}");
+        }
+        // Numbers are untouched: the export still scores as the database does.
+        let from_db = ok(&["score", "--database", &db.url, "--format", "json"]).stdout;
+        let from_file = ok(&["score", "--responses", csv.to_str().unwrap(), "--format", "json"]).stdout;
+        assert!(from_file == from_db, "the export's scores differ from the database's");
+    }
+}

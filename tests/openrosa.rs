@@ -1,11 +1,14 @@
 //! The OpenRosa API (`/odk/...`) as ODK Collect uses it: requests written byte for byte as Collect's
 //! HTTP client sends them (its headers, a multipart body with its boundary, chunked transfer), an
 //! interview filled against the form pyxform makes of our XLSForm, a split submission, the edit flow,
-//! device authentication, and every kind of bad input refused in an OpenRosa envelope with nothing
-//! stored. Each test runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
+//! device authentication, the form each device gets (its location picked from its own villages), and
+//! every kind of bad input, a place outside the sample or not the device's, or a design weight sent
+//! along, refused in an OpenRosa envelope with nothing stored. Each test runs on SQLite and, with
+//! `DATABASE_URL`, PostgreSQL.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -210,7 +213,7 @@ fn instance(survey: &Survey, iv: &Value, deprecated: Option<&str>) -> String {
             esc(iv["location"][col].as_str().unwrap())
         ));
     }
-    // The design weight, as a form with a hidden weight field carries it.
+    // A design weight, as a form with a hidden weight field would carry it (the server refuses it).
     if let (Some(w), Some(column)) = (iv["weight"].as_f64(), &survey.design.weight) {
         x.push_str(&format!("<{column}>{w}</{column}>"));
     }
@@ -273,6 +276,7 @@ fn changed(iv: &Value) -> Value {
 
 on_both_databases! {
     fn odk_collect_lists_downloads_and_submits_an_interview_filled_against_pyxforms_form(db: &TestDb) {
+        register_sample(db, &["ĐTV Lan"]);
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "ĐTV Lan");
@@ -293,6 +297,7 @@ on_both_databases! {
         assert_eq!(form.header("x-openrosa-version"), Some("1.0"));
         assert_eq!(format!("{:x}", Md5::digest(form.body.as_bytes())), hash, "formList's hash is the form's md5");
         assert!(form.body.contains("<data id=\"papi\" version=\"2019.1\">"));
+        assert!(form.body.contains("<itemset nodeset=\"instance('village')/root/item[district= /data/district  and commune= /data/commune ]\">"), "the place is picked, not typed");
 
         let head = odk_head(&server, "HEAD", &format!("{base}/submission"), None);
         let h = send(&server, &format!("{head}\r\n"), b"", false);
@@ -300,9 +305,8 @@ on_both_databases! {
         assert_eq!(h.header("x-openrosa-version"), Some("1.0"));
         assert_eq!(h.header("x-openrosa-accept-content-length"), Some("10485760"));
 
-        let mut iv = submissions("71", "1").remove(0);
-        // The form served (and pyxform's) has no design weight: weights are the analyst's.
-        iv.as_object_mut().unwrap().remove("weight");
+        // A simulated interview: from a village of the sample (all of them are Lan's), with no weight.
+        let iv = submissions("71", "1").remove(0);
         let dir = tempdir();
         // The instance an enumerator fills in the form pyxform makes of our XLSForm (CI has pyxform);
         // without pyxform here, the same instance in our own form's layout.
@@ -348,6 +352,7 @@ on_both_databases! {
 
 on_both_databases! {
     fn xml_and_json_interviews_are_stored_and_scored_the_same(db: &TestDb) {
+        register_sample(db, &["enum-7"]);
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-7");
@@ -357,8 +362,10 @@ on_both_databases! {
             assert_eq!(r.status, 201, "{}", r.body);
         }
         drop(server);
-        // The same interviews through the JSON lines import, into a second database.
+        // The same interviews through the JSON lines import, into a second database with the same
+        // sample (the weights come from it).
         let json_db = TestDb::sqlite();
+        register_sample(&json_db, &["enum-7"]);
         let dir = tempdir();
         let jsonl = dir.path().join("interviews.jsonl");
         let lines: Vec<String> = ivs.iter().map(|iv| { let mut v = iv.clone(); v["enumerator"] = json!("enum-7"); v.to_string() }).collect();
@@ -376,6 +383,7 @@ on_both_databases! {
 
 on_both_databases! {
     fn a_split_submission_repeats_its_xml_and_is_stored_once(db: &TestDb) {
+        register_sample(db, &["enum-2"]);
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-2");
@@ -401,6 +409,7 @@ on_both_databases! {
 
 on_both_databases! {
     fn an_edit_with_a_deprecated_id_becomes_the_live_version(db: &TestDb) {
+        register_sample(db, &["enum-3", "enum-4"]);
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-3");
@@ -465,6 +474,7 @@ on_both_databases! {
 
 on_both_databases! {
     fn bad_input_gets_an_openrosa_4xx_and_stores_nothing(db: &TestDb) {
+        register_sample(db, &["enum-5"]);
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();
         let key = token(db, "enumerator", "enum-5");
@@ -565,4 +575,269 @@ on_both_databases! {
         assert_eq!(r.status, 404);
         assert_eq!(r.envelope(), "openrosa.unknown_form");
     }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The items of one secondary instance of an XForm, each as its child elements (name, label, and
+/// the parent columns), unescaped.
+fn items(form: &str, instance: &str) -> Vec<Vec<(String, String)>> {
+    let start = format!("<instance id=\"{instance}\"><root>");
+    let at = form
+        .find(&start)
+        .unwrap_or_else(|| panic!("no instance {instance} in {form}"));
+    let body = &form[at + start.len()..];
+    let body = &body[..body.find("</root>").unwrap()];
+    body.split("<item>")
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let mut rest = item.trim_end_matches("</item>");
+            let mut fields = Vec::new();
+            while let Some(open) = rest.find('<') {
+                let close = open + rest[open..].find('>').unwrap();
+                let tag = &rest[open + 1..close];
+                let end = close + rest[close..].find(&format!("</{tag}>")).unwrap();
+                fields.push((tag.to_owned(), unescape(&rest[close + 1..end])));
+                rest = &rest[end + tag.len() + 3..];
+            }
+            fields
+        })
+        .collect()
+}
+
+/// True when an instance offers nothing: ODK needs one item to check an itemset against, so the
+/// form keeps a blank one that its filter never shows.
+fn no_choices(form: &str, instance: &str) -> bool {
+    items(form, instance)
+        .iter()
+        .all(|i| field(i, "name").is_empty())
+        && form.contains(&format!("instance('{instance}')/root/item["))
+        && form.contains("name != '']")
+}
+
+fn field<'a>(item: &'a [(String, String)], name: &str) -> &'a str {
+    &item.iter().find(|(k, _)| k == name).unwrap().1
+}
+
+/// The villages a served form lets the enumerator pick, as (district, commune, village), after
+/// checking that each is reachable down the cascade: its district is offered, and its commune under
+/// that district.
+fn villages_offered(form: &str) -> BTreeSet<(String, String, String)> {
+    let districts: BTreeSet<String> = items(form, "district")
+        .iter()
+        .map(|i| field(i, "name").to_owned())
+        .collect();
+    let communes: BTreeSet<(String, String)> = items(form, "commune")
+        .iter()
+        .map(|i| (field(i, "district").to_owned(), field(i, "name").to_owned()))
+        .collect();
+    let villages: BTreeSet<(String, String, String)> = items(form, "village")
+        .iter()
+        .map(|i| {
+            assert_eq!(
+                field(i, "name"),
+                field(i, "label"),
+                "a place is named by its name"
+            );
+            let v = (
+                field(i, "district").to_owned(),
+                field(i, "commune").to_owned(),
+                field(i, "name").to_owned(),
+            );
+            assert!(districts.contains(&v.0), "{v:?}: its district is offered");
+            assert!(
+                communes.contains(&(v.0.clone(), v.1.clone())),
+                "{v:?}: its commune is offered"
+            );
+            v
+        })
+        .collect();
+    assert_eq!(
+        districts.len(),
+        villages.iter().map(|v| &v.0).collect::<BTreeSet<_>>().len(),
+        "no district without villages"
+    );
+    assert_eq!(
+        communes.len(),
+        villages
+            .iter()
+            .map(|v| (&v.0, &v.1))
+            .collect::<BTreeSet<_>>()
+            .len(),
+        "no commune without villages"
+    );
+    villages
+}
+
+/// Runs ODK Validate (JavaRosa, the form engine of ODK Collect, as pyxform ships it) on an XForm and
+/// requires it to pass. Not run here without pyxform or Java; CI has both, and there a missing one
+/// fails.
+fn odk_validate(xml: &str) {
+    if pyxform().is_none() {
+        return;
+    }
+    let jar = Command::new("python3")
+        .args(["-c", "import os, pyxform; print(os.path.join(os.path.dirname(pyxform.__file__), 'validators', 'odk_validate', 'bin', 'ODK_Validate.jar'))"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let java = Command::new("java")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !java || !std::path::Path::new(&jar).exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("Java or pyxform's ODK_Validate.jar is missing: CI checks the served forms with ODK Validate");
+        }
+        eprintln!("Java or ODK Validate is not installed here: the served forms are not run through JavaRosa (CI does)");
+        return;
+    }
+    let dir = tempdir();
+    let file = dir.path().join("form.xml");
+    write(&file, xml);
+    let out = Command::new("java")
+        .args(["-Djava.awt.headless=true", "-jar", &jar])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("Xform is valid"),
+        "ODK Validate refused the form:\n{text}"
+    );
+}
+
+/// The form formList names for a device, checked against the bytes it downloads: (form, hash).
+fn device_form(server: &Server, base: &str) -> (String, String) {
+    let list = get(server, &format!("{base}/formList"), None);
+    assert_eq!(list.status, 200, "{}", list.body);
+    let hash = list
+        .body
+        .split("<hash>md5:")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = get(server, &format!("{base}/forms/papi/2019.1/form.xml"), None);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(
+        format!("{:x}", Md5::digest(form.body.as_bytes())),
+        hash,
+        "formList's hash is that of the form this device downloads"
+    );
+    (form.body, hash)
+}
+
+fn triple(location: &Value) -> (String, String, String) {
+    let s = |c: &str| location[c].as_str().unwrap().to_owned();
+    (s("district"), s("commune"), s("village"))
+}
+
+on_both_databases! {
+    fn each_device_gets_a_form_offering_its_own_villages_and_other_places_are_refused(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        let survey = shipped_survey();
+        let admin = token(db, "admin", "admin");
+        let lan = token(db, "enumerator", "ĐTV Lan");
+        let mai = token(db, "enumerator", "ĐTV Mai");
+        let lan_base = format!("/odk/key/{lan}");
+
+        // No sample yet: the form is listed, its pickers are empty under a note that says why.
+        let (form, _) = device_form(&server, &lan_base);
+        assert!(form.contains("<location_note/>") && form.contains("Bạn chưa được phân công thôn nào"), "{form}");
+        assert!(no_choices(&form, "province") && no_choices(&form, "village"));
+
+        register_sample(db, &[]);
+        let sample = server.get_as("/api/v1/surveys/papi/2019.1/sample", &admin).json();
+        let places: Vec<Value> = sample["places"].as_array().unwrap().iter().map(|p| p["location"].clone()).collect();
+        assert_eq!(places.len(), 44);
+        // Lan works in three villages, Hùng in a fourth.
+        let lans = [&places[0], &places[1], &places[9]];
+        let mut rows: Vec<Value> = lans.iter().map(|l| json!({ "place": place_of(l), "enumerator": "ĐTV Lan" })).collect();
+        rows.push(json!({ "place": place_of(&places[2]), "enumerator": "ĐTV Hùng" }));
+        let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/assignments", Some(&admin), Some(json!({ "assignments": rows }).to_string().as_bytes()));
+        assert_eq!(r.status, 200, "{}", r.body);
+
+        let (lan_form, lan_hash) = device_form(&server, &lan_base);
+        assert!(lan_form.contains("<province>Bình Định</province>"), "one province: fixed, not picked");
+        assert!(lan_form.contains("<bind nodeset=\"/data/province\" type=\"string\" required=\"true()\" readonly=\"true()\"/>"));
+        assert!(lan_form.contains("<itemset nodeset=\"instance('district')/root/item\">"));
+        assert!(lan_form.contains("<itemset nodeset=\"instance('commune')/root/item[district= /data/district ]\">"));
+        assert!(lan_form.contains("<itemset nodeset=\"instance('village')/root/item[district= /data/district  and commune= /data/commune ]\">"));
+        assert!(!lan_form.contains("<location_note/>"));
+        assert_eq!(villages_offered(&lan_form), lans.iter().map(|l| triple(l)).collect(), "Lan's villages and no other");
+        odk_validate(&lan_form);
+        // No village assigned: the note and empty pickers, under a hash of its own.
+        let (mai_form, mai_hash) = device_form(&server, &format!("/odk/key/{mai}"));
+        assert!(mai_form.contains("<location_note/>") && no_choices(&mai_form, "province"));
+        assert_ne!(mai_hash, lan_hash);
+        odk_validate(&mai_form);
+        // An administrator may collect anywhere in the sample.
+        let (admin_form, _) = device_form(&server, &format!("/odk/key/{admin}"));
+        assert_eq!(villages_offered(&admin_form), places.iter().map(triple).collect());
+        // `papi xlsform xform --database` writes that same form.
+        let cli = ok(&["xlsform", "xform", "survey-defs/papi-2019.toml", "--database", &db.url]);
+        assert!(stdout(&cli) == admin_form, "the CLI's form with the sample is the administrator's");
+
+        // A hand-built instance at a village the form offers Lan: stored.
+        let path = format!("{lan_base}/submission");
+        let ivs = submissions("76", "5");
+        let at = |i: usize, location: &Value| {
+            let mut iv = ivs[i].clone();
+            iv["location"] = location.clone();
+            iv
+        };
+        let r = post(&server, &path, None, &[xml_part(&instance(&survey, &at(0, lans[2]), None))], true);
+        assert_eq!(r.status, 201, "{}", r.body);
+        // Hùng's village, a village outside the sample, a design weight: 422, nothing stored.
+        let mut outside = places[0].clone();
+        outside["village"] = json!("Thôn 99");
+        let mut weighted = at(3, lans[0]);
+        weighted["weight"] = json!(1.5);
+        let cases = [
+            ("another enumerator's village", at(1, &places[2]), "location.not_assigned"),
+            ("a village outside the sample", at(2, &outside), "location.not_in_sample"),
+            ("a design weight", weighted, "interview.invalid"),
+        ];
+        for (what, iv, code) in cases {
+            let r = post(&server, &path, None, &[xml_part(&instance(&survey, &iv, None))], true);
+            assert_eq!(r.status, 422, "{what}: {}", r.body);
+            assert_eq!(r.envelope(), code, "{what}");
+            if code == "interview.invalid" {
+                assert!(r.body.contains("weight.not_accepted"), "{}", r.body);
+            }
+        }
+        assert_eq!(db.count(&survey), 1, "only the interview at Lan's village is stored");
+
+        // Without required assignments, every village of the sample is Lan's to pick, and to send.
+        let r = server.request("PUT", "/api/v1/surveys/papi/2019.1/settings", Some(&admin), Some(br#"{"assignments_required": false}"#));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let (open_form, open_hash) = device_form(&server, &lan_base);
+        assert_ne!(open_hash, lan_hash, "a device sees a new form when its places change");
+        assert_eq!(villages_offered(&open_form), places.iter().map(triple).collect());
+        let r = post(&server, &path, None, &[xml_part(&instance(&survey, &at(1, &places[2]), None))], true);
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(db.count(&survey), 2);
+    }
+}
+
+/// A place's key as the sample lists it: its names from the province down, joined by " / ".
+fn place_of(location: &Value) -> String {
+    ["province", "district", "commune", "village"]
+        .iter()
+        .map(|c| location[c].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }

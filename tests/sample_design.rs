@@ -106,8 +106,11 @@ on_both_databases! {
         let r = server.post("/api/v1/interviews", &nam, &invented.to_string());
         assert_eq!(r.json()["code"], "location.not_in_sample");
         assert_eq!(db.count(&survey), 3);
-        // Nothing stored carries a client's weight.
+        // Nothing stored carries a client's weight, and every stored interview is scored, with the
+        // weight papi computes.
         assert!(db.interviews(&survey).iter().all(|s| s.interview.weight.is_none()));
+        let printed = stdout(&ok(&["recompute", "--database", &db.url]));
+        assert!(printed.contains(": 3 interviews") && !printed.contains("left out"), "{printed}");
         let audit = block_on(db.store().audit_entries(100)).unwrap();
         assert!(audit.iter().any(|a| a.action == "sample.register" && a.actor == "quan-tri"));
         assert!(audit.iter().any(|a| a.action == "sample.assignments" && a.actor == "gs-01"));
@@ -183,5 +186,28 @@ on_both_databases! {
         let printed = stdout(&ok(&["recompute", "--database", &db.url]));
         assert!(printed.contains("59 interviews") && printed.contains("left out 1 interview(s)") && printed.contains("weight.missing"), "{printed}");
         assert!(printed.contains(&interviews[7].id.to_string()), "{printed}");
+    }
+}
+
+on_both_databases! {
+    fn the_demos_scores_equal_papi_score_on_its_export(db: &TestDb) {
+        // The demo draws its sample from the shipped frame, assigns it and seeds interviews through it.
+        let server = Server::start(&["--database", &db.url, "--demo"]);
+        drop(server);
+        let store = db.store();
+        let sample = block_on(store.current_sample("papi", "2019.1")).unwrap().expect("the demo registers its sample");
+        assert_eq!(sample.registered_by, "demo-admin");
+        assert_eq!(block_on(store.sample_places("papi", "2019.1")).unwrap().len(), 44);
+        let mine = block_on(store.assignments("papi", "2019.1", Some("demo-enumerator"))).unwrap();
+        assert_eq!(mine.len(), 4, "the first district's villages");
+        // Scoring takes approved and unreviewed interviews by default: export those, and score both.
+        let dir = tempdir();
+        let csv = dir.path().join("demo.csv");
+        ok(&["export", "--database", &db.url, "--output", csv.to_str().unwrap(), "--review-state", "approved", "--review-state", "received"]);
+        let from_db = ok(&["score", "--database", &db.url, "--by", "district"]).stdout;
+        let from_file = ok(&["score", "--responses", csv.to_str().unwrap(), "--by", "district"]).stdout;
+        assert!(from_db == from_file, "the demo's scores differ from its export's");
+        let overall: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url]).stdout).unwrap();
+        assert_eq!(overall["groups"][0]["respondents"], 704);
     }
 }

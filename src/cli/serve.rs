@@ -40,6 +40,24 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     let plans = load_plans(&args.plans, &survey)?;
     runtime.block_on(async {
         let store = open_store(&args.database).await?;
+        if args.demo {
+            // The demo makes accounts with known names, an administrator among them: never in a
+            // database that real people use.
+            let real: Vec<String> = store
+                .usernames()
+                .await?
+                .into_iter()
+                .filter(|u| !u.starts_with("demo-"))
+                .collect();
+            if !real.is_empty() {
+                eprintln!(
+                    "papi: error: --demo: the database {} holds users who are not the demo's ({}); the demo seeds and signs in only on a database of its own",
+                    redact(&args.database),
+                    real.join(", ")
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
         store.register_survey(&survey).await?;
         for (plan, toml) in &plans {
             store.register_plan(&plan.plan.id, toml).await?;
@@ -82,6 +100,12 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         if args.demo {
             for role in papi_auth::Role::ALL {
                 let name = format!("demo-{role}");
+                // Setting a password enables an account: one that was disabled stays so, tokens too.
+                if store.user(&name).await?.is_some_and(|u| u.disabled) {
+                    store.revoke_tokens(&name).await?;
+                    eprintln!("demo: {name} is disabled and stays so (--demo does not enable it)");
+                    continue;
+                }
                 let (password, _) = papi_auth::new_token();
                 let password = password["papi_".len().."papi_".len() + 16].to_owned();
                 let hash = papi_auth::hash_password(&password)?;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 
+use papi_survey::Survey;
+
 use super::load_survey;
 
 #[derive(Subcommand)]
@@ -31,13 +33,20 @@ pub enum XlsformCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Write the ODK XForm (XML) of a survey definition, as the server serves it to ODK Collect.
+    /// Write the ODK XForm (XML) of a survey definition. Alone, its location is typed in; with
+    /// --database, it is picked from cascading selects over every village of the registered sample,
+    /// as the server serves it to an administrator's device (an enumerator's device gets its own
+    /// villages).
     Xform {
         /// The survey definition (TOML).
         definition: PathBuf,
         /// Where to write the XForm (default: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The database whose registered sample of this survey version gives the places to pick
+        /// (not read from DATABASE_URL: without this option the form stands alone).
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -46,6 +55,30 @@ fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("papi-partial");
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Every village of the survey version's registered sample, its location in the survey's columns.
+fn sample_places(url: &str, survey: &Survey) -> anyhow::Result<Vec<Vec<(String, String)>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = super::open_store(url).await?;
+        let places = store.sample_places(&survey.id, &survey.version).await;
+        store.close().await;
+        Ok(places?
+            .into_iter()
+            .map(|p| {
+                // PostgreSQL's JSONB gives a location's columns back in its own order.
+                survey
+                    .design
+                    .location
+                    .iter()
+                    .filter_map(|col| p.location.iter().find(|(k, _)| k == col).cloned())
+                    .collect()
+            })
+            .collect())
+    })
 }
 
 pub fn run(cmd: XlsformCommand) -> anyhow::Result<ExitCode> {
@@ -93,9 +126,25 @@ pub fn run(cmd: XlsformCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        XlsformCommand::Xform { definition, output } => {
+        XlsformCommand::Xform {
+            definition,
+            output,
+            database,
+        } => {
             let survey = load_survey(&definition)?;
-            let xml = papi_xlsform::xform(&survey);
+            let xml = match database {
+                Some(url) => {
+                    let places = sample_places(&url, &survey)?;
+                    if places.is_empty() {
+                        eprintln!(
+                            "survey {} {} has no registered sample in {url}: the form's place pickers are empty",
+                            survey.id, survey.version
+                        );
+                    }
+                    papi_xlsform::xform_with_places(&survey, &places)
+                }
+                None => papi_xlsform::xform(&survey),
+            };
             match output {
                 Some(path) => write_whole(&path, xml.as_bytes())?,
                 None => print!("{xml}"),

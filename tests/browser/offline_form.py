@@ -1,10 +1,15 @@
 """The enumerator's form in headless Chromium, offline: for tests/browser.rs.
 
-Opens the form, goes offline (the server stops answering, as when a village has no signal), fills
-in three interviews (one down a skip-logic branch), reloads the page while offline, comes back online:
-exactly three interviews are stored; a forced resend of everything stores none twice.
+Registers a sample of the survey (two districts, four communes) and assigns three of its communes to
+the enumerator. An enumerator with no assignment is told so, in Vietnamese and English, and gets no
+empty pickers. Then the assigned enumerator opens the form, goes offline (the server stops answering,
+as when a village has no signal), fills in three interviews (one down a skip-logic branch), picking
+each place from the cascading selects, on a 390×844 phone and a 1366×900 desktop; reloads the page
+while offline, comes back online: exactly three interviews are stored, each at the place picked; a
+forced resend of everything stores none twice.
 
 Usage: python3 offline_form.py PAPI_BINARY DATABASE_URL SURVEY_TOML
+Screenshots of the place pickers go to $PAPI_SCREENSHOTS when it names a directory.
 """
 import json
 import os
@@ -18,7 +23,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 papi, database, definition = sys.argv[1:4]
 
@@ -53,15 +58,59 @@ def start_server():
     raise SystemExit("the server did not start")
 
 
-def stored(admin):
-    req = urllib.request.Request(base + "/api/v1/interviews?survey=small&version=1&limit=1000",
-                                 headers={"Authorization": "Bearer " + admin})
-    return json.load(urllib.request.urlopen(req))["items"]
+def api(method, path, bearer, body=None):
+    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
 
+
+def stored(admin):
+    return api("GET", "/api/v1/interviews?survey=small&version=1&limit=1000", admin)["items"]
+
+
+# The survey's sample: every commune of two districts. The enumerator works in three of the four.
+FRAME = """
+[frame]
+id = "small-test"
+province = "Bình Định"
+levels = ["district", "commune"]
+size_measure = "adults"
+illustrative = true
+source = "Made-up sizes for a test"
+
+[design]
+interviews = 5
+
+[[design.stages]]
+level = "district"
+draw = 2
+method = "pps"
+
+[[design.stages]]
+level = "commune"
+draw = 2
+method = "srs"
+
+[[units]]
+name = "Tây Sơn"
+size = 90000
+units = [{ name = "Bình Tường" }, { name = "Tây Giang" }]
+
+[[units]]
+name = "An Nhơn"
+size = 120000
+units = [{ name = "Nhơn Hưng" }, { name = "Nhơn Thành" }]
+"""
+ASSIGNED = [("Tây Sơn", "Bình Tường"), ("Tây Sơn", "Tây Giang"), ("An Nhơn", "Nhơn Hưng")]
 
 enumerator = token("enumerator", "ĐTV Hoa")
+unassigned = token("enumerator", "ĐTV Mai")
 admin = token("admin", "browser-test-admin")
 server = start_server()
+api("POST", "/api/v1/surveys/small/1/sample", admin, {"frame": FRAME, "seed": 2019})
+api("PUT", "/api/v1/surveys/small/1/assignments", admin, {"assignments": [
+    {"place": f"Bình Định / {d} / {c}", "enumerator": "ĐTV Hoa"} for d, c in ASSIGNED]})
+shots = os.environ.get("PAPI_SCREENSHOTS")
 
 options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
@@ -71,12 +120,60 @@ for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-s
     options.add_argument(flag)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 wait = WebDriverWait(driver, 60)
-try:
+
+
+def screen(width, height):
+    driver.set_window_size(width, height)
+    # The layout viewport itself, as a phone of that size has it (the window's frame is not counted).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def screenshot(name):
+    if shots:
+        driver.execute_script("document.getElementById('location').scrollIntoView()")
+        driver.save_screenshot(os.path.join(shots, name))
+
+
+def sign_in(bearer):
     driver.get(base + "/form/")
     wait.until(lambda d: d.find_element(By.ID, "token").is_displayed())
-    driver.find_element(By.ID, "token").send_keys(enumerator)
+    driver.find_element(By.ID, "token").send_keys(bearer)
     driver.find_element(By.ID, "save-token").click()
     wait.until(lambda d: d.find_element(By.ID, "interview").is_displayed())
+
+
+def options_of(col):
+    return [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "loc-" + col)).options]
+
+
+try:
+    screen(390, 844)
+    # An enumerator with no village assigned is told so, and gets no empty pickers nor questions.
+    sign_in(unassigned)
+    notice = driver.find_element(By.ID, "no-places")
+    assert "chưa được phân công" in notice.text, notice.text
+    assert not driver.find_elements(By.CSS_SELECTOR, "#location select")
+    assert not driver.find_element(By.ID, "finish").is_displayed()
+    screenshot("form-no-places-390x844.png")
+    driver.find_element(By.ID, "lang").click()
+    assert "No village of this survey is assigned to you" in driver.find_element(By.ID, "no-places").text
+    driver.find_element(By.ID, "lang").click()
+    # The device changes hands: its stored token and lists go (from a page of the same origin that
+    # holds no connection to them).
+    driver.get(base + "/healthz")
+    driver.execute_async_script("const done = arguments[0]; const r = indexedDB.deleteDatabase('papi'); r.onsuccess = r.onerror = r.onblocked = () => done();")
+
+    sign_in(enumerator)
+    # The province is shown, not picked; every picker has a visible label; only assigned places.
+    assert driver.find_element(By.ID, "loc-province").text == "Bình Định"
+    assert driver.find_element(By.ID, "loc-province").tag_name == "strong"
+    for sel in driver.find_elements(By.CSS_SELECTOR, "#location select"):
+        label = driver.find_element(By.CSS_SELECTOR, f"label[for='{sel.get_attribute('id')}']")
+        assert label.is_displayed() and label.text, f"{sel.get_attribute('id')} has a visible label"
+    assert options_of("district") == ["", "An Nhơn", "Tây Sơn"], options_of("district")
+    assert not driver.find_element(By.ID, "loc-commune").is_enabled(), "no commune before a district"
+    screenshot("form-places-390x844.png")
     # The service worker has cached the app and controls the page.
     wait.until(lambda d: d.execute_script("return navigator.serviceWorker && navigator.serviceWorker.controller !== null"))
 
@@ -87,11 +184,29 @@ try:
     def click(element_id):
         driver.find_element(By.ID, element_id).click()
 
+    def pick(col, name):
+        Select(driver.find_element(By.ID, "loc-" + col)).select_by_visible_text(name)
+
+    def picked(col):
+        return Select(driver.find_element(By.ID, "loc-" + col)).first_selected_option.text
+
     def fill(interview):
-        for col, value in [("province", "Bình Định"), ("district", "Tây Sơn"), ("commune", "Bình Tường")]:
-            field = driver.find_element(By.ID, "loc-" + col)
-            field.clear()
-            field.send_keys(value)
+        if interview == 0:
+            pick("district", "Tây Sơn")
+            assert options_of("commune") == ["", "Bình Tường", "Tây Giang"], options_of("commune")
+            pick("commune", "Bình Tường")
+        elif interview == 1:
+            # The place of the last interview is kept for the next.
+            assert (picked("district"), picked("commune")) == ("Tây Sơn", "Bình Tường")
+            pick("commune", "Tây Giang")
+        else:
+            # On a desktop. Nhơn Thành is in the sample but not this enumerator's: the only commune
+            # left is taken at once.
+            screen(1366, 900)
+            pick("district", "An Nhơn")
+            assert options_of("commune") == ["", "Nhơn Hưng"], options_of("commune")
+            assert picked("commune") == "Nhơn Hưng"
+            screenshot("form-places-1366x900.png")
         driver.find_element(By.ID, "in-age").send_keys(str(30 + interview))
         clinic = "yes" if interview == 1 else "no"
         click(f"q-visited_clinic-{clinic}")
@@ -138,6 +253,8 @@ try:
     wait.until(lambda d: d.find_element(By.ID, "unsent").text == "0")
     items = stored(admin)
     assert len(items) == 3, f"{len(items)} interviews stored (the half-filled one stays on the device)"
+    places = sorted((x["location"]["province"], x["location"]["district"], x["location"]["commune"]) for x in items)
+    assert places == sorted(("Bình Định", d, c) for d, c in ASSIGNED), places
     assert sum(1 for x in items if "clinic_quality" in x["answers"]) == 1, "one went down the skip-logic branch"
     assert all(x["enumerator"] == "ĐTV Hoa" for x in items)
 
@@ -157,7 +274,12 @@ try:
     assert driver.find_element(By.ID, "in-age").get_attribute("value") == "45"
     assert driver.find_element(By.ID, "q-visited_clinic-yes").is_selected()
     assert driver.find_element(By.ID, "q-clinic_quality").is_displayed()
-    print("browser: 3 interviews filled offline, reloaded offline, sent once online; forced resend stored none twice")
+    assert driver.find_element(By.CSS_SELECTOR, "label[for='loc-district']").text == "District"
+    assert picked("district") == "An Nhơn" and picked("commune") == "Nhơn Hưng", "the place picked stays"
+    screen(390, 844)
+    screenshot("form-places-en-390x844.png")
+    print("browser: no-assignment notice shown; places picked from cascading selects at 390x844 and 1366x900; "
+          "3 interviews filled offline, reloaded offline, sent once online; forced resend stored none twice")
 finally:
     driver.quit()
     server.terminate()

@@ -74,7 +74,31 @@ impl Role {
     pub fn assigns_villages(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)
     }
+
+    /// May this role change any survey setting at all?
+    pub fn changes_settings(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
+    /// May this role change the survey setting named `key`? A supervisor runs the fieldwork and
+    /// changes its settings; every other setting is the administrator's alone, notably
+    /// `dashboard_min_respondents`, which keeps leaders from seeing a group small enough to single out
+    /// a respondent. A setting added later stays the administrator's until it is listed here.
+    pub fn changes_setting(self, key: &str) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Supervisor => SUPERVISOR_SETTINGS.contains(&key),
+            Role::Analyst | Role::Leader | Role::Enumerator => false,
+        }
+    }
 }
+
+/// The survey settings a supervisor may change (names as in `papi_recompute`).
+const SUPERVISOR_SETTINGS: [&str; 3] = [
+    "score_include",
+    "short_interview_minutes",
+    "assignments_required",
+];
 
 /// Which interviews a role may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,5 +214,17 @@ mod tests {
         assert_eq!(Role::Leader.reads_answers(), None);
         assert_eq!(Role::Enumerator.reads_answers(), Some(Scope::Own));
         assert!(!Role::Analyst.submits());
+    }
+
+    #[test]
+    fn only_an_administrator_changes_how_small_a_group_the_dashboard_shows() {
+        assert!(Role::Admin.changes_setting("dashboard_min_respondents"));
+        assert!(!Role::Supervisor.changes_setting("dashboard_min_respondents"));
+        assert!(Role::Supervisor.changes_setting("score_include"));
+        assert!(!Role::Supervisor.changes_setting("a_setting_not_yet_listed"));
+        for role in [Role::Analyst, Role::Leader, Role::Enumerator] {
+            assert!(!role.changes_settings());
+            assert!(!role.changes_setting("score_include"));
+        }
     }
 }

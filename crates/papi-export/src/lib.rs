@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use papi_store::{place_key, Store, StoreError, StoredInterview, REVIEW_STATES};
 use papi_survey::Survey;
 
+mod cells;
 mod csv_out;
 mod parquet_out;
 mod xlsx_out;

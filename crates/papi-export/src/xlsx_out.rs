@@ -3,7 +3,8 @@
 //! - `data`: row 1 holds the column ids (the flat layout's names, what `papi score` and scripts use),
 //!   row 2 the columns' labels in Vietnamese, and the interviews follow from row 3, one a row; the two
 //!   header rows and the id column stay frozen while scrolling. Numbers (the weight, integer and
-//!   decimal answers) are numbers, everything else text; an empty cell is no answer.
+//!   decimal answers) are numbers, everything else text; an empty cell is no answer. Text that a
+//!   spreadsheet would read as a formula is neutralised as in the CSV (`cells`).
 //! - `codebook`: one row per column of `data`, and for a select question one row per choice (the
 //!   question's fields repeated, so that an AutoFilter on any column works): id, labels in Vietnamese
 //!   and English, type, required, choice code with its labels, relevance, constraint, and the
@@ -29,6 +30,7 @@ use papi_table::time;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
 use zip::{CompressionMethod, ZipArchive};
 
+use crate::cells::neutralised;
 use crate::zip_package::{ZipPackage, DEFLATED, STORED};
 use crate::{column_labels, ExportError, Format, PageWriter};
 
@@ -303,20 +305,20 @@ fn write_row(out: &mut Vec<u8>, columns: &[Vec<u8>], row: u32, s: &StoredIntervi
     let mut id = uuid::Uuid::encode_buffer();
     cells.text(iv.id.hyphenated().encode_lower(&mut id));
     for (_, v) in &iv.location {
-        cells.text(v);
+        cells.text(&neutralised(v));
     }
     cells.number(iv.weight);
-    cells.text(iv.enumerator.as_deref().unwrap_or_default());
+    cells.text(&neutralised(iv.enumerator.as_deref().unwrap_or_default()));
     for t in [&iv.started_at, &iv.finished_at] {
         cells.text(&time(t).unwrap_or_default());
     }
     for a in &iv.answers {
         match a {
             None => cells.skip(),
-            Some(Answer::Choice(v)) | Some(Answer::Text(v)) => cells.text(v),
+            Some(Answer::Choice(v)) | Some(Answer::Text(v)) => cells.text(&neutralised(v)),
             Some(Answer::Integer(n)) => cells.integer(*n),
             Some(Answer::Decimal(x)) => cells.number(Some(*x)),
-            Some(other) => cells.text(&other.to_cell()),
+            Some(other) => cells.text(&neutralised(&other.to_cell())),
         }
     }
     cells.text(&s.review_state);
@@ -666,6 +668,52 @@ mod tests {
 
         let about = book.worksheet_range(ABOUT_SHEET).unwrap();
         assert!(about.rows().any(|r| r.len() > 1 && text(&r[1]) == "2"));
+    }
+
+    #[test]
+    fn text_that_would_start_a_formula_is_neutralised_and_numbers_are_not() {
+        let survey = small();
+        let mut row = stored(
+            &survey,
+            1,
+            &[
+                ("sex", Answer::Choice("-1".into())),
+                ("wait_minutes", Answer::Decimal(-2.5)),
+                (
+                    "comment",
+                    Answer::Text("=HYPERLINK(\"http://evil.example\")".into()),
+                ),
+                (
+                    "channels",
+                    Answer::Choices(vec!["@x".into(), "radio".into()]),
+                ),
+            ],
+            "received",
+        );
+        row.interview.enumerator = Some("\t=1+1".into());
+        row.interview.location[1].1 = "-2+3+cmd|' /C calc'!A0".into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.xlsx");
+        let mut pages =
+            Box::new(XlsxPages::new(&survey, File::create(&path).unwrap(), &[]).unwrap());
+        pages.write_page(std::slice::from_ref(&row)).unwrap();
+        pages.finish().unwrap();
+
+        let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+        let data = book.worksheet_range(DATA_SHEET).unwrap();
+        let rows: Vec<&[Data]> = data.rows().collect();
+        let header: Vec<String> = rows[0].iter().map(text).collect();
+        let cell = |name: &str| rows[2][header.iter().position(|h| h == name).unwrap()].clone();
+        assert_eq!(
+            text(&cell("comment")),
+            "'=HYPERLINK(\"http://evil.example\")"
+        );
+        assert_eq!(text(&cell("enumerator")), "'\t=1+1");
+        assert_eq!(text(&cell("district")), "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(text(&cell("channels")), "'@x radio");
+        // A numeric choice code stays as it is; a negative decimal stays a number.
+        assert_eq!(text(&cell("sex")), "-1");
+        assert_eq!(cell("wait_minutes"), Data::Float(-2.5));
     }
 
     #[test]

@@ -202,19 +202,7 @@ pub async fn export_weights(
         .filter(|c| states.contains(&c.review_state))
     {
         // PostgreSQL's JSONB does not keep the columns' order: the key follows the survey's.
-        let ordered: Vec<(String, String)> = survey
-            .design
-            .location
-            .iter()
-            .map(|col| {
-                let v = c
-                    .location
-                    .iter()
-                    .find(|(k, _)| k == col)
-                    .map(|(_, v)| v.clone());
-                (col.clone(), v.unwrap_or_default())
-            })
-            .collect();
+        let ordered = survey.location_in_column_order(&c.location);
         *counted.entry(place_key(&ordered)).or_default() += c.interviews as usize;
     }
     Ok(Some(DesignWeights::new(survey, &sample, &counted).by_place))

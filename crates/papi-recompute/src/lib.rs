@@ -29,6 +29,9 @@ pub const ASSIGNMENTS_REQUIRED: &str = "assignments_required";
 /// Defaults of the settings above, when a survey has not set them.
 pub const DEFAULT_SHORT_MINUTES: f64 = 15.0;
 pub const DEFAULT_MIN_RESPONDENTS: u64 = 30;
+/// The smallest `dashboard_min_respondents` allowed: a score of fewer respondents than this can
+/// single one of them out, whoever asks for it.
+pub const MIN_RESPONDENTS_FLOOR: u64 = 10;
 
 /// Which interviews enter a score run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +129,10 @@ pub fn check_setting(key: &str, value: &str) -> Result<(), RecomputeError> {
             _ => Err(bad("a number of minutes, 0 or more")),
         },
         MIN_RESPONDENTS => match value.parse::<u64>() {
-            Ok(n) if n >= 1 => Ok(()),
-            _ => Err(bad("a whole number, 1 or more")),
+            Ok(n) if n >= MIN_RESPONDENTS_FLOOR => Ok(()),
+            _ => Err(bad(
+                "a whole number, 10 or more (a smaller group could single out a respondent)",
+            )),
         },
         ASSIGNMENTS_REQUIRED => match value {
             "true" | "false" => Ok(()),
@@ -148,6 +153,14 @@ pub async fn settings(store: &Store, survey: &Survey) -> Result<Settings, Recomp
         assignments_required: true,
     };
     for (key, value) in store.settings(&survey.id, &survey.version).await? {
+        // A threshold stored before the floor existed is read as the floor, never below it: the
+        // dashboard and recomputes keep working, and small cells stay suppressed.
+        if key == MIN_RESPONDENTS {
+            if let Ok(n) = value.parse::<u64>() {
+                s.min_respondents = n.max(MIN_RESPONDENTS_FLOOR);
+                continue;
+            }
+        }
         check_setting(&key, &value)?;
         match key.as_str() {
             SCORE_INCLUDE => s.include = Include::parse(&value).expect("checked"),
@@ -381,6 +394,7 @@ pub async fn recompute_and_publish(
         margins: None,
         min_respondents: 1,
         reference: Some((table.clone(), year)),
+        ..Options::default()
     };
     let parameters = serde_json::json!({ "purpose": "publication" });
     let (overall, overall_run) = record_run(

@@ -266,6 +266,10 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         .groups
         .first()
         .ok_or_else(|| ApiError::internal("a published run has no groups"))?;
+    // A group of too few respondents is suppressed, a district or the province itself: no value of
+    // it (scores, intervals, change, performance group) is shown, in the latest wave or any other.
+    let shown = |g: &RunGroup| g.respondents >= settings.min_respondents;
+    let overall_shown = shown(overall);
     let interviews = overall_run.interviews;
     let table = &state.reference;
     // The PAPI dimensions compare with the official table only when the survey scores PAPI's eight.
@@ -285,9 +289,12 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                 id: d.id.clone(),
                 label_vi: d.label.get("vi").to_owned(),
                 label_en: d.label.get("en").to_owned(),
-                value: run.map(|r| r.value).unwrap_or_default(),
+                value: run
+                    .filter(|_| overall_shown)
+                    .map(|r| r.value)
+                    .unwrap_or_default(),
                 baseline: change.map(|c| c.baseline),
-                change: change.map(|c| c.change),
+                change: change.filter(|_| overall_shown).map(|c| c.change),
                 quartiles: match (papi, quartile_year) {
                     (true, Some(y)) => dimension_quartiles(table, y, i),
                     _ => None,
@@ -300,6 +307,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                         label_vi: s.label.get("vi").to_owned(),
                         label_en: s.label.get("en").to_owned(),
                         value: run
+                            .filter(|_| overall_shown)
                             .and_then(|r| r.subdimensions.iter().find(|x| x.id == s.id))
                             .map(|x| x.value)
                             .unwrap_or_default(),
@@ -320,7 +328,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                             .and_then(Json_::as_str)
                             .unwrap_or("—")
                             .to_owned();
-                    let suppressed = g.respondents < settings.min_respondents;
+                    let suppressed = !shown(g);
                     StratumView {
                         name,
                         suppressed,
@@ -374,7 +382,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             waves.push(Wave {
                 year: p.publication.wave_year,
                 publication: p.id.to_string(),
-                total: g.total,
+                total: if shown(g) { g.total } else { Est::default() },
             });
         }
     }
@@ -393,14 +401,23 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             overall_run: latest.publication.overall_run.to_string(),
             strata_run: latest.publication.strata_run.map(|r| r.to_string()),
         },
-        total: overall.total,
+        total: if overall_shown {
+            overall.total
+        } else {
+            Est::default()
+        },
         baseline: overall.baseline.as_ref().map(|b| BaselineInfo {
             label: b.label.clone(),
             year: b.year,
             total: b.total.baseline,
-            change: b.total.change,
+            change: if overall_shown {
+                b.total.change
+            } else {
+                Est::default()
+            },
         }),
-        performance: overall.performance.clone(),
+        // The performance group is read off the total, so it would tell it.
+        performance: overall.performance.clone().filter(|_| overall_shown),
         dimensions,
         strata,
         history,

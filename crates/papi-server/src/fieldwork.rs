@@ -126,17 +126,12 @@ async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<
         .ok_or_else(|| ApiError::not_found("this survey version"))
 }
 
-/// A place's values in the definition's column order, down to the first column it lacks (PostgreSQL's
-/// jsonb does not keep the order keys were written in).
-fn in_column_order(columns: &[String], location: &[(String, String)]) -> Vec<String> {
-    columns
-        .iter()
-        .map_while(|col| {
-            location
-                .iter()
-                .find(|(k, _)| k == col)
-                .map(|(_, v)| v.clone())
-        })
+/// A place's values in the definition's column order (PostgreSQL's JSONB keeps its own).
+fn in_column_order(survey: &Survey, location: &[(String, String)]) -> Vec<String> {
+    survey
+        .location_in_column_order(location)
+        .into_iter()
+        .map(|(_, v)| v)
         .collect()
 }
 
@@ -172,7 +167,7 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
         })
     }
     for q in &quotas {
-        let values = in_column_order(columns, &q.location);
+        let values = in_column_order(survey, &q.location);
         for depth in (top + 1)..=values.len() {
             let r = row(&mut rows, columns, values[..depth].to_vec());
             r.target = Some(r.target.unwrap_or(0) + q.target);
@@ -180,7 +175,7 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
     }
     for c in &counts {
         *review_states.entry(c.review_state.clone()).or_insert(0) += c.interviews;
-        let values = in_column_order(columns, &c.location);
+        let values = in_column_order(survey, &c.location);
         for depth in (top + 1)..=values.len() {
             let r = row(&mut rows, columns, values[..depth].to_vec());
             r.received += c.interviews;
@@ -268,7 +263,7 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
                 .map(|f| FlagRow {
                     id: f.id,
                     enumerator: f.enumerator,
-                    place: in_column_order(columns, &f.location),
+                    place: in_column_order(survey, &f.location),
                     received_at: f.received_at.to_rfc3339(),
                     review_state: f.review_state,
                     minutes: f.duration_seconds.map(|s| (s / 6.0).round() / 10.0),
@@ -400,16 +395,17 @@ pub async fn page(
                         thead { tr { th { (lang.t("Thôn", "Village")) } th.num { (lang.t("Chỉ tiêu", "Quota")) } th { (lang.t("Điều tra viên (cách nhau bởi dấu phẩy)", "Enumerators (comma-separated)")) } } }
                         tbody { @for a in &f.assignments {
                             tr {
-                                td { (a.place) }
+                                // The province is the same on every row: the place is shown below it.
+                                td { (a.place.split(" / ").skip(1).collect::<Vec<_>>().join(" / ")) }
                                 td.num { (a.planned) }
-                                td { input name="enumerators" data-place=(a.place) value=(a.enumerators.join(", ")) aria-label=(format!("{} — {}", lang.t("Điều tra viên", "Enumerators"), a.place)); }
+                                td { input name="enumerators" style="width:100%;box-sizing:border-box" data-place=(a.place) value=(a.enumerators.join(", ")) aria-label=(format!("{} — {}", lang.t("Điều tra viên", "Enumerators"), a.place)); }
                             }
                         } }
                     } }
                     button type="submit" { (lang.t("Lưu phân công", "Save assignments")) }
                     " " span id="assignments-status" class="muted" {}
                 }
-                script { (PreEscaped(r#"async function saveAssignments(e){e.preventDefault();const rows=[];for(const i of document.querySelectorAll('#assignments input[data-place]')){for(const n of i.value.split(',')){const t=n.trim();if(t)rows.push({place:i.dataset.place,enumerator:t});}}const s=document.getElementById('assignments-status');try{const r=await sendJson('PUT',location.pathname.replace('/fieldwork/','/api/v1/surveys/')+'/assignments',{assignments:rows});s.textContent='✓ '+r.assignments;}catch(err){s.textContent=err.message;}return false;}"#)) }
+                script { (PreEscaped(r#"async function saveAssignments(e){e.preventDefault();const rows=[];for(const i of document.querySelectorAll('#assignments input[data-place]')){for(const n of i.value.split(',')){const t=n.trim();if(t)rows.push({place:i.dataset.place,enumerator:t});}}const s=document.getElementById('assignments-status');try{const r=await sendJson('PUT',location.pathname.replace('/fieldwork/','/api/v1/surveys/')+'/assignments',{assignments:rows});s.textContent='✓ '+(document.documentElement.lang==='en'?'saved: ':'đã lưu: ')+r.assignments;}catch(err){s.textContent=err.message;}return false;}"#)) }
             }
         }
         @if !f.left_out.is_empty() {
@@ -672,19 +668,20 @@ pub async fn api(
     Ok(Json(gather(&state, &survey).await?))
 }
 
-/// `PUT /api/v1/surveys/{survey_id}/{version}/settings`: change settings (supervisor or admin).
+/// `PUT /api/v1/surveys/{survey_id}/{version}/settings`: change settings (supervisor or admin; the
+/// settings that protect respondents, admin only).
 #[utoipa::path(
     put,
     path = "/api/v1/surveys/{survey_id}/{version}/settings",
     tag = "fieldwork",
     security(("bearer" = [])),
     params(("survey_id" = String, Path), ("version" = String, Path)),
-    request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 1), assignments_required (true | false); values as strings or JSON values"),
+    request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 10; admins only), assignments_required (true | false); values as strings or JSON values"),
     responses(
         (status = 200, description = "All settings after the change", body = SettingsView),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
+        (status = 403, description = "Only supervisors and admins, and only admins for dashboard_min_respondents (nothing is changed)", body = crate::openapi::Error),
         (status = 404, description = "No such survey version", body = crate::openapi::Error),
         (status = 422, description = "An unknown setting or a value that breaks its rule (nothing is changed)", body = crate::openapi::Error),
     )
@@ -695,7 +692,7 @@ pub async fn set_settings(
     actor: Actor,
     body: axum::body::Bytes,
 ) -> Result<Json<SettingsView>, ApiError> {
-    if !SUPERVISORS.contains(&actor.role) {
+    if !actor.role.changes_settings() {
         return Err(ApiError::forbidden("change survey settings"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
@@ -704,6 +701,17 @@ pub async fn set_settings(
     // Check them all before changing any.
     let mut changes = Vec::new();
     for (key, value) in &map {
+        if !actor.role.changes_setting(key) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "auth.forbidden",
+                format!(
+                    "Vai trò {} không được phép thay đổi cài đặt {key}.",
+                    actor.role
+                ),
+                format!("The {} role may not change the setting {key}.", actor.role),
+            ));
+        }
         let value = match value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),

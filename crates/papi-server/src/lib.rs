@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use papi_store::Store;
@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
             "/surveys/{id}/{version}/sample",
             get(sample::get_sample).post(sample::register),
         )
+        .route("/surveys/{id}/{version}/places", get(sample::get_places))
         .route(
             "/surveys/{id}/{version}/assignments",
             get(sample::get_assignments).put(sample::set_assignments),
@@ -246,59 +247,15 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// The front page: which surveys this service holds and how many interviews each has.
-async fn home(State(state): State<Arc<AppState>>) -> Response {
-    let definitions = match state.store.survey_definitions().await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = %e, "front page: cannot list surveys");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Cơ sở dữ liệu không sẵn sàng / database unavailable",
-            )
-                .into_response();
-        }
+/// The front page sends each role to where its work is, and a visitor without a session to sign in
+/// (and back here). It reads nothing from the database, so it tells a visitor nothing and costs the
+/// same whatever the database holds.
+async fn home(viewer: pages::Viewer) -> Response {
+    use papi_auth::Role;
+    let start = match viewer.actor.role {
+        Role::Leader | Role::Analyst => "/dashboard",
+        Role::Supervisor | Role::Admin => "/fieldwork",
+        Role::Enumerator => "/form/",
     };
-    let mut rows = String::new();
-    for (id, version, toml) in definitions {
-        let Ok(survey) = Survey::from_toml(&toml, &format!("{id} {version}")) else {
-            continue;
-        };
-        let count = state
-            .store
-            .count_interviews(&id, &version)
-            .await
-            .unwrap_or(0);
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(survey.title.get("vi")),
-            escape(&version),
-            survey.dimensions.len(),
-            survey.indicators.len(),
-            count
-        ));
-    }
-    Html(format!(
-        r#"<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>papi: khảo sát sự hài lòng của người dân</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}</style>
-</head><body>
-<h1>papi</h1>
-<p>Khảo sát sự hài lòng của người dân theo phương pháp PAPI. <em>Citizen-satisfaction surveys, PAPI-style scoring.</em></p>
-<table><thead><tr><th>Khảo sát / Survey</th><th>Phiên bản / Version</th><th>Lĩnh vực / Dimensions</th><th>Chỉ tiêu / Indicators</th><th>Phiếu đã nhận / Interviews</th></tr></thead>
-<tbody>{rows}</tbody></table>
-<p><a href="/dashboard">Bảng điều hành / Leadership dashboard</a> · <a href="/fieldwork">Giám sát thực địa / Fieldwork</a> · <a href="/form/">Phiếu phỏng vấn / Interview form</a> · <a href="/login">Đăng nhập / Sign in</a></p>
-<p><a href="/healthz">/healthz</a></p>
-</body></html>"#
-    ))
-    .into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    axum::response::Redirect::to(&pages::href(start, viewer.lang)).into_response()
 }

@@ -341,6 +341,7 @@ impl Modify for BearerAuth {
         crate::sample::register,
         crate::sample::get_sample,
         crate::sample::get_assignments,
+        crate::sample::get_places,
         crate::sample::set_assignments,
     ),
     components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,

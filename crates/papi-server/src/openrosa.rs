@@ -5,6 +5,7 @@
 //! `/odk/key/{token}` (a device token in the URL, as ODK Central's app users). An XML interview is
 //! checked by the same `Survey::check_submission` and stored through the same group committer as a
 //! JSON one; an edit (`meta/deprecatedID`) becomes a new version and the old one stops being live.
+//! Each device downloads its own form: the place is picked from the villages it may collect from.
 //! Every answer carries `X-OpenRosa-Version: 1.0`, and errors are OpenRosaResponse envelopes.
 
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use chrono::{Duration, Utc};
 use md5::{Digest, Md5};
 use papi_auth::Role;
 use papi_store::{EditOutcome, InsertOutcome, PreparedInterview};
-use papi_survey::FieldError;
+use papi_survey::{FieldError, Survey};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -290,6 +291,22 @@ fn unknown_form(form_id: &str, version: &str) -> OpenRosaError {
     )
 }
 
+/// The XForm this device gets: its location picked from the places it may collect from. formList's
+/// hash and the download both come from here, so the hash is that of the bytes served, and a device
+/// sees a new form (and fetches it) when its assignments change.
+async fn device_xform(
+    state: &AppState,
+    survey: &Survey,
+    actor: &Actor,
+) -> Result<String, OpenRosaError> {
+    let places: Vec<Vec<(String, String)>> = crate::sample::places_for(state, survey, actor)
+        .await?
+        .iter()
+        .map(|p| survey.location_in_column_order(&p.location))
+        .collect();
+    Ok(papi_xlsform::xform_with_places(survey, &places))
+}
+
 /// `GET formList`: every registered survey version, as the OpenRosa Form List API describes it.
 async fn form_list(
     State(state): State<Arc<AppState>>,
@@ -308,7 +325,7 @@ async fn form_list(
         let Some(survey) = state.survey(&id, &version).await? else {
             continue;
         };
-        let xml = papi_xlsform::xform(&survey);
+        let xml = device_xform(&state, &survey, &device.actor).await?;
         body.push_str(&format!(
             "<xform><formID>{}</formID><name>{}</name><version>{}</version><hash>md5:{:x}</hash><downloadUrl>{base}/forms/{}/{}/form.xml</downloadUrl></xform>",
             xml_escape(&id),
@@ -335,10 +352,10 @@ fn percent(s: &str) -> String {
         .collect()
 }
 
-/// `GET forms/{id}/{version}/form.xml`: the XForm of a survey version.
+/// `GET forms/{id}/{version}/form.xml`: the XForm of a survey version, as this device gets it.
 async fn form_xml(
     State(state): State<Arc<AppState>>,
-    _device: Device,
+    device: Device,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response, OpenRosaError> {
     let form_id = params.get("form_id").cloned().unwrap_or_default();
@@ -347,7 +364,8 @@ async fn form_xml(
         .survey(&form_id, &version)
         .await?
         .ok_or_else(|| unknown_form(&form_id, &version))?;
-    Ok(xml_response(StatusCode::OK, papi_xlsform::xform(&survey)))
+    let xml = device_xform(&state, &survey, &device.actor).await?;
+    Ok(xml_response(StatusCode::OK, xml))
 }
 
 /// `HEAD submission`: 204, and how large a POST may be.
@@ -459,6 +477,7 @@ async fn submit(
         .check_submission(&instance.to_submission(&survey))
         .map_err(|e| ApiError::invalid(e.errors))?;
     interview.enumerator = Some(device.actor.name.clone());
+    crate::sample::check_place(&state, &survey, &device.actor, &interview).await?;
     let id = interview.id;
     if let Some(old) = &instance.deprecated_id {
         let replaces = Uuid::parse_str(old).map_err(|_| {

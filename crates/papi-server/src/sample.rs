@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use papi_auth::Role;
 use papi_sample::{DrawOptions, Frame};
-use papi_store::{place_key, Assignment, PlaceCheck, StoreError};
+use papi_store::{place_key, Assignment, PlaceCheck, SamplePlace, StoreError};
 use papi_survey::{FieldError, Interview, Survey};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -63,11 +63,10 @@ pub(crate) async fn check_place(
             format!("{place} is not a village of the survey's sample."),
         ),
         PlaceCheck::NotAssigned => {
-            if papi_recompute::settings(&state.store, survey)
+            let settings = papi_recompute::settings(&state.store, survey)
                 .await
-                .map_err(ApiError::internal)?
-                .assignments_required
-            {
+                .map_err(ApiError::internal)?;
+            if bound_to_assignments(actor, &settings) {
                 refuse(
                     "location.not_assigned",
                     format!("Địa bàn {place} chưa được phân công cho {}.", actor.name),
@@ -78,6 +77,81 @@ pub(crate) async fn check_place(
             }
         }
     }
+}
+
+/// Whether an actor's interviews must come from villages assigned to them: an enumerator's do, unless
+/// the survey's `assignments_required` setting is false. The check on arrival and the places offered
+/// to the form and to ODK both follow this one rule.
+fn bound_to_assignments(actor: &Actor, settings: &papi_recompute::Settings) -> bool {
+    actor.role == Role::Enumerator && settings.assignments_required
+}
+
+/// The villages an actor may collect interviews from: their assigned villages when they are bound to
+/// assignments, every village of the registered sample otherwise. No sample, no places.
+pub(crate) async fn places_for(
+    state: &AppState,
+    survey: &Survey,
+    actor: &Actor,
+) -> Result<Vec<SamplePlace>, ApiError> {
+    let mut places = state
+        .store
+        .sample_places(&survey.id, &survey.version)
+        .await?;
+    let settings = papi_recompute::settings(&state.store, survey)
+        .await
+        .map_err(ApiError::internal)?;
+    if bound_to_assignments(actor, &settings) {
+        let assigned: std::collections::HashSet<String> = state
+            .store
+            .assignments(&survey.id, &survey.version, Some(&actor.name))
+            .await?
+            .into_iter()
+            .map(|a| a.place)
+            .collect();
+        places.retain(|p| assigned.contains(&p.place));
+    }
+    Ok(places)
+}
+
+/// `GET /api/v1/surveys/{survey_id}/{version}/places`: the villages the caller may collect interviews
+/// from, which the enumerator's form offers as its cascading place pickers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{survey_id}/{version}/places",
+    tag = "sample",
+    security(("bearer" = [])),
+    params(("survey_id" = String, Path), ("version" = String, Path)),
+    responses(
+        (status = 200, description = "The caller's places: an enumerator's assigned villages (or every village of the sample when the survey does not require assignments), every village for an administrator"),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 403, description = "The role does not collect interviews", body = crate::openapi::Error),
+        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+    )
+)]
+pub async fn get_places(
+    State(state): State<Arc<AppState>>,
+    Path((id, version)): Path<(String, String)>,
+    actor: Actor,
+) -> Result<Json<Value>, ApiError> {
+    if !actor.role.submits() {
+        return Err(ApiError::forbidden("collect interviews"));
+    }
+    let survey = survey_or_404(&state, &id, &version).await?;
+    let places = places_for(&state, &survey, &actor).await?;
+    let has_sample = state
+        .store
+        .current_sample(&survey.id, &survey.version)
+        .await?
+        .is_some();
+    Ok(Json(json!({
+        "survey": { "id": survey.id, "version": survey.version },
+        "location_columns": survey.design.location,
+        "sample_registered": has_sample,
+        "places": places.iter().map(|p| json!({
+            "place": p.place,
+            "location": ordered(&survey, &p.location),
+        })).collect::<Vec<_>>(),
+    })))
 }
 
 async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<Survey>, ApiError> {
@@ -251,13 +325,13 @@ pub async fn get_sample(
 
 /// A location as a JSON object in the survey's column order (PostgreSQL's JSONB reorders keys).
 fn ordered(survey: &Survey, location: &[(String, String)]) -> Value {
-    let mut map = serde_json::Map::new();
-    for col in &survey.design.location {
-        if let Some((_, v)) = location.iter().find(|(k, _)| k == col) {
-            map.insert(col.clone(), Value::String(v.clone()));
-        }
-    }
-    Value::Object(map)
+    Value::Object(
+        survey
+            .location_in_column_order(location)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
 }
 
 /// `GET /api/v1/surveys/{survey_id}/{version}/assignments`: who works where. Enumerators get their

@@ -35,12 +35,19 @@ struct Credentials {
     next: Option<String>,
 }
 
-/// Where the form sends a signed-in user: a path on this site only, never elsewhere.
+/// Where the form sends a signed-in user: a path on this site, or the front page.
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if is_same_site_path(p) => p,
         _ => "/",
     }
+}
+
+/// Whether a browser following `Location: p` stays on this site. Browsers read `//host` and `/\host`
+/// as another site, and drop tabs and newlines from a URL before reading it (so `/\t/host` is
+/// `//host`): a path starts with one `/` and holds no control character or backslash anywhere.
+fn is_same_site_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.chars().any(|c| c.is_control() || c == '\\')
 }
 
 /// `POST /login`, with JSON or an HTML form.
@@ -238,4 +245,37 @@ pub async fn page() -> Html<&'static str> {
 <script>document.getElementById('next').value=new URLSearchParams(location.search).get('next')||'/';</script>
 <p><a href="/form/">Phiếu phỏng vấn (điều tra viên) / Interview form</a></p></body></html>"#,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        for same_site in [
+            "/",
+            "/dashboard",
+            "/dashboard/papi/2019.1?lang=en",
+            "/form/#x",
+        ] {
+            assert_eq!(local_path(Some(same_site)), same_site);
+        }
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/ok\\..\\evil",
+            "/\u{0}",
+            "/\u{85}/evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(Some(elsewhere)), "/", "{elsewhere:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

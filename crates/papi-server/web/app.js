@@ -1,6 +1,7 @@
 // The enumerator's form: built from the survey definition, checked live with the server's rules,
 // working offline. Finished interviews wait in IndexedDB and a queue sends them when the network is
-// back, with backoff and the same id on every retry, so the server stores each exactly once.
+// back, with backoff and the same id on every retry, so the server stores each exactly once. The
+// place is picked, never typed, from the villages the enumerator may interview in.
 "use strict";
 
 const UI = {
@@ -11,6 +12,9 @@ const UI = {
         fix: "Vui lòng sửa các câu được đánh dấu.", saved: "Đã lưu phiếu; phiếu sẽ được gửi khi có mạng.",
         queued: "chờ gửi", sent: "đã gửi", draft: "đang điền", drafts: "Đang điền", discard: "Bỏ phiếu đang điền?", rejected: "bị từ chối", conflict: "trùng mã", location: "Địa bàn",
         badtoken: "Mã truy cập không hợp lệ.", nosurvey: "Chưa tải được bộ câu hỏi; cần có mạng lần đầu.",
+        choose: "Chọn", pickplace: "Vui lòng chọn đủ địa bàn của phiếu.",
+        noplaces: "Bạn chưa được phân công thôn nào của khảo sát này nên chưa thể điền phiếu. Hãy báo giám sát viên; danh sách địa bàn sẽ tự cập nhật khi có mạng.",
+        noplacelist: "Chưa tải được danh sách địa bàn được phân công; cần có mạng một lần.",
         "col:province": "Tỉnh", "col:district": "Huyện", "col:commune": "Xã", "col:village": "Thôn" },
   en: { title: "Interview form", unsent: "Unsent", token: "Enumerator access token", save: "Save",
         survey: "Survey", finish: "Finish interview", new: "New interview", outbox: "Interviews on this device", send: "Send now",
@@ -19,12 +23,16 @@ const UI = {
         fix: "Please fix the marked questions.", saved: "Saved; it will be sent when there is signal.",
         queued: "waiting", sent: "sent", draft: "in progress", drafts: "In progress", discard: "Discard the interview being filled?", rejected: "refused", conflict: "id conflict", location: "Location",
         badtoken: "The access token is not valid.", nosurvey: "The questionnaire is not loaded yet; the first time needs signal.",
+        choose: "Choose", pickplace: "Please choose every level of the interview's place.",
+        noplaces: "No village of this survey is assigned to you yet, so no interview can be filled. Tell your supervisor; the list of places updates by itself when there is signal.",
+        noplacelist: "The list of your assigned places is not loaded yet; it needs signal once.",
         "col:province": "Province", "col:district": "District", "col:commune": "Commune", "col:village": "Village" },
 };
 
 let lang = localStorage.getItem("papi-lang") || "vi";
 let db;
 let survey = null;        // the definition in use
+let placeList = null;     // the places it may be filled in: [{ column: name }], null until loaded
 let current = null;       // the interview being filled: { id, started_at }
 const $ = (id) => document.getElementById(id);
 const tr = (k) => (UI[lang] || UI.vi)[k] || k;
@@ -61,6 +69,104 @@ function uuid() {
   b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// ---- The place ----------------------------------------------------------------------------------
+// One select per location column, each listing what lies under the choices above it, over the places
+// the server lets this device use: an enumerator's assigned villages, or the whole sample for an
+// administrator. The list is kept in IndexedDB so that the form works with no signal.
+const placesKey = (s) => `places:${s.id}/${s.version}`;
+const colName = (col) => (tr("col:" + col) === "col:" + col ? col : tr("col:" + col));
+const byName = (a, b) => a.localeCompare(b, "vi", { numeric: true });
+
+async function loadPlaces(token, defs) {
+  const headers = { Authorization: "Bearer " + token };
+  try {
+    for (const d of defs) {
+      // The server says where this caller may interview: the same rule it checks on arrival.
+      const base = `/api/v1/surveys/${encodeURIComponent(d.id)}/${encodeURIComponent(d.version)}`;
+      const r = await fetch(base + "/places", { headers });
+      if (r.ok) await setConfig(placesKey(d), (await r.json()).places.map((p) => p.location));
+    }
+  } catch (_) {
+    // No signal: the lists cached last time stay.
+  }
+}
+
+// The first column is shown as text when every place shares it (a province survey's province).
+function fixedFirst() {
+  const values = new Set(placeList.map((p) => p[survey.location[0]]));
+  return values.size === 1 ? [...values][0] : null;
+}
+function locationValue(col) {
+  const el = $("loc-" + col);
+  if (!el) return "";
+  return el.tagName === "SELECT" ? el.value : el.dataset.value || "";
+}
+
+function renderLocation() {
+  const loc = $("location");
+  loc.innerHTML = `<h3>${tr("location")}</h3>`;
+  loc.onchange = null;
+  // With nowhere to interview, the questions would only be filled in vain: they stay hidden.
+  $("interview").classList.toggle("no-places", !placeList || !placeList.length);
+  if (!placeList || !placeList.length) {
+    const p = document.createElement("p");
+    p.id = "no-places";
+    p.className = "notice";
+    p.setAttribute("role", "status");
+    p.textContent = tr(placeList ? "noplaces" : "noplacelist");
+    loc.appendChild(p);
+    return;
+  }
+  const fixed = fixedFirst();
+  survey.location.forEach((col, i) => {
+    if (i === 0 && fixed !== null) {
+      loc.insertAdjacentHTML("beforeend", `<p class="place-fixed"><span>${colName(col)}:</span> <strong id="loc-${col}"></strong></p>`);
+      $("loc-" + col).textContent = fixed;
+      $("loc-" + col).dataset.value = fixed;
+    } else {
+      loc.insertAdjacentHTML("beforeend", `<div class="question place"><label class="q" for="loc-${col}">${colName(col)}</label><select id="loc-${col}" name="loc-${col}"></select></div>`);
+    }
+  });
+  fillPlaces(0);
+  loc.onchange = (e) => {
+    fillPlaces(survey.location.indexOf(e.target.id.slice(4)) + 1);
+    saveDraft();
+  };
+}
+
+// Re-fills the selects from column `from` down: each offers the names under the choices above it,
+// keeps its choice while it is still offered, and takes the only one when there is one.
+function fillPlaces(from) {
+  const cols = survey.location;
+  for (let i = Math.max(from, 0); i < cols.length; i++) {
+    const el = $("loc-" + cols[i]);
+    if (!el || el.tagName !== "SELECT") continue;
+    const above = cols.slice(0, i).map(locationValue);
+    const names = above.includes("")
+      ? []
+      : [...new Set(placeList.filter((p) => cols.slice(0, i).every((c, j) => p[c] === above[j])).map((p) => p[cols[i]]))].sort(byName);
+    const keep = names.includes(el.value) ? el.value : names.length === 1 ? names[0] : "";
+    el.replaceChildren(new Option(`— ${tr("choose")} ${colName(cols[i]).toLowerCase()} —`, ""), ...names.map((n) => new Option(n, n)));
+    el.value = keep;
+    el.disabled = names.length === 0;
+  }
+}
+
+// Puts a saved place back, column by column, where it is still one of the places offered.
+function setLocation(saved) {
+  if (!saved || !placeList) return;
+  survey.location.forEach((col, i) => {
+    const el = $("loc-" + col);
+    if (el && el.tagName === "SELECT" && saved[col] && [...el.options].some((o) => o.value === saved[col])) {
+      el.value = saved[col];
+      fillPlaces(i + 1);
+    }
+  });
+}
+function locationPicked() {
+  return survey.location.every((col) => locationValue(col) !== "");
 }
 
 // ---- The form ---------------------------------------------------------------------------------
@@ -119,13 +225,7 @@ function check(showAll) {
 }
 
 function render() {
-  const loc = $("location");
-  loc.innerHTML = `<h3>${tr("location")}</h3>`;
-  for (const col of survey.location) {
-    // Known geography names are translated; any other location column shows its own name.
-    const name = tr("col:" + col) === "col:" + col ? col : tr("col:" + col);
-    loc.insertAdjacentHTML("beforeend", `<div class="question"><label class="q" for="loc-${col}">${name}</label><input type="text" id="loc-${col}" name="loc-${col}"></div>`);
-  }
+  renderLocation();
   const form = $("questions");
   form.innerHTML = "";
   for (const q of survey.questions) {
@@ -149,7 +249,6 @@ function render() {
   }
   form.oninput = () => { check(false); saveDraft(); };
   form.onchange = () => { check(false); saveDraft(); };
-  loc.oninput = saveDraft;
   check(false);
 }
 
@@ -157,7 +256,7 @@ function render() {
 // or a flat battery loses nothing.
 function formState() {
   const location = {};
-  for (const col of survey.location) location[col] = $("loc-" + col).value;
+  for (const col of survey.location) location[col] = locationValue(col);
   return { location, answers: answersFromForm() };
 }
 const finished = new Set(); // ids handed to the queue: never written back as drafts
@@ -171,7 +270,7 @@ async function saveDraft() {
   refreshOutbox();
 }
 function restore(sub) {
-  for (const col of survey.location) if ($("loc-" + col)) $("loc-" + col).value = sub.location[col] || "";
+  setLocation(sub.location);
   for (const q of survey.questions) {
     const a = sub.answers[q.id];
     if (a === undefined) continue;
@@ -193,16 +292,15 @@ async function startInterview() {
 
 async function finish() {
   const { answers, errors } = check(true);
-  const location = {};
-  let missing = 0;
-  for (const col of survey.location) {
-    const v = $("loc-" + col).value.trim();
-    if (v) location[col] = v; else missing++;
-  }
-  if (errors || missing) {
-    $("form-error").textContent = tr("fix");
+  if (!placeList || !placeList.length) {
+    $("form-error").textContent = tr(placeList ? "noplaces" : "noplacelist");
     return;
   }
+  if (errors || !locationPicked()) {
+    $("form-error").textContent = errors ? tr("fix") : tr("pickplace");
+    return;
+  }
+  const { location } = formState();
   finished.add(current.id);
   const submission = {
     id: current.id,
@@ -215,8 +313,7 @@ async function finish() {
   await putInterview({ id: current.id, status: "queued", submission, attempts: 0, next_try: 0 });
   await setConfig("location", location);
   await startInterview();
-  const saved = await getConfig("location");
-  for (const col of survey.location) if (!$("loc-" + col).value) $("loc-" + col).value = (saved && saved[col]) || "";
+  setLocation(await getConfig("location"));
   $("form-error").textContent = tr("saved");
   refreshOutbox();
   sendQueue();
@@ -237,7 +334,7 @@ async function sendQueue(force) {
         r = await fetch("/api/v1/interviews", {
           method: "POST",
           headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
-          body: JSON.stringify(item.submission),
+          body: JSON.stringify(wire(item.submission)),
         });
       } catch (_) {
         r = null; // no network: try again later
@@ -261,6 +358,12 @@ async function sendQueue(force) {
     refreshOutbox();
   }
 }
+// What goes to the server: the interview's own fields only. A design weight never leaves the device
+// (the server computes weights from its sample and refuses one sent), whatever an older copy held.
+function wire(sub) {
+  const { id, survey: ref, location, started_at, finished_at, answers } = sub;
+  return { id, survey: ref, location, started_at, finished_at, answers };
+}
 function backoff(item) {
   item.attempts = (item.attempts || 0) + 1;
   item.next_try = Date.now() + Math.min(60, 2 ** item.attempts) * 1000;
@@ -273,7 +376,10 @@ async function refreshOutbox() {
   const rows = $("outbox-rows");
   rows.innerHTML = "";
   for (const x of items.sort((a, b) => (a.submission.finished_at < b.submission.finished_at ? 1 : -1))) {
-    rows.insertAdjacentHTML("beforeend", `<tr data-id="${x.id}" data-status="${x.status}"><td>${x.submission.finished_at.slice(0, 16).replace("T", " ")}</td><td>${x.id.slice(0, 8)}</td><td>${tr(x.status)}</td></tr>`);
+    rows.insertAdjacentHTML("beforeend", `<tr data-id="${x.id}" data-status="${x.status}"><td>${x.submission.finished_at.slice(0, 16).replace("T", " ")}</td><td>${x.id.slice(0, 8)}</td><td>${tr(x.status)}</td><td class="why"></td></tr>`);
+    // Why the server refused it (a place no longer assigned, say), in the server's own words.
+    const e = x.status === "rejected" && x.error;
+    if (e) rows.lastElementChild.querySelector(".why").textContent = label((e.errors && e.errors[0] && e.errors[0].message) || e.message);
   }
 }
 
@@ -314,6 +420,7 @@ async function loadSurveys(token) {
     if (r.ok) defs.push(await r.json());
   }
   await setConfig("surveys", defs);
+  await loadPlaces(token, defs);
   return defs;
 }
 
@@ -322,13 +429,32 @@ async function showSurveys(defs) {
   sel.innerHTML = defs.map((d, i) => `<option value="${i}">${label(d.title)} (${d.version})</option>`).join("");
   const chosen = (await getConfig("survey-choice")) || 0;
   sel.value = String(Math.min(chosen, defs.length - 1));
-  sel.onchange = async () => { await setConfig("survey-choice", Number(sel.value)); survey = defs[Number(sel.value)]; await startInterview(); };
-  survey = defs[Number(sel.value)];
+  const use = async () => {
+    survey = defs[Number(sel.value)];
+    placeList = (await getConfig(placesKey(survey))) || null;
+    await startInterview();
+    // A new interview starts where the last one was done.
+    if (!locationPicked()) setLocation(await getConfig("location"));
+  };
+  sel.onchange = async () => { await setConfig("survey-choice", Number(sel.value)); await use(); };
   $("setup").classList.add("hidden");
   $("interview").classList.remove("hidden");
-  await startInterview();
-  const saved = await getConfig("location");
-  if (saved) for (const col of survey.location) if ($("loc-" + col) && !$("loc-" + col).value) $("loc-" + col).value = saved[col] || "";
+  await use();
+}
+
+// Signal again: fetch the places anew (a supervisor may have changed the assignments) and redraw the
+// pickers if they changed, keeping what was chosen.
+async function refreshPlaces() {
+  const token = await getConfig("token");
+  const defs = await getConfig("surveys");
+  if (!token || !defs || !survey) return;
+  await loadPlaces(token, defs);
+  const fresh = (await getConfig(placesKey(survey))) || null;
+  if (JSON.stringify(fresh) === JSON.stringify(placeList)) return;
+  const { location } = formState();
+  placeList = fresh;
+  renderLocation();
+  setLocation(location);
 }
 
 async function boot() {
@@ -356,7 +482,7 @@ async function boot() {
       $("setup-error").textContent = e.message;
     }
   };
-  window.addEventListener("online", () => { translate(); sendQueue(true); });
+  window.addEventListener("online", () => { translate(); sendQueue(true); refreshPlaces(); });
   window.addEventListener("offline", translate);
   setInterval(() => sendQueue(false), 2000);
   translate();

@@ -2,7 +2,7 @@
 // reloads with no signal. Interviews never go through here: they live in IndexedDB until the server
 // has acknowledged them.
 "use strict";
-const SHELL = "papi-form-v1";
+const SHELL = "papi-form-v2";
 const FILES = ["/form/", "/form/app.js", "/form/expr.js", "/form/manifest.webmanifest"];
 
 self.addEventListener("install", (e) => {

@@ -679,6 +679,15 @@ impl Store {
             > 0)
     }
 
+    /// Every username, in order.
+    pub async fn usernames(&self) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT username FROM users ORDER BY username",
+        )
+        .fetch_all(pool)
+        .await?))
+    }
+
     /// A user by username.
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(on_pool!(self, pool => sqlx::query_as::<_, User>(

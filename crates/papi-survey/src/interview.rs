@@ -204,14 +204,16 @@ impl Survey {
             let id = nfc(id);
             match self.question_position(&id) {
                 None => errors.push(FieldError::answer(
-                    &id,
+                    &shown(&id),
                     "answer.unknown_question",
                     format!(
-                        "Không có câu hỏi '{id}' trong phiên bản khảo sát {}.",
+                        "Không có câu hỏi '{}' trong phiên bản khảo sát {}.",
+                        shown(&id),
                         self.version
                     ),
                     format!(
-                        "There is no question '{id}' in survey version {}.",
+                        "There is no question '{}' in survey version {}.",
+                        shown(&id),
                         self.version
                     ),
                 )),
@@ -276,9 +278,10 @@ impl Survey {
                 FieldError::answer(
                     id,
                     "answer.not_a_choice",
-                    format!("'{v}' không phải là lựa chọn của câu {id}."),
+                    format!("'{}' không phải là lựa chọn của câu {id}.", shown(v)),
                     format!(
-                        "'{v}' is not a choice of question {id} (list '{}').",
+                        "'{}' is not a choice of question {id} (list '{}').",
+                        shown(v),
                         q.choices.as_deref().unwrap_or("")
                     ),
                 )
@@ -357,13 +360,23 @@ impl Survey {
     }
 }
 
+/// A value as an error message quotes it: cut short, so that an error never echoes a huge input.
+fn shown(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    }
+}
+
 fn parse_date(q: &str, s: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         FieldError::answer(
             q,
             "answer.invalid_date",
-            format!("'{s}' không phải là ngày hợp lệ dạng YYYY-MM-DD."),
-            format!("'{s}' is not a valid date as YYYY-MM-DD."),
+            format!("'{}' không phải là ngày hợp lệ dạng YYYY-MM-DD.", shown(s)),
+            format!("'{}' is not a valid date as YYYY-MM-DD.", shown(s)),
         )
     })
 }
@@ -483,9 +496,13 @@ fn parse_time(
                 field,
                 "time.invalid",
                 format!(
-                    "'{s}' không phải là thời điểm RFC 3339 (ví dụ 2019-07-01T08:30:00+07:00)."
+                    "'{}' không phải là thời điểm RFC 3339 (ví dụ 2019-07-01T08:30:00+07:00).",
+                    shown(s)
                 ),
-                format!("'{s}' is not an RFC 3339 timestamp (e.g. 2019-07-01T08:30:00+07:00)."),
+                format!(
+                    "'{}' is not an RFC 3339 timestamp (e.g. 2019-07-01T08:30:00+07:00).",
+                    shown(s)
+                ),
             ));
             None
         }
@@ -524,8 +541,8 @@ impl Survey {
                 errors.push(FieldError::new(
                     "id",
                     "id.invalid",
-                    format!("Mã phỏng vấn '{}' không phải là UUID.", s.id),
-                    format!("Interview id '{}' is not a UUID.", s.id),
+                    format!("Mã phỏng vấn '{}' không phải là UUID.", shown(&s.id)),
+                    format!("Interview id '{}' is not a UUID.", shown(&s.id)),
                 ));
                 None
             }
@@ -536,11 +553,17 @@ impl Survey {
                 "survey.mismatch",
                 format!(
                     "Phỏng vấn thuộc khảo sát {} {}, không phải {} {}.",
-                    s.survey.id, s.survey.version, self.id, self.version
+                    shown(&s.survey.id),
+                    shown(&s.survey.version),
+                    self.id,
+                    self.version
                 ),
                 format!(
                     "The interview answers survey {} {}, not {} {}.",
-                    s.survey.id, s.survey.version, self.id, self.version
+                    shown(&s.survey.id),
+                    shown(&s.survey.version),
+                    self.id,
+                    self.version
                 ),
             ));
         }
@@ -652,6 +675,18 @@ impl Survey {
             finished_at: time(&iv.finished_at),
             answers,
         }
+    }
+}
+
+impl Survey {
+    /// A place's (column, value) pairs in the definition's location column order, those it has: a
+    /// location read back from PostgreSQL's JSONB comes in that type's own key order.
+    pub fn location_in_column_order(&self, pairs: &[(String, String)]) -> Vec<(String, String)> {
+        self.design
+            .location
+            .iter()
+            .filter_map(|col| pairs.iter().find(|(k, _)| k == col).cloned())
+            .collect()
     }
 }
 

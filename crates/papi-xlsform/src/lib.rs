@@ -6,7 +6,8 @@
 //!   [`import_workbook`] reads one back into a definition (TOML), so a questionnaire can be edited in
 //!   Excel and re-imported without loss.
 //! - [`xform`] renders a definition as the XForm (XML) that ODK Collect, KoboCollect and Enketo
-//!   download.
+//!   download, and [`xform_with_places`] the same with the location picked from cascading selects
+//!   over the villages a device may collect from.
 //! - [`parse_instance`] reads an XML interview as those clients submit it, refusing DTDs and entities,
 //!   and [`XmlInstance::to_submission`] turns it into the same [`papi_survey::Submission`] the JSON
 //!   API takes, so it is checked, stored and scored the same way.
@@ -16,12 +17,13 @@
 mod export;
 mod import;
 mod instance;
+mod places;
 mod xform;
 
 pub use export::{export_workbook, ExportError};
 pub use import::{import_workbook, import_workbook_from_bytes, ImportError, SheetProblem};
 pub use instance::{parse_instance, InstanceError, XmlInstance};
-pub use xform::xform;
+pub use xform::{xform, xform_with_places};
 
 /// Names of the interview times in the form: ODK records them itself (`start` and `end` types).
 pub const STARTED_AT: &str = "started_at";

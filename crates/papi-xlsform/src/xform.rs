@@ -1,16 +1,17 @@
 //! A survey definition rendered as an ODK XForm, in the shape pyxform gives an XLSForm: translations
 //! in `itext`, one secondary instance per choice list, binds with XPath paths, and body controls
-//! grouped as the definition groups its questions.
+//! grouped as the definition groups its questions. The location is typed in ([`xform`]) or picked
+//! from the places a device may use ([`xform_with_places`], see `places.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use papi_survey::{Label, QuestionType, Survey};
 
-use crate::{language_name, location_label, FINISHED_AT, STARTED_AT};
+use crate::{language_name, FINISHED_AT, STARTED_AT};
 
 /// XML text with the five special characters escaped.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -74,21 +75,47 @@ fn xpath(src: &str, paths: &HashMap<&str, String>) -> String {
     out
 }
 
-struct Itext {
+pub(crate) struct Itext {
     /// (text id, form) → text per language
     texts: Vec<(String, Label)>,
 }
 
 impl Itext {
-    fn add(&mut self, id: String, label: &Label) -> String {
+    /// Adds a translated text and returns the reference a label or message points at.
+    pub(crate) fn add(&mut self, id: String, label: &Label) -> String {
         let r = format!("jr:itext('{id}')");
         self.texts.push((id, label.clone()));
         r
     }
 }
 
-/// The XForm (XML) of a definition: what ODK Collect, KoboCollect and Enketo download.
+/// The parts of an XForm as they are written: the primary instance, secondary instances, binds, the
+/// body's controls and the translated texts.
+pub(crate) struct Form {
+    /// The primary instance's root element.
+    pub root: String,
+    pub data: String,
+    pub instances: String,
+    pub binds: String,
+    pub body: String,
+    pub itext: Itext,
+}
+
+/// The XForm (XML) of a definition with the location typed in: what `papi xlsform xform` writes
+/// for a definition alone, with no sample to pick places from.
 pub fn xform(survey: &Survey) -> String {
+    render(survey, None)
+}
+
+/// The XForm of a definition whose location is picked, not typed: one cascading select per location
+/// column over `places` (each a village's location as (column, name) pairs, in any order), what the
+/// server gives a device for the villages it may collect from. With no places, the selects are empty
+/// under a note saying that no village is assigned yet.
+pub fn xform_with_places(survey: &Survey, places: &[Vec<(String, String)>]) -> String {
+    render(survey, Some(places))
+}
+
+fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
     let root = "data";
     let mut paths: HashMap<&str, String> = HashMap::new();
     for col in &survey.design.location {
@@ -101,7 +128,14 @@ pub fn xform(survey: &Survey) -> String {
         };
         paths.insert(&q.id, p);
     }
-    let mut itext = Itext { texts: Vec::new() };
+    let mut form = Form {
+        root: root.to_owned(),
+        data: String::new(),
+        instances: String::new(),
+        binds: String::new(),
+        body: String::new(),
+        itext: Itext { texts: Vec::new() },
+    };
 
     // Choice lists: their labels are translated, their items live in secondary instances.
     let used: BTreeSet<&str> = survey
@@ -109,111 +143,100 @@ pub fn xform(survey: &Survey) -> String {
         .iter()
         .filter_map(|q| q.choices.as_deref())
         .collect();
-    let mut instances = String::new();
     for list in &used {
         let choices = &survey.choice_lists[*list];
-        write!(instances, "<instance id=\"{}\"><root>", esc(list)).unwrap();
+        write!(form.instances, "<instance id=\"{}\"><root>", esc(list)).unwrap();
         for (i, c) in choices.iter().enumerate() {
             let id = format!("{list}-{i}");
-            itext.texts.push((id.clone(), c.label.clone()));
+            form.itext.texts.push((id.clone(), c.label.clone()));
             write!(
-                instances,
+                form.instances,
                 "<item><itextId>{}</itextId><name>{}</name></item>",
                 esc(&id),
                 esc(&c.value)
             )
             .unwrap();
         }
-        instances.push_str("</root></instance>");
+        form.instances.push_str("</root></instance>");
     }
 
     // The primary instance, binds and body, in question order.
-    let mut data = String::new();
-    let mut binds = String::new();
-    let mut body = String::new();
     write!(
-        data,
+        form.data,
         "<{root} id=\"{}\" version=\"{}\"><{STARTED_AT}/><{FINISHED_AT}/>",
         esc(&survey.id),
         esc(&survey.version)
     )
     .unwrap();
     for (name, param) in [(STARTED_AT, "start"), (FINISHED_AT, "end")] {
-        write!(binds, "<bind nodeset=\"/{root}/{name}\" jr:preload=\"timestamp\" type=\"dateTime\" jr:preloadParams=\"{param}\"/>").unwrap();
+        write!(form.binds, "<bind nodeset=\"/{root}/{name}\" jr:preload=\"timestamp\" type=\"dateTime\" jr:preloadParams=\"{param}\"/>").unwrap();
     }
-    for col in &survey.design.location {
-        let path = &paths[col.as_str()];
-        write!(data, "<{col}/>").unwrap();
-        write!(
-            binds,
-            "<bind nodeset=\"{path}\" type=\"string\" required=\"true()\"/>"
-        )
-        .unwrap();
-        let mut label = Label::default();
-        for l in &survey.languages {
-            label.0.insert(l.clone(), location_label(col, l));
-        }
-        let r = itext.add(format!("{path}:label"), &label);
-        write!(body, "<input ref=\"{path}\"><label ref=\"{r}\"/></input>").unwrap();
+    match places {
+        Some(places) => crate::places::write_cascade(survey, places, &mut form),
+        None => typed_location(survey, &mut form),
     }
     let mut group: Option<&str> = None;
     for q in &survey.questions {
         if q.group.as_deref() != group {
             if let Some(g) = group {
-                write!(data, "</{g}>").unwrap();
-                body.push_str("</group>");
+                write!(form.data, "</{g}>").unwrap();
+                form.body.push_str("</group>");
             }
             if let Some(g) = &q.group {
-                write!(data, "<{g}>").unwrap();
-                write!(body, "<group ref=\"/{root}/{g}\">").unwrap();
+                write!(form.data, "<{g}>").unwrap();
+                write!(form.body, "<group ref=\"/{root}/{g}\">").unwrap();
             }
             group = q.group.as_deref();
         }
         let path = &paths[q.id.as_str()];
-        write!(data, "<{}/>", q.id).unwrap();
+        write!(form.data, "<{}/>", q.id).unwrap();
         let kind = match q.kind {
             QuestionType::Integer => "int",
             QuestionType::Decimal => "decimal",
             QuestionType::Date => "date",
             _ => "string",
         };
-        write!(binds, "<bind nodeset=\"{path}\" type=\"{kind}\"").unwrap();
+        write!(form.binds, "<bind nodeset=\"{path}\" type=\"{kind}\"").unwrap();
         if q.required {
-            binds.push_str(" required=\"true()\"");
+            form.binds.push_str(" required=\"true()\"");
         }
         if let Some(r) = &q.relevant_source {
-            write!(binds, " relevant=\"{}\"", esc(&xpath(r, &paths))).unwrap();
+            write!(form.binds, " relevant=\"{}\"", esc(&xpath(r, &paths))).unwrap();
         }
         if let Some(c) = &q.constraint_source {
-            write!(binds, " constraint=\"{}\"", esc(&xpath(c, &paths))).unwrap();
+            write!(form.binds, " constraint=\"{}\"", esc(&xpath(c, &paths))).unwrap();
         }
         if let Some(m) = &q.constraint_message {
-            let r = itext.add(format!("{path}:jr:constraintMsg"), m);
-            write!(binds, " jr:constraintMsg=\"{}\"", esc(&r)).unwrap();
+            let r = form.itext.add(format!("{path}:jr:constraintMsg"), m);
+            write!(form.binds, " jr:constraintMsg=\"{}\"", esc(&r)).unwrap();
         }
-        binds.push_str("/>");
+        form.binds.push_str("/>");
         let control = match q.kind {
             QuestionType::SelectOne => "select1",
             QuestionType::SelectMultiple => "select",
             _ => "input",
         };
-        let label = itext.add(format!("{path}:label"), &q.label);
-        write!(body, "<{control} ref=\"{path}\"><label ref=\"{label}\"/>").unwrap();
+        let label = form.itext.add(format!("{path}:label"), &q.label);
+        write!(
+            form.body,
+            "<{control} ref=\"{path}\"><label ref=\"{label}\"/>"
+        )
+        .unwrap();
         if let Some(h) = &q.hint {
-            let r = itext.add(format!("{path}:hint"), h);
-            write!(body, "<hint ref=\"{r}\"/>").unwrap();
+            let r = form.itext.add(format!("{path}:hint"), h);
+            write!(form.body, "<hint ref=\"{r}\"/>").unwrap();
         }
         if let Some(list) = &q.choices {
-            write!(body, "<itemset nodeset=\"instance('{}')/root/item\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
+            write!(form.body, "<itemset nodeset=\"instance('{}')/root/item\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
         }
-        write!(body, "</{control}>").unwrap();
+        write!(form.body, "</{control}>").unwrap();
     }
     if let Some(g) = group {
-        write!(data, "</{g}>").unwrap();
-        body.push_str("</group>");
+        write!(form.data, "</{g}>").unwrap();
+        form.body.push_str("</group>");
     }
-    write!(data, "<meta><instanceID/></meta></{root}>").unwrap();
-    write!(binds, "<bind nodeset=\"/{root}/meta/instanceID\" type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>").unwrap();
+    write!(form.data, "<meta><instanceID/></meta></{root}>").unwrap();
+    write!(form.binds, "<bind nodeset=\"/{root}/meta/instanceID\" type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>").unwrap();
 
     let mut translations = String::new();
     for (n, lang) in survey.languages.iter().enumerate() {
@@ -224,7 +247,7 @@ pub fn xform(survey: &Survey) -> String {
             if n == 0 { " default=\"true()\"" } else { "" }
         )
         .unwrap();
-        for (id, label) in &itext.texts {
+        for (id, label) in &form.itext.texts {
             write!(
                 translations,
                 "<text id=\"{}\"><value>{}</value></text>",
@@ -237,9 +260,33 @@ pub fn xform(survey: &Survey) -> String {
     }
 
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<h:html xmlns=\"http://www.w3.org/2002/xforms\" xmlns:h=\"http://www.w3.org/1999/xhtml\" xmlns:ev=\"http://www.w3.org/2001/xml-events\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:jr=\"http://openrosa.org/javarosa\" xmlns:orx=\"http://openrosa.org/xforms\" xmlns:odk=\"http://www.opendatakit.org/xforms\"><h:head><h:title>{}</h:title><model odk:xforms-version=\"1.0.0\"><itext>{translations}</itext><instance>{data}</instance>{instances}{binds}</model></h:head><h:body>{body}</h:body></h:html>\n",
-        esc(survey.title.get(survey.default_language()))
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<h:html xmlns=\"http://www.w3.org/2002/xforms\" xmlns:h=\"http://www.w3.org/1999/xhtml\" xmlns:ev=\"http://www.w3.org/2001/xml-events\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:jr=\"http://openrosa.org/javarosa\" xmlns:orx=\"http://openrosa.org/xforms\" xmlns:odk=\"http://www.opendatakit.org/xforms\"><h:head><h:title>{}</h:title><model odk:xforms-version=\"1.0.0\"><itext>{translations}</itext><instance>{}</instance>{}{}</model></h:head><h:body>{}</h:body></h:html>\n",
+        esc(survey.title.get(survey.default_language())),
+        form.data,
+        form.instances,
+        form.binds,
+        form.body
     )
+}
+
+/// The location columns as text fields, typed by the enumerator.
+fn typed_location(survey: &Survey, form: &mut Form) {
+    for col in &survey.design.location {
+        let path = format!("/{}/{col}", form.root);
+        write!(form.data, "<{col}/>").unwrap();
+        write!(
+            form.binds,
+            "<bind nodeset=\"{path}\" type=\"string\" required=\"true()\"/>"
+        )
+        .unwrap();
+        let label = crate::places::column_label(survey, col);
+        let r = form.itext.add(format!("{path}:label"), &label);
+        write!(
+            form.body,
+            "<input ref=\"{path}\"><label ref=\"{r}\"/></input>"
+        )
+        .unwrap();
+    }
 }
 
 #[cfg(test)]
