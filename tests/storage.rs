@@ -218,6 +218,52 @@ on_both_databases! {
 }
 
 #[test]
+fn the_demo_and_scoring_run_from_any_directory() {
+    // The shipped definition, frame, geography, plan and official table are built into the binary.
+    let dir = tempdir();
+    let url = format!("sqlite:{}", dir.path().join("papi.db").display());
+    let server = Server::start_in(dir.path(), &["--database", &url, "--demo"]);
+    assert_eq!(server.get("/healthz").0, 200);
+    drop(server);
+    let out = papi()
+        .current_dir(dir.path())
+        .args(["score", "--database", &url, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["groups"][0]["respondents"], 704);
+    let out = papi()
+        .current_dir(dir.path())
+        .args([
+            "sample",
+            "draw",
+            "--frame",
+            "survey-defs/frames/binh-dinh.toml",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A path that is not a shipped default must exist.
+    let out = papi()
+        .current_dir(dir.path())
+        .args(["sample", "draw", "--frame", "frames/elsewhere.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn a_database_that_cannot_be_reached_is_a_clear_error() {
     let out = run(&[
         "simulate",

@@ -11,6 +11,7 @@ use papi_survey::{Interview, Survey};
 
 mod access;
 mod bench;
+mod defaults;
 mod demo;
 mod export;
 mod import;
@@ -71,10 +72,7 @@ pub struct Paths {
     #[arg(long, default_value = "survey-defs/papi-2019.toml")]
     pub survey: PathBuf,
     /// The official PAPI provincial scores.
-    #[arg(
-        long,
-        default_value = "survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv"
-    )]
+    #[arg(long, default_value = REFERENCE)]
     pub reference: PathBuf,
 }
 
@@ -117,9 +115,41 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Loads a definition, turning its problems into one error that lists them all.
+/// Loads a definition (the shipped one is built in), turning its problems into one error that lists
+/// them all.
 pub fn load_survey(path: &std::path::Path) -> anyhow::Result<Survey> {
-    Survey::load(path).map_err(|e| anyhow!("{e}"))
+    let text = defaults::read(path)?;
+    Survey::from_toml(&text, &path.display().to_string()).map_err(|e| anyhow!("{e}"))
+}
+
+/// The default path of the official PAPI table, which is built into the binary.
+pub const REFERENCE: &str = "survey-defs/benchmarks/papi-provincial-scores-2011-2024.csv";
+
+/// Loads the official table to compare with: the file when it is there, else (for the default path)
+/// the built-in copy.
+pub fn load_reference(path: &std::path::Path) -> anyhow::Result<papi_survey::ReferenceTable> {
+    if !path.exists() && path == std::path::Path::new(REFERENCE) {
+        return Ok(papi_survey::ReferenceTable::official());
+    }
+    Ok(papi_survey::ReferenceTable::load(path)?)
+}
+
+/// Loads a sampling frame (the shipped ones are built in).
+pub fn load_frame(path: &std::path::Path) -> Result<papi_sample::Frame, papi_sample::FrameError> {
+    if defaults::on_disk(path) {
+        return papi_sample::Frame::load(path);
+    }
+    let text = defaults::read(path).expect("a shipped default is built in");
+    papi_sample::Frame::from_toml(&text, &path.display().to_string())
+}
+
+/// Loads the answer shares of simulated respondents (the shipped file is built in).
+pub fn load_geography(path: &std::path::Path) -> anyhow::Result<papi_simulate::Geography> {
+    let text = defaults::read(path)?;
+    Ok(papi_simulate::Geography::from_toml(
+        &text,
+        &path.display().to_string(),
+    )?)
 }
 
 pub async fn open_store(url: &str) -> anyhow::Result<Store> {

@@ -115,7 +115,7 @@ pub fn run(cmd: SampleCommand, runtime: &tokio::runtime::Runtime) -> anyhow::Res
 /// The frame and the draw's options the arguments name, or the message that refuses them.
 fn frame_and_options(args: &PlanArgs) -> Result<(Frame, DrawOptions), String> {
     let draws = parse_draws(&args.draws)?;
-    let frame = match Frame::load(&args.frame) {
+    let frame = match super::load_frame(&args.frame) {
         Ok(f) => f,
         Err(e @ FrameError::Unreadable { .. }) => return Err(format!("--frame: {e}")),
         Err(e) => {

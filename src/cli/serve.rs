@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use papi_server::AppState;
 use papi_survey::plan::Plan;
-use papi_survey::{ReferenceTable, Survey};
+use papi_survey::Survey;
 
 use super::simulate::{plan, OutputFormat, SampleDraw, SimulateArgs, DEFAULT_SAMPLE_SEED};
 use super::{load_survey, open_store, progress_bar, Paths};
@@ -36,7 +36,7 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
     let survey = load_survey(&args.paths.survey)?;
-    let reference = ReferenceTable::load(&args.paths.reference)?;
+    let reference = super::load_reference(&args.paths.reference)?;
     let plans = load_plans(&args.plans, &survey)?;
     runtime.block_on(async {
         let store = open_store(&args.database).await?;
@@ -160,20 +160,26 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
 
 /// Every plan (`*.toml`) in `dir`, checked against the survey; a missing folder means no plans.
 fn load_plans(dir: &std::path::Path, survey: &Survey) -> anyhow::Result<Vec<(Plan, String)>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    // The shipped plans are built in, for a service started away from the repository.
+    let mut texts: Vec<(String, String)> = super::defaults::shipped_plans(dir)
+        .into_iter()
+        .map(|(file, text)| (file, text.to_owned()))
         .collect();
-    files.sort();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let toml = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read plan {}", path.display()))?;
+            texts.push((path.display().to_string(), toml));
+        }
+    }
     let mut plans = Vec::new();
-    for path in files {
-        let toml = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read plan {}", path.display()))?;
-        let file = path.display().to_string();
+    for (file, toml) in texts {
         let plan = Plan::from_toml(&toml, &file)?;
         // A plan written for another survey (no dimension in common) is simply not this one's.
         if !plan

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use papi_sample::{DrawOptions, Frame, Sample};
-use papi_simulate::{write, Config, Geography, Profile, Simulation};
-use papi_survey::{ReferenceTable, Survey};
+use papi_simulate::{write, Config, Profile, Simulation};
+use papi_survey::Survey;
 
 use super::{load_survey, progress_bar, Paths};
 
@@ -89,7 +89,7 @@ impl SampleDraw {
     }
 
     pub fn frame(&self) -> anyhow::Result<Frame> {
-        Frame::load(&self.frame)
+        super::load_frame(&self.frame)
             .map_err(|e| anyhow::anyhow!("--frame {}: {e}", self.frame.display()))
     }
 
@@ -106,9 +106,9 @@ pub fn plan<'a>(
     survey: &'a Survey,
     sample: &Sample,
 ) -> anyhow::Result<Simulation<'a>> {
-    let geography = Geography::load(&args.geography)?;
+    let geography = super::load_geography(&args.geography)?;
     let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
-        Some(ReferenceTable::load(&args.paths.reference)?)
+        Some(super::load_reference(&args.paths.reference)?)
     } else {
         None
     };

@@ -218,7 +218,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Server {
+        Server::start_in(&repo(), args)
+    }
+
+    /// `papi serve` started from the directory `dir` (the shipped data is built into the binary).
+    pub fn start_in(dir: &Path, args: &[&str]) -> Server {
         let mut child = papi()
+            .current_dir(dir)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(args)

@@ -52,12 +52,20 @@ pub struct Geography {
 impl Geography {
     pub fn load(path: impl AsRef<Path>) -> Result<Geography, SimulateError> {
         let path = path.as_ref();
-        let err = |message: String| SimulateError::Geography {
+        let text = std::fs::read_to_string(path).map_err(|e| SimulateError::Geography {
             file: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Geography::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Reads a geography from its TOML text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Geography, SimulateError> {
+        let err = |message: String| SimulateError::Geography {
+            file: file.to_owned(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let mut g: Geography = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let mut g: Geography = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         g.province = papi_survey::nfc(&g.province);
         for (q, shares) in &g.answers {
             if shares.values().any(|s| !(s.is_finite() && *s >= 0.0))
