@@ -306,3 +306,69 @@ fn vietnamese_text_in_a_definition_is_normalised_to_nfc() {
     let survey = Survey::from_toml(&broken, "decomposed.toml").unwrap();
     assert_eq!(survey.dimensions[0].label.get("vi"), "Dịch vụ công");
 }
+
+#[test]
+fn the_baselines_standard_errors_are_read_by_dimension() {
+    let text = std::fs::read_to_string(fixture("small.toml")).unwrap();
+    let with = text.replacen(
+        "dimensions = { services = 5.5, voice = 5.5 }\n",
+        "dimensions = { services = 5.5, voice = 5.5 }\n\n[baseline.standard_errors]\ntotal = 0.42\nvoice = 0.2\n",
+        1,
+    );
+    let survey = Survey::from_toml(&with, "with-se.toml").unwrap();
+    let ses = &survey.baseline.as_ref().unwrap().standard_errors;
+    assert_eq!(ses.total, Some(0.42));
+    // In the order of the definition's dimensions: services, then voice.
+    assert_eq!(ses.dimensions, vec![None, Some(0.2)]);
+    // Without the table the baseline has none.
+    let plain = Survey::from_toml(&text, "small.toml").unwrap();
+    let ses = &plain.baseline.as_ref().unwrap().standard_errors;
+    assert_eq!(
+        (ses.total, ses.dimensions.clone()),
+        (None, vec![None, None])
+    );
+}
+
+#[test]
+fn a_bad_baseline_standard_error_is_refused_at_its_line() {
+    let text = std::fs::read_to_string(fixture("small.toml")).unwrap();
+    let broken = text.replacen(
+        "dimensions = { services = 5.5, voice = 5.5 }\n",
+        "dimensions = { services = 5.5, voice = 5.5 }\n\n[baseline.standard_errors]\ntotal = -0.1\nservices = nan\nvoice = inf\nroads = 0.1\n",
+        1,
+    );
+    let dir = tempdir();
+    let path = dir.path().join("bad-se.toml");
+    write(&path, &broken);
+    let out = run(&["survey", "check", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table = broken
+        .lines()
+        .position(|l| l == "[baseline.standard_errors]")
+        .unwrap();
+    let line = |key: &str| {
+        table
+            + broken
+                .lines()
+                .skip(table)
+                .position(|l| l.starts_with(&format!("{key} = ")))
+                .unwrap()
+            + 1
+    };
+    let problems = v["problems"].as_array().unwrap();
+    for (id, code) in [
+        ("total", "baseline.invalid_standard_error"),
+        ("services", "baseline.invalid_standard_error"),
+        ("voice", "baseline.invalid_standard_error"),
+        ("roads", "baseline.unknown_standard_error"),
+    ] {
+        let p = problems
+            .iter()
+            .find(|p| p["id"] == id && p["code"] == code)
+            .unwrap_or_else(|| panic!("no {code} for {id} in {problems:?}"));
+        assert!(p["file"].as_str().unwrap().ends_with("bad-se.toml"));
+        assert_eq!(p["line"].as_u64().unwrap() as usize, line(id), "{id}");
+    }
+    assert_eq!(problems.len(), 4, "{problems:?}");
+}

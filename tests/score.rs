@@ -18,14 +18,25 @@ fn score_json(args: &[&str]) -> Value {
     serde_json::from_slice(&ok(&all).stdout).expect("JSON")
 }
 
-/// Every (group, level, id) → (estimate, se) of a report.
-fn values(report: &Value) -> BTreeMap<String, (Option<f64>, Option<f64>)> {
+/// What is compared of each estimate: estimate, se, the interval, df, deff and n_effective.
+const COMPARED: [&str; 7] = [
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "deff",
+    "n_effective",
+];
+
+/// Every (group, level, id) → the compared numbers of a report.
+fn values(report: &Value) -> BTreeMap<String, Vec<Option<f64>>> {
     let mut out = BTreeMap::new();
     for (g, group) in report["groups"].as_array().unwrap().iter().enumerate() {
         let mut put = |key: String, v: &Value| {
             out.insert(
                 format!("{g}/{key}"),
-                (v["estimate"].as_f64(), v["se"].as_f64()),
+                COMPARED.iter().map(|c| v[*c].as_f64()).collect(),
             );
         };
         put("total".into(), &group["total"]);
@@ -46,14 +57,14 @@ fn assert_same(a: &Value, b: &Value, what: &str) {
     let (va, vb) = (values(a), values(b));
     assert_eq!(va.len(), vb.len(), "{what}");
     for (k, (x, y)) in va.iter().zip(vb.values()).map(|((k, x), y)| (k, (x, y))) {
-        for (p, q) in [(x.0, y.0), (x.1, y.1)] {
+        for ((p, q), name) in x.iter().zip(y).zip(COMPARED) {
             match (p, q) {
                 (Some(p), Some(q)) => assert!(
                     (p - q).abs() <= 1e-9 * p.abs().max(1e-3),
-                    "{what}: {k}: {p} vs {q}"
+                    "{what}: {k} {name}: {p} vs {q}"
                 ),
                 (None, None) => {}
-                _ => panic!("{what}: {k}: {p:?} vs {q:?}"),
+                _ => panic!("{what}: {k} {name}: {p:?} vs {q:?}"),
             }
         }
     }
@@ -84,10 +95,57 @@ fn the_output_follows_the_contract() {
     );
     let ind = &g["indicators"][0];
     assert!(ind["n"].as_u64().unwrap() > 0 && ind["estimate"].is_f64());
-    // The interval is the estimate ± 1.959964 SE.
+    // The interval is the estimate ± t(0.975, df) SE, df = PSUs − strata of the design (R's
+    // degf), and every estimate says what stands behind it.
+    let design = &report["design"];
+    let df = design["df"].as_i64().unwrap();
+    assert_eq!(
+        df,
+        design["psus"].as_i64().unwrap() - design["strata_count"].as_i64().unwrap()
+    );
+    assert_eq!(design["interval"], "t");
+    let q = design["interval_multiplier"].as_f64().unwrap();
+    assert!(q > 1.959963984540054 && q < 2.6, "t(0.975, {df}) = {q}");
     let t = &g["total"];
     let (e, se) = (t["estimate"].as_f64().unwrap(), t["se"].as_f64().unwrap());
-    assert!((t["ci_low"].as_f64().unwrap() - (e - 1.959963984540054 * se)).abs() < 1e-9);
+    assert!((t["ci_low"].as_f64().unwrap() - (e - q * se)).abs() < 1e-9);
+    assert!((t["ci_high"].as_f64().unwrap() - (e + q * se)).abs() < 1e-9);
+    let deff = t["deff"].as_f64().unwrap();
+    assert!(deff > 0.0);
+    assert!((t["n_effective"].as_f64().unwrap() - 1500.0 / deff).abs() < 1e-6);
+    let ind = &g["indicators"][0];
+    assert!(
+        (ind["n_effective"].as_f64().unwrap() * ind["deff"].as_f64().unwrap()
+            - ind["n"].as_f64().unwrap())
+        .abs()
+            < 1e-6
+    );
+    for e in [
+        t,
+        ind,
+        &dims[0],
+        &dims[0]["subdimensions"][0],
+        &g["baseline"]["total"]["change"],
+        &g["baseline"]["dimensions"][0]["change"],
+    ] {
+        assert_eq!(e["df"].as_i64(), Some(df), "{e}");
+        assert!(e["flags"].is_array(), "{e}");
+        for key in ["deff", "n_effective"] {
+            assert!(e.get(key).is_some(), "{key} in {e}");
+        }
+    }
+    // On request, the normal interval: ± 1.959964 SE.
+    let normal = score_json(&["--responses", csv.to_str().unwrap(), "--interval", "normal"]);
+    assert_eq!(normal["design"]["interval"], "normal");
+    let n = &normal["groups"][0]["total"];
+    assert_eq!(n["se"], t["se"]);
+    assert!((n["ci_low"].as_f64().unwrap() - (e - 1.959963984540054 * se)).abs() < 1e-9);
+    // The shipped definition gives no standard errors for its baseline: the change says so.
+    let c = &g["baseline"]["total"]["change"];
+    assert_eq!(g["baseline"]["total"]["baseline_se"], Value::Null);
+    assert_eq!(c["baseline_treated_as_exact"], true);
+    assert!(c["note"].as_str().unwrap().contains("treated as exact"));
+    assert_eq!(c["se"], t["se"]);
     // The comparison with the 2018 baseline and the performance group.
     assert_eq!(g["baseline"]["total"]["baseline"], 41.04);
     let change = g["baseline"]["total"]["change"]["estimate"]
@@ -258,7 +316,8 @@ fn invariants_of_the_method_hold() {
             "permuted rows",
         );
 
-        // Multiplying every weight by a constant changes no estimate and no standard error.
+        // Multiplying every weight by a constant changes no estimate, standard error, interval, df or
+        // design effect.
         let mut r = csv::Reader::from_path(&csv).unwrap();
         let headers = r.headers().unwrap().clone();
         let wcol = headers.iter().position(|h| h == "weight").unwrap();
@@ -392,6 +451,10 @@ fn table_and_csv_formats() {
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
     let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(&headers[..3], ["district", "level", "id"]);
+    assert_eq!(
+        &headers[headers.len() - 4..],
+        ["df", "deff", "n_effective", "flags"]
+    );
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     let survey = shipped_survey();
     assert_eq!(rows.len(), 11 * (1 + 8 + 28 + survey.indicators.len()));
@@ -493,4 +556,125 @@ fn bad_input_is_refused_with_the_column_and_the_rule() {
     let out = run(&["score", "--responses", "/nonexistent/interviews.parquet"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/nonexistent/interviews.parquet"));
+}
+
+#[test]
+fn a_baseline_with_standard_errors_widens_the_change() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "47", "800", "csv");
+    let shipped = std::fs::read_to_string(repo().join("survey-defs/papi-2019.toml")).unwrap();
+    let with_se = dir.path().join("papi-with-se.toml");
+    write(
+        &with_se,
+        &format!("{shipped}\n[baseline.standard_errors]\ntotal = 0.45\nparticipation = 0.12\n"),
+    );
+    let report = score_json(&[
+        "--survey",
+        with_se.to_str().unwrap(),
+        "--responses",
+        csv.to_str().unwrap(),
+    ]);
+    let q = report["design"]["interval_multiplier"].as_f64().unwrap();
+    let g = &report["groups"][0];
+    let f = |v: &Value| v.as_f64().unwrap();
+    let check = |estimate: &Value, change: &Value, se_b: f64| {
+        let se = (f(&estimate["se"]).powi(2) + se_b * se_b).sqrt();
+        let c = &change["change"];
+        assert_eq!(change["baseline_se"], se_b);
+        assert_eq!(c["baseline_treated_as_exact"], false);
+        assert!((f(&c["se"]) - se).abs() < 1e-12, "{c}");
+        let e = f(&estimate["estimate"]) - f(&change["baseline"]);
+        assert!((f(&c["estimate"]) - e).abs() < 1e-12);
+        assert!((f(&c["ci_low"]) - (e - q * se)).abs() < 1e-9);
+        assert!((f(&c["ci_high"]) - (e + q * se)).abs() < 1e-9);
+        assert_eq!(c["df"], report["design"]["df"]);
+        assert!(c["deff"].is_null() && c["n_effective"].is_null());
+    };
+    check(&g["total"], &g["baseline"]["total"], 0.45);
+    check(&g["dimensions"][0], &g["baseline"]["dimensions"][0], 0.12);
+    // A dimension without a standard error is still compared with an exact baseline.
+    let other = &g["baseline"]["dimensions"][1]["change"];
+    assert_eq!(other["baseline_treated_as_exact"], true);
+    assert_eq!(other["se"], g["dimensions"][1]["se"]);
+}
+
+#[test]
+fn thin_estimates_are_flagged_in_the_json_and_marked_in_the_table() {
+    let dir = tempdir();
+    let csv = simulate(dir.path(), "48", "400", "csv");
+    let report = score_json(&["--responses", csv.to_str().unwrap(), "--by", "district"]);
+    let mut few = 0;
+    for g in report["groups"].as_array().unwrap() {
+        let respondents = g["respondents"].as_u64().unwrap();
+        let flags = &g["total"]["flags"];
+        assert_eq!(
+            flags
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("few_respondents")),
+            respondents < 30
+                || g["indicators"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["n"].as_u64().unwrap() < 30),
+            "{flags} with {respondents} respondents"
+        );
+        for i in g["indicators"].as_array().unwrap() {
+            let flagged = i["flags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("few_respondents"));
+            assert_eq!(flagged, i["n"].as_u64().unwrap() < 30, "{i}");
+            few += usize::from(flagged);
+        }
+    }
+    assert!(
+        few > 0,
+        "some district has an indicator with fewer than 30 answers"
+    );
+    let table = stdout(&ok(&[
+        "score",
+        "--responses",
+        csv.to_str().unwrap(),
+        "--by",
+        "district",
+        "--format",
+        "table",
+    ]));
+    assert!(
+        table.contains("* ít hơn 30 người trả lời / fewer than 30 respondents"),
+        "{table}"
+    );
+    assert!(table.contains("Student's t with"), "{table}");
+
+    // Two communes of one district: one degree of freedom, every estimate flagged.
+    let small = fixture("small.toml");
+    let rows = "id,province,district,commune,weight,sex,age,visited_clinic,clinic_quality,wait_minutes,road_good,channels,comment,last_visit\n\
+                a,P,D1,C1,1,yes,30,yes,good,10,yes,radio,,\nb,P,D1,C2,2,no,40,yes,poor,50,no,none,,\n\
+                c,P,D1,C1,1,yes,35,yes,fair,20,yes,board,,\n";
+    let path = dir.path().join("two-psus.csv");
+    write(&path, rows);
+    let report = score_json(&[
+        "--survey",
+        small.to_str().unwrap(),
+        "--responses",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(report["design"]["df"], 1);
+    assert_eq!(
+        report["groups"][0]["total"]["flags"],
+        serde_json::json!(["few_psus", "few_respondents"])
+    );
+    let table = stdout(&ok(&[
+        "score",
+        "--survey",
+        small.to_str().unwrap(),
+        "--responses",
+        path.to_str().unwrap(),
+        "--format",
+        "table",
+    ]));
+    assert!(table.contains("*†"), "{table}");
+    assert!(table.contains("† ít hơn 5 bậc tự do"), "{table}");
 }

@@ -108,11 +108,10 @@ pub fn run(args: RecomputeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Re
             p.publication.wave_year,
             published.interviews,
             total
-                .and_then(|t| t.estimate.map(|e| format!(
-                    "{e:.2} (95% interval {:.2} to {:.2})",
-                    t.ci_low.unwrap_or(f64::NAN),
-                    t.ci_high.unwrap_or(f64::NAN)
-                )))
+                .and_then(|t| t.estimate.map(|e| match (t.ci_low, t.ci_high) {
+                    (Some(lo), Some(hi)) => format!("{e:.2} (95% interval {lo:.2} to {hi:.2})"),
+                    _ => format!("{e:.2} (no interval: too few PSUs for a variance)"),
+                }))
                 .unwrap_or_else(|| "not estimable".into())
         );
         if published.left_out > 0 {

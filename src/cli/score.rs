@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
-use papi_score::{Margins, Options};
-use papi_survey::ReferenceTable;
+use papi_score::{Interval, Margins, Options};
 
 use super::{load_survey, open_store, progress_bar, Paths};
 
@@ -16,6 +15,24 @@ pub enum ScoreFormat {
     Json,
     Table,
     Csv,
+}
+
+/// How the 95% intervals are formed.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum IntervalArg {
+    /// Student's t with the design's degrees of freedom, PSUs − strata (R's `degf`).
+    T,
+    /// ±1.959964 SE (R's default `confint`).
+    Normal,
+}
+
+impl From<IntervalArg> for Interval {
+    fn from(a: IntervalArg) -> Interval {
+        match a {
+            IntervalArg::T => Interval::T,
+            IntervalArg::Normal => Interval::Normal,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -40,6 +57,9 @@ pub struct ScoreArgs {
     pub margins: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "json")]
     pub format: ScoreFormat,
+    /// 95% intervals: t (the design's degrees of freedom) or normal.
+    #[arg(long, value_enum, default_value = "t")]
+    pub interval: IntervalArg,
     /// Year of the official table for the performance group (default: the latest year in it).
     #[arg(long)]
     pub year: Option<i32>,
@@ -59,7 +79,7 @@ pub struct ScoreArgs {
 
 pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
     let survey = load_survey(&args.paths.survey)?;
-    let table = ReferenceTable::load(&args.paths.reference)?;
+    let table = super::load_reference(&args.paths.reference)?;
     let year = match args.year {
         Some(y) => {
             if table.year(y).all(|r| r.total.is_none()) {
@@ -87,6 +107,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         margins,
         min_respondents: args.min_respondents,
         reference: Some((table, year)),
+        interval: args.interval.into(),
     };
     let mut columns = papi_score::needed_columns(&survey, &options);
     if args.weights_out.is_some() {
@@ -156,6 +177,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         let parameters = serde_json::json!({
             "margins": options.margins.as_ref().map(|m| serde_json::json!(m.margins.iter().map(|x| &x.columns).collect::<Vec<_>>())),
             "margins_file": args.margins.as_ref().map(|p| p.display().to_string()),
+            "interval": options.interval.name(),
         });
         let (report, recorded) = runtime.block_on(async {
             let r = papi_recompute::record_run(

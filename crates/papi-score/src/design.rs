@@ -201,6 +201,13 @@ impl Design {
         })
     }
 
+    /// Degrees of freedom of the design: PSUs − strata, as R's `degf`. Without clusters every
+    /// respondent is a PSU (n − strata); without strata the whole sample is one stratum (PSUs − 1).
+    /// Domains keep the whole design's, as `confint(svyby(...), df = degf(design))`.
+    pub fn degrees_of_freedom(&self) -> i64 {
+        self.psu_stratum.len() as i64 - self.stratum_psus.len() as i64
+    }
+
     /// Strata with a single PSU (their variance is handled as R's `survey.lonely.psu = "adjust"`).
     pub fn lonely_strata(&self) -> Vec<&str> {
         self.stratum_psus

@@ -1,31 +1,44 @@
 //! The PAPI scoring engine. It takes a survey definition and a table of interviews and returns, for
 //! the whole sample or for each domain asked for, every indicator, sub-dimension, dimension and the
-//! total: estimate, standard error, 95% interval and the respondents behind each indicator
-//! (SCORING.md §3 and §4).
+//! total: estimate, standard error, 95% interval, degrees of freedom, design effect, effective sample
+//! size and flags, and the respondents behind each indicator (SCORING.md §3 and §4).
 //!
 //! - Indicators are ratio estimators, Σ w·o·y / Σ w·o, so a missing answer never counts as zero.
 //! - Every other estimate is a linear combination of indicators; its standard error comes from Taylor
 //!   linearization under a stratified cluster design with PSUs taken with replacement, as R's `survey`
 //!   package computes it (lonely PSUs as `survey.lonely.psu = "adjust"`, domains as `svyby`).
+//! - Intervals are Student's t with the design's degrees of freedom ([`interval`]); design effects
+//!   follow R's `deff = "replace"` ([`design_effect`]); thin estimates are [`flags`]ged.
 //! - Weights may be raked to population margins first ([`rake::Margins`]).
 //!
 //! The engine knows nothing of HTTP or SQL: the CLI, the service and the notebooks all call
 //! [`score`] on a polars frame and get the same numbers.
 
-use papi_survey::{ReferenceTable, Scoring, Survey};
+use papi_survey::{ReferenceTable, Survey};
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub mod change;
 pub mod design;
+pub mod design_effect;
+pub mod flags;
+mod indicator;
+pub mod interval;
 pub mod rake;
 pub mod render;
+mod residual;
+#[cfg(test)]
+mod tests;
 
+pub use change::{BaselineComparison, Change, ChangeEstimate, DimensionChange};
 pub use design::Design;
+pub use flags::Flags;
+pub use interval::{Interval, IntervalRule, Z95};
 pub use rake::Margins;
 
-/// The normal quantile for a 95% interval, as R's `confint` uses.
-pub const Z95: f64 = 1.959_963_984_540_054;
+use design_effect::{design_effect, effective_n, srs_variance};
+use indicator::{IndicatorPass, Layout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
@@ -67,6 +80,8 @@ pub struct Options {
     pub min_respondents: u64,
     /// Official table and year for the performance group.
     pub reference: Option<(ReferenceTable, i32)>,
+    /// Student's t intervals with the design's degrees of freedom (the default), or normal ones.
+    pub interval: Interval,
 }
 
 /// The columns of the interview table that scoring reads.
@@ -101,43 +116,70 @@ pub fn needed_columns(survey: &Survey, options: &Options) -> Vec<String> {
     cols
 }
 
-/// An estimate with its standard error and 95% interval; null when it cannot be estimated.
+/// An estimate with its standard error, 95% interval and what stands behind it; null (with the
+/// design's df and its flags) when it cannot be estimated.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
     pub estimate: Option<f64>,
     pub se: Option<f64>,
+    /// Null when a t interval has no degrees of freedom.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Degrees of freedom of the whole design (PSUs − strata), the same for every estimate and domain.
+    pub df: i64,
+    /// Design effect, as R's `deff = "replace"` (see [`design_effect`]).
+    pub deff: Option<f64>,
+    /// The respondents behind the estimate over its design effect.
+    pub n_effective: Option<f64>,
+    pub flags: Flags,
+}
+
+/// What an estimate is computed from, besides the report's interval rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measured {
+    pub estimate: f64,
+    pub variance: f64,
+    /// The variance under simple random sampling with replacement of the same size.
+    pub srs_variance: Option<f64>,
+    /// The respondents behind the estimate (for n_effective and the flags).
+    pub respondents: u64,
+    /// Flags passed up from the estimates this one is made of.
+    pub inherited: Flags,
 }
 
 impl Estimate {
-    pub const NULL: Estimate = Estimate {
-        estimate: None,
-        se: None,
-        ci_low: None,
-        ci_high: None,
-    };
-
-    pub fn new(estimate: f64, variance: f64) -> Estimate {
-        if !estimate.is_finite() || !variance.is_finite() {
-            return Estimate::NULL;
-        }
-        let se = variance.max(0.0).sqrt();
+    /// No estimate: the design's degrees of freedom and `flags` only.
+    pub fn null(rule: &IntervalRule, flags: Flags) -> Estimate {
         Estimate {
-            estimate: Some(estimate),
-            se: Some(se),
-            ci_low: Some(estimate - Z95 * se),
-            ci_high: Some(estimate + Z95 * se),
+            estimate: None,
+            se: None,
+            ci_low: None,
+            ci_high: None,
+            df: rule.df,
+            deff: None,
+            n_effective: None,
+            flags,
         }
     }
 
-    /// The same interval moved by `shift` (the change from a fixed baseline).
-    fn shifted(&self, shift: f64) -> Estimate {
+    pub(crate) fn new(m: Measured, rule: &IntervalRule) -> Estimate {
+        let flags = Flags::of(rule.df, m.respondents) | m.inherited;
+        if !m.estimate.is_finite() || !m.variance.is_finite() {
+            return Estimate::null(rule, flags);
+        }
+        let variance = m.variance.max(0.0);
+        let se = variance.sqrt();
+        let bounds = rule.bounds(m.estimate, se);
+        let deff = design_effect(variance, m.srs_variance, m.estimate);
         Estimate {
-            estimate: self.estimate.map(|x| x + shift),
-            se: self.se,
-            ci_low: self.ci_low.map(|x| x + shift),
-            ci_high: self.ci_high.map(|x| x + shift),
+            estimate: Some(m.estimate),
+            se: Some(se),
+            ci_low: bounds.map(|b| b.0),
+            ci_high: bounds.map(|b| b.1),
+            df: rule.df,
+            deff,
+            n_effective: effective_n(m.respondents, deff),
+            flags,
         }
     }
 }
@@ -163,6 +205,12 @@ pub struct DesignSummary {
     pub respondents: u64,
     pub strata_count: usize,
     pub psus: usize,
+    /// PSUs − strata (R's `degf`): the degrees of freedom of every interval, domains included.
+    pub df: i64,
+    /// `t` or `normal`.
+    pub interval: Interval,
+    /// What each SE is multiplied by for the 95% interval; null when there is no t interval (df ≤ 0).
+    pub interval_multiplier: Option<f64>,
     pub lonely_psu: &'static str,
     pub raked: Option<RakeSummary>,
     pub warnings: Vec<String>,
@@ -209,29 +257,6 @@ pub struct IndicatorResult {
     #[serde(flatten)]
     pub value: Estimate,
     pub n: u64,
-}
-
-/// The change from the definition's baseline: estimate − baseline, with the estimate's interval
-/// (the baseline is a published constant).
-#[derive(Debug, Clone, Serialize)]
-pub struct BaselineComparison {
-    pub label: String,
-    pub year: Option<i32>,
-    pub total: Change,
-    pub dimensions: Vec<DimensionChange>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Change {
-    pub baseline: f64,
-    pub change: Estimate,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DimensionChange {
-    pub id: String,
-    pub baseline: f64,
-    pub change: Estimate,
 }
 
 /// Where a total falls among the provinces of an official year.
@@ -305,109 +330,6 @@ fn comparable_with_papi(survey: &Survey, table: &ReferenceTable, year: i32) -> b
             .any(|r| r.total.is_some() && r.dimensions.iter().all(Option::is_some))
 }
 
-/// Per-cell sums of one indicator.
-struct Sums {
-    num: Vec<f64>,
-    den: Vec<f64>,
-    n: Vec<u64>,
-}
-
-/// One indicator's results in every group, with its influence totals per PSU of the group.
-struct IndicatorPass {
-    estimates: Vec<(Option<f64>, f64, u64)>,
-    /// Per group, aligned with that group's PSU list.
-    influence: Vec<Vec<f64>>,
-}
-
-/// Scores one indicator for every row into `out` (NaN for missing), checking each value.
-fn indicator_scores(survey: &Survey, k: usize, col: &Column) -> Result<Vec<f64>, ScoreError> {
-    let ind = &survey.indicators[k];
-    let q = &survey.questions[ind.question];
-    let choices = survey.choices_of(q);
-    let invalid = |row: usize, v: &str| ScoreError::InvalidValue {
-        column: q.id.clone(),
-        row: row + 1,
-        message: format!(
-            "'{v}' is not a choice of question {} (list '{}')",
-            q.id,
-            q.choices.as_deref().unwrap_or("")
-        ),
-    };
-    let data = |e: PolarsError| ScoreError::Data(format!("column '{}': {e}", q.id));
-    match &ind.scoring {
-        Scoring::Values(values) => {
-            let ca = col.str().map_err(data)?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.iter().enumerate() {
-                out.push(match v {
-                    None | Some("") => f64::NAN,
-                    Some(v) => match values.iter().find(|(k, _)| k == v) {
-                        Some((_, s)) => *s,
-                        None if choices.iter().any(|c| c.value == v) => f64::NAN,
-                        None => {
-                            let t = v.trim();
-                            match values.iter().find(|(k, _)| k == t) {
-                                Some((_, s)) => *s,
-                                None if choices.iter().any(|c| c.value == t) || t.is_empty() => {
-                                    f64::NAN
-                                }
-                                None => return Err(invalid(i, v)),
-                            }
-                        }
-                    },
-                });
-            }
-            Ok(out)
-        }
-        Scoring::Range { lo, hi, reverse } => {
-            let col = col.cast(&DataType::Float64).map_err(data)?;
-            let ca = col.f64().map_err(data)?;
-            Ok(ca
-                .iter()
-                .map(|x| match x {
-                    Some(x) if x.is_finite() => {
-                        let s = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
-                        if *reverse {
-                            1.0 - s
-                        } else {
-                            s
-                        }
-                    }
-                    _ => f64::NAN,
-                })
-                .collect())
-        }
-        Scoring::AnyOf(any) => {
-            let ca = col.str().map_err(data)?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.iter().enumerate() {
-                let Some(v) = v else {
-                    out.push(f64::NAN);
-                    continue;
-                };
-                let mut empty = true;
-                let mut hit = false;
-                for c in v.split_whitespace() {
-                    empty = false;
-                    if any.iter().any(|a| a == c) {
-                        hit = true;
-                    } else if !choices.iter().any(|x| x.value == c) {
-                        return Err(invalid(i, c));
-                    }
-                }
-                out.push(if empty {
-                    f64::NAN
-                } else if hit {
-                    1.0
-                } else {
-                    0.0
-                });
-            }
-            Ok(out)
-        }
-    }
-}
-
 /// The weights an analysis uses, one per row of `df`: the design's, raked when margins are given.
 pub fn analysis_weights(
     survey: &Survey,
@@ -419,6 +341,100 @@ pub fn analysis_weights(
         m.rake(df, &mut design.weights)?;
     }
     Ok(design.weights)
+}
+
+/// One sub-dimension's or dimension's passes, with Σ w r² per group of its own residual.
+struct CombinationPass<T> {
+    parts: Vec<T>,
+    weighted_squares: Vec<f64>,
+}
+
+/// The share of indicator `k` in the mean m_s of its sub-dimension.
+fn share(survey: &Survey, sub: &papi_survey::Subdimension, k: usize) -> f64 {
+    let wsum: f64 = sub
+        .indicators
+        .iter()
+        .map(|&j| survey.indicators[j].weight)
+        .sum();
+    survey.indicators[k].weight / wsum
+}
+
+/// The coefficient of indicator `k` in the PAPI-scale score of its sub-dimension, (1 + 9 m_s) / n_d:
+/// also its coefficient in the dimension and the total.
+fn coefficient(survey: &Survey, sub: &papi_survey::Subdimension, k: usize, n_d: f64) -> f64 {
+    9.0 / n_d * share(survey, sub, k)
+}
+
+/// Per dimension, its sub-dimensions' passes, each with its indicators' passes.
+type DimensionPasses = Vec<CombinationPass<CombinationPass<IndicatorPass>>>;
+
+/// Every indicator's pass, grouped by dimension and sub-dimension, with Σ w r² per group of each
+/// indicator, sub-dimension, dimension and (returned beside them) the total. In parallel over
+/// dimensions, sub-dimensions and indicators; an indicator's scores live until its sub-dimension's
+/// residual is made, a sub-dimension's until its dimension's, a dimension's until the total's.
+fn all_passes(
+    survey: &Survey,
+    frame: &DataFrame,
+    layout: &Layout,
+) -> Result<(DimensionPasses, Vec<f64>), ScoreError> {
+    let design = layout.design;
+    let (weights, group) = (&design.weights[..], &design.group[..]);
+    let n_groups = layout.cells_of_group.len();
+    let dims = survey
+        .dimensions
+        .par_iter()
+        .map(|dim| {
+            let n_d = dim.subdimensions.len() as f64;
+            let subs = dim
+                .subdimensions
+                .par_iter()
+                .map(|sub| {
+                    let (mut passes, rows): (Vec<IndicatorPass>, Vec<_>) = sub
+                        .indicators
+                        .par_iter()
+                        .map(|&k| indicator::pass(survey, k, frame, layout))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .into_iter()
+                        .unzip();
+                    let coefficients: Vec<f64> = sub
+                        .indicators
+                        .iter()
+                        .map(|&k| coefficient(survey, sub, k, n_d))
+                        .collect();
+                    let (squares, own) =
+                        residual::subdimension(&rows, &coefficients, weights, group, n_groups);
+                    for (pass, squares) in passes.iter_mut().zip(squares) {
+                        for (ratio, s) in pass.groups.iter_mut().zip(squares) {
+                            if ratio.estimate.is_some() {
+                                ratio.weighted_squares = s;
+                            }
+                        }
+                    }
+                    Ok((passes, own))
+                })
+                .collect::<Result<Vec<_>, ScoreError>>()?;
+            let parts: Vec<&[f64]> = subs.iter().map(|(_, own)| &own.residual[..]).collect();
+            let own = residual::sum(&parts, weights, group, n_groups, true);
+            let subs = subs
+                .into_iter()
+                .map(|(passes, own)| CombinationPass {
+                    parts: passes,
+                    weighted_squares: own.weighted_squares,
+                })
+                .collect();
+            Ok((subs, own))
+        })
+        .collect::<Result<Vec<_>, ScoreError>>()?;
+    let parts: Vec<&[f64]> = dims.iter().map(|(_, own)| &own.residual[..]).collect();
+    let total = residual::sum(&parts, weights, group, n_groups, false);
+    let dims = dims
+        .into_iter()
+        .map(|(subs, own)| CombinationPass {
+            parts: subs,
+            weighted_squares: own.weighted_squares,
+        })
+        .collect();
+    Ok((dims, total.weighted_squares))
 }
 
 /// Scores `df` (interviews in the flat layout) under `survey`.
@@ -443,8 +459,8 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         }
         None => None,
     };
+    let rule = IntervalRule::new(options.interval, design.degrees_of_freedom());
     let n_groups = design.groups.len();
-    let n_cells = design.cell_group.len();
     let mut cells_of_group: Vec<Vec<u32>> = vec![Vec::new(); n_groups];
     for (c, &g) in design.cell_group.iter().enumerate() {
         cells_of_group[g as usize].push(c as u32);
@@ -459,119 +475,80 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             .collect(),
         Some(_) => vec![(0..n_psus as u32).collect(); n_groups],
     };
-    let min_n = options.min_respondents.max(1);
-
-    // One pass per indicator, in parallel: per-cell sums, the ratio in each group, its influence
-    // totals per cell and its variance.
-    let passes: Vec<IndicatorPass> = (0..survey.indicators.len())
-        .into_par_iter()
-        .map(|k| -> Result<IndicatorPass, ScoreError> {
-            let q = &survey.questions[survey.indicators[k].question];
-            let col = df
-                .column(&q.id)
-                .map_err(|_| ScoreError::MissingColumn(q.id.clone()))?;
-            let y = indicator_scores(survey, k, col)?;
-            let mut sums = Sums {
-                num: vec![0.0; n_cells],
-                den: vec![0.0; n_cells],
-                n: vec![0; n_cells],
-            };
-            for ((&yi, &w), &c) in y.iter().zip(&design.weights).zip(&design.cell) {
-                if !yi.is_nan() {
-                    let c = c as usize;
-                    sums.num[c] += w * yi;
-                    sums.den[c] += w;
-                    sums.n[c] += 1;
-                }
+    let layout = Layout {
+        design: &design,
+        cells_of_group,
+        psus_of_group,
+        calibration: calibration.as_ref(),
+        min_respondents: options.min_respondents.max(1),
+    };
+    let (dim_passes, total_squares) = all_passes(survey, df, &layout)?;
+    let mut passes: Vec<Option<&IndicatorPass>> = vec![None; survey.indicators.len()];
+    for (dim, dp) in survey.dimensions.iter().zip(&dim_passes) {
+        for (sub, sp) in dim.subdimensions.iter().zip(&dp.parts) {
+            for (&k, pass) in sub.indicators.iter().zip(&sp.parts) {
+                passes[k] = Some(pass);
             }
-            let mut influence = Vec::with_capacity(n_groups);
-            let mut estimates = Vec::with_capacity(n_groups);
-            for (g, cells) in cells_of_group.iter().enumerate() {
-                let (mut num, mut den, mut n) = (0.0, 0.0, 0u64);
-                for &c in cells {
-                    num += sums.num[c as usize];
-                    den += sums.den[c as usize];
-                    n += sums.n[c as usize];
-                }
-                if n < min_n || den <= 0.0 {
-                    estimates.push((None, f64::NAN, n));
-                    influence.push(Vec::new());
-                    continue;
-                }
-                let p = num / den;
-                let z: Vec<f64> = match &calibration {
-                    None => cells
-                        .iter()
-                        .map(|&c| (sums.num[c as usize] - p * sums.den[c as usize]) / den)
-                        .collect(),
-                    Some(rake) => {
-                        // Row-level influence in the group, projected on the margins, then PSU totals.
-                        let mut x: Vec<f64> = y
-                            .iter()
-                            .zip(&design.weights)
-                            .zip(&design.group)
-                            .map(|((&yi, &w), &gi)| {
-                                if gi as usize == g && !yi.is_nan() {
-                                    w * (yi - p) / den
-                                } else {
-                                    0.0
-                                }
-                            })
-                            .collect();
-                        rake::calibrate_influence(&mut x, &design.weights, rake);
-                        let mut z = vec![0.0; n_psus];
-                        for (&xi, &psu) in x.iter().zip(&design.psu) {
-                            z[psu as usize] += xi;
-                        }
-                        z
-                    }
-                };
-                estimates.push((Some(p), design.variance(&psus_of_group[g], &z), n));
-                influence.push(z);
-            }
-            Ok(IndicatorPass {
-                estimates,
-                influence,
-            })
-        })
-        .collect::<Result<_, _>>()?;
+        }
+    }
+    let passes: Vec<&IndicatorPass> = passes
+        .into_iter()
+        .map(|p| p.expect("every indicator belongs to a sub-dimension"))
+        .collect();
 
     // Sub-dimensions, dimensions and the total: linear combinations of the indicators, whose
     // influence totals are the same combinations of the indicators' (in a fixed order).
     let mut respondents = vec![0u64; n_groups];
-    for &g in &design.group {
+    let mut weight_sum = vec![0.0f64; n_groups];
+    for (&g, &w) in design.group.iter().zip(&design.weights) {
         respondents[g as usize] += 1;
+        weight_sum[g as usize] += w;
     }
     let mut groups = Vec::with_capacity(n_groups);
-    for (g, cells) in psus_of_group.iter().enumerate() {
+    for (g, cells) in layout.psus_of_group.iter().enumerate() {
+        let srs = |squares: &[f64]| srs_variance(weight_sum[g], squares[g], respondents[g]);
+        let combination = |estimate: f64, z: &[f64], squares: &[f64], inherited: Flags| {
+            Estimate::new(
+                Measured {
+                    estimate,
+                    variance: design.variance(cells, z),
+                    srs_variance: srs(squares),
+                    respondents: respondents[g],
+                    inherited,
+                },
+                &rule,
+            )
+        };
+        let indicator_flags = |k: usize| Flags::of(rule.df, passes[k].groups[g].n);
         let mut total_z = vec![0.0; cells.len()];
         let mut total = Some(0.0);
+        let mut total_flags = Flags::default();
         let mut dims = Vec::new();
-        for dim in &survey.dimensions {
+        for (dim, dp) in survey.dimensions.iter().zip(&dim_passes) {
             let n_d = dim.subdimensions.len() as f64;
             let mut dim_z = vec![0.0; cells.len()];
             let mut dim_est = Some(0.0);
+            let mut dim_flags = Flags::default();
             let mut subs = Vec::new();
-            for sub in &dim.subdimensions {
-                let wsum: f64 = sub
-                    .indicators
-                    .iter()
-                    .map(|&k| survey.indicators[k].weight)
-                    .sum();
+            for (sub, sp) in dim.subdimensions.iter().zip(&dp.parts) {
                 let mut sub_z = vec![0.0; cells.len()];
                 let mut m = Some(0.0);
+                let mut sub_flags = Flags::default();
                 for &k in &sub.indicators {
-                    let a = survey.indicators[k].weight / wsum;
-                    match passes[k].estimates[g].0 {
+                    sub_flags = sub_flags | indicator_flags(k);
+                    let a = share(survey, sub, k);
+                    let b = coefficient(survey, sub, k, n_d);
+                    match passes[k].groups[g].estimate {
                         Some(p) => {
                             m = m.map(|m| m + a * p);
                             for (z, zk) in sub_z.iter_mut().zip(&passes[k].influence[g]) {
-                                *z += 9.0 / n_d * a * zk;
+                                *z += b * zk;
                             }
                         }
                         None => m = None,
                     }
                 }
+                dim_flags = dim_flags | sub_flags;
                 let value = match m {
                     Some(m) => {
                         let s = (1.0 + 9.0 * m) / n_d;
@@ -579,11 +556,11 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                             *d += z;
                         }
                         dim_est = dim_est.map(|d| d + s);
-                        Estimate::new(s, design.variance(cells, &sub_z))
+                        combination(s, &sub_z, &sp.weighted_squares, sub_flags)
                     }
                     None => {
                         dim_est = None;
-                        Estimate::NULL
+                        Estimate::null(&rule, Flags::of(rule.df, respondents[g]) | sub_flags)
                     }
                 };
                 subs.push(SubdimensionResult {
@@ -591,17 +568,18 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                     value,
                 });
             }
+            total_flags = total_flags | dim_flags;
             let value = match dim_est {
                 Some(d) => {
                     for (t, z) in total_z.iter_mut().zip(&dim_z) {
                         *t += z;
                     }
                     total = total.map(|t| t + d);
-                    Estimate::new(d, design.variance(cells, &dim_z))
+                    combination(d, &dim_z, &dp.weighted_squares, dim_flags)
                 }
                 None => {
                     total = None;
-                    Estimate::NULL
+                    Estimate::null(&rule, Flags::of(rule.df, respondents[g]) | dim_flags)
                 }
             };
             dims.push(DimensionResult {
@@ -611,39 +589,43 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             });
         }
         let total = match total {
-            Some(t) => Estimate::new(t, design.variance(cells, &total_z)),
-            None => Estimate::NULL,
+            Some(t) => combination(t, &total_z, &total_squares, total_flags),
+            None => Estimate::null(&rule, Flags::of(rule.df, respondents[g]) | total_flags),
         };
         let indicators = survey
             .indicators
             .iter()
             .zip(&passes)
             .map(|(ind, pass)| {
-                let (p, v, n) = pass.estimates[g];
+                let r = pass.groups[g];
+                let value = match r.estimate {
+                    Some(p) => Estimate::new(
+                        Measured {
+                            estimate: p,
+                            variance: r.variance,
+                            srs_variance: srs_variance(
+                                weight_sum[g],
+                                r.weighted_squares,
+                                respondents[g],
+                            ),
+                            respondents: r.n,
+                            inherited: Flags::default(),
+                        },
+                        &rule,
+                    ),
+                    None => Estimate::null(&rule, Flags::of(rule.df, r.n)),
+                };
                 IndicatorResult {
                     id: ind.id.clone(),
-                    value: p.map(|p| Estimate::new(p, v)).unwrap_or(Estimate::NULL),
-                    n,
+                    value,
+                    n: r.n,
                 }
             })
             .collect();
-        let baseline = survey.baseline.as_ref().map(|b| BaselineComparison {
-            label: b.label.get(survey.default_language()).to_owned(),
-            year: b.year,
-            total: Change {
-                baseline: b.total,
-                change: total.shifted(-b.total),
-            },
-            dimensions: dims
-                .iter()
-                .zip(&b.dimensions)
-                .map(|(d, base)| DimensionChange {
-                    id: d.id.clone(),
-                    baseline: *base,
-                    change: d.value.shifted(-base),
-                })
-                .collect(),
-        });
+        let baseline = survey
+            .baseline
+            .as_ref()
+            .map(|b| change::compare(survey, b, &total, &dims, &rule));
         let performance = match (&options.reference, total.estimate) {
             (Some((table, year)), Some(t)) if comparable_with_papi(survey, table, *year) => {
                 performance(table, *year, t)
@@ -685,6 +667,12 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             lonely.join(", ")
         ));
     }
+    if rule.multiplier.is_none() {
+        warnings.push(format!(
+            "the design has {} degrees of freedom (PSUs − strata): no t interval can be given",
+            rule.df
+        ));
+    }
     Ok(Report {
         survey: SurveyId {
             id: survey.id.clone(),
@@ -697,6 +685,9 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             respondents: design.rows as u64,
             strata_count: design.stratum_psus.len(),
             psus: design.psu_stratum.len(),
+            df: rule.df,
+            interval: rule.interval,
+            interval_multiplier: rule.multiplier,
             lonely_psu: "adjust",
             raked,
             warnings,

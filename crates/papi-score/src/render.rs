@@ -4,7 +4,29 @@ use std::fmt::Write as _;
 
 use papi_survey::Survey;
 
-use crate::{Estimate, Report};
+use crate::{Estimate, Flags, Interval, Report};
+
+/// The table's mark of each flag, and its legend.
+const MARKS: [(Flags, &str, &str); 2] = [
+    (
+        Flags::FEW_RESPONDENTS,
+        "*",
+        "ít hơn 30 người trả lời / fewer than 30 respondents",
+    ),
+    (
+        Flags::FEW_PSUS,
+        "†",
+        "ít hơn 5 bậc tự do (số PSU − số tầng) / fewer than 5 degrees of freedom (PSUs − strata)",
+    ),
+];
+
+fn marks(flags: Flags) -> String {
+    MARKS
+        .iter()
+        .filter(|(f, _, _)| flags.contains(*f))
+        .map(|(_, m, _)| *m)
+        .collect()
+}
 
 fn num(x: Option<f64>, places: usize) -> String {
     x.map(|x| format!("{x:.places$}"))
@@ -21,18 +43,23 @@ fn by_label(by: &serde_json::Map<String, serde_json::Value>) -> String {
         .join(", ")
 }
 
-/// A readable table: per group, the total and each dimension with its sub-dimensions, in `lang`.
+/// A readable table: per group, the total and each dimension with its sub-dimensions, in `lang`, with
+/// each estimate's design effect and a mark on those that stand on little (legend below).
 pub fn table(survey: &Survey, report: &Report, lang: &str) -> String {
     let mut out = String::new();
-    let line = |out: &mut String, name: &str, e: &Estimate, places: usize| {
-        let _ = writeln!(
-            out,
-            "  {name:<58} {:>8} {:>7}   [{:>7}, {:>7}]",
+    let mut flagged = Flags::default();
+    let mut line = |out: &mut String, name: &str, e: &Estimate, places: usize| {
+        flagged = flagged | e.flags;
+        let text = format!(
+            "  {name:<58} {:>8} {:>7}   [{:>7}, {:>7}] {:>6} {}",
             num(e.estimate, places),
             num(e.se, places + 1),
             num(e.ci_low, places),
-            num(e.ci_high, places)
+            num(e.ci_high, places),
+            num(e.deff, 2),
+            marks(e.flags)
         );
+        let _ = writeln!(out, "{}", text.trim_end());
     };
     for group in &report.groups {
         let _ = writeln!(
@@ -43,8 +70,8 @@ pub fn table(survey: &Survey, report: &Report, lang: &str) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<58} {:>8} {:>7}   {:^18}",
-            "", "Điểm", "SE", "KTC 95% / 95% CI"
+            "  {:<58} {:>8} {:>7}   {:^18} {:>6}",
+            "", "Điểm", "SE", "KTC 95% / 95% CI", "Deff"
         );
         line(&mut out, "Tổng điểm PAPI / Total", &group.total, 2);
         for (dim, d) in survey.dimensions.iter().zip(&group.dimensions) {
@@ -59,15 +86,27 @@ pub fn table(survey: &Survey, report: &Report, lang: &str) -> String {
             }
         }
         if let Some(b) = &group.baseline {
-            let _ = writeln!(
-                out,
-                "  Thay đổi so với {} ({:.2}) / change from baseline: {} [{}, {}]",
+            let c = &b.total.change;
+            let text = format!(
+                "  Thay đổi so với {} ({:.2}{}) / change from baseline: {} [{}, {}] {}",
                 b.label,
                 b.total.baseline,
-                num(b.total.change.estimate, 2),
-                num(b.total.change.ci_low, 2),
-                num(b.total.change.ci_high, 2)
+                b.total
+                    .baseline_se
+                    .map(|se| format!(", SE {se:.2}"))
+                    .unwrap_or_default(),
+                num(c.value.estimate, 2),
+                num(c.value.ci_low, 2),
+                num(c.value.ci_high, 2),
+                marks(c.value.flags)
             );
+            let _ = writeln!(out, "{}", text.trim_end());
+            if c.baseline_treated_as_exact {
+                let _ = writeln!(
+                    out,
+                    "    (mốc được coi là chính xác / the baseline is treated as exact: its own error is not in this interval)"
+                );
+            }
         }
         if let Some(p) = &group.performance {
             let _ = writeln!(
@@ -77,6 +116,29 @@ pub fn table(survey: &Survey, report: &Report, lang: &str) -> String {
             );
         }
         out.push('\n');
+    }
+    let d = &report.design;
+    let _ = match (d.interval, d.interval_multiplier) {
+        (Interval::T, Some(q)) => writeln!(
+            out,
+            "KTC 95%: phân phối t, {} bậc tự do (số PSU − số tầng) / 95% intervals: Student's t with {} degrees of freedom (PSUs − strata), ±{q:.4} SE",
+            d.df, d.df
+        ),
+        (Interval::T, None) => writeln!(
+            out,
+            "KTC 95%: không có, {} bậc tự do / 95% intervals: none, the design has {} degrees of freedom",
+            d.df, d.df
+        ),
+        (Interval::Normal, _) => writeln!(
+            out,
+            "KTC 95%: phân phối chuẩn, ±1.96 SE / 95% intervals: normal, ±1.96 SE ({} degrees of freedom)",
+            d.df
+        ),
+    };
+    for (f, mark, legend) in MARKS {
+        if flagged.contains(f) {
+            let _ = writeln!(out, "{mark} {legend}");
+        }
     }
     for w in &report.design.warnings {
         let _ = writeln!(out, "cảnh báo / warning: {w}");
@@ -93,7 +155,8 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 /// CSV: the `by` columns, then level, id, Vietnamese and English names, estimate, se, ci_low,
-/// ci_high, n (indicators) and the group's respondents.
+/// ci_high, n (indicators), the group's respondents, df, deff, n_effective and the flags (names
+/// separated by spaces).
 pub fn csv(survey: &Survey, report: &Report) -> Result<String, csv::Error> {
     let by_cols: Vec<String> = report
         .groups
@@ -114,6 +177,10 @@ pub fn csv(survey: &Survey, report: &Report) -> Result<String, csv::Error> {
             "ci_high",
             "n",
             "respondents",
+            "df",
+            "deff",
+            "n_effective",
+            "flags",
         ]
         .map(String::from),
     );
@@ -167,6 +234,10 @@ pub fn csv(survey: &Survey, report: &Report) -> Result<String, csv::Error> {
             f(e.ci_high),
             n.map(|n| n.to_string()).unwrap_or_default(),
             group.respondents.to_string(),
+            e.df.to_string(),
+            f(e.deff),
+            f(e.n_effective),
+            e.flags.names().collect::<Vec<_>>().join(" "),
         ]);
         w.write_record(&row)?;
     }

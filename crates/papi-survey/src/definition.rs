@@ -56,6 +56,9 @@ struct RawBaseline {
     year: Option<i32>,
     total: f64,
     dimensions: BTreeMap<String, f64>,
+    /// `total` and dimension ids → the standard error of that baseline score.
+    #[serde(default)]
+    standard_errors: BTreeMap<String, Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -201,6 +204,51 @@ impl Survey {
             })
         }
     }
+}
+
+/// Checks `[baseline.standard_errors]`: each key is `total` or a dimension id, each value a finite
+/// non-negative number.
+fn baseline_standard_errors(
+    c: &mut Checker,
+    given: &BTreeMap<String, Spanned<f64>>,
+    dimensions: &[Dimension],
+) -> BaselineStandardErrors {
+    let mut out = BaselineStandardErrors {
+        total: None,
+        dimensions: vec![None; dimensions.len()],
+    };
+    for (id, se) in given {
+        let at = se.span().start;
+        let se = *se.get_ref();
+        let slot = if id == "total" {
+            Some(&mut out.total)
+        } else {
+            dimensions
+                .iter()
+                .position(|d| &d.id == id)
+                .map(|d| &mut out.dimensions[d])
+        };
+        let Some(slot) = slot else {
+            c.report(
+                at,
+                id,
+                "baseline.unknown_standard_error",
+                format!("standard error of '{id}': it is neither `total` nor a dimension id"),
+            );
+            continue;
+        };
+        if se.is_finite() && se >= 0.0 {
+            *slot = Some(se);
+        } else {
+            c.report(
+                at,
+                id,
+                "baseline.invalid_standard_error",
+                format!("the standard error of '{id}' must be a finite number ≥ 0, not {se}"),
+            );
+        }
+    }
+    out
 }
 
 fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
@@ -837,12 +885,14 @@ fn build(c: &mut Checker, raw: RawDefinition, source: &str) -> Survey {
                 ),
             );
         }
+        let standard_errors = baseline_standard_errors(c, &b.standard_errors, &dimensions);
         Baseline {
             label,
             province: b.province.map(|p| nfc(&p)),
             year: b.year,
             total: b.total,
             dimensions: scores,
+            standard_errors,
         }
     });
 

@@ -44,6 +44,18 @@ pub struct Baseline {
     pub total: f64,
     /// One score per dimension, in the order of [`Survey::dimensions`].
     pub dimensions: Vec<f64>,
+    /// The baseline's own sampling error, where the definition gives it.
+    pub standard_errors: BaselineStandardErrors,
+}
+
+/// Standard errors of the baseline's scores (`[baseline.standard_errors]`). The baseline comes from an
+/// independent sample, so a change from it carries both errors; where none is given the baseline is
+/// treated as exact, and reports say so.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BaselineStandardErrors {
+    pub total: Option<f64>,
+    /// One per dimension, in the order of [`Survey::dimensions`]; `None` where not given.
+    pub dimensions: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,261 @@
+//! One indicator in every group: its scores per row, the ratio estimator Σ w·o·y / Σ w·o in each
+//! group (SCORING.md §3.1), its influence totals per PSU and variance (§3.5), and the row residuals
+//! that its design effect and those of the combinations above it are computed from.
+
+use papi_survey::{Scoring, Survey};
+use polars::prelude::*;
+
+use crate::design::Design;
+use crate::rake::{self, RakeReport};
+use crate::ScoreError;
+
+/// How the rows of the design fall into groups, cells and PSUs, shared by every indicator's pass.
+pub(crate) struct Layout<'a> {
+    pub design: &'a Design,
+    /// The cells of each group.
+    pub cells_of_group: Vec<Vec<u32>>,
+    /// The PSUs whose influence totals each group's variance needs, aligned with its influence.
+    pub psus_of_group: Vec<Vec<u32>>,
+    pub calibration: Option<&'a RakeReport>,
+    /// Fewest respondents for an estimate in a group.
+    pub min_respondents: u64,
+}
+
+/// One indicator's estimate in one group.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupRatio {
+    /// `None` with too few respondents.
+    pub estimate: Option<f64>,
+    pub variance: f64,
+    /// Respondents who answered.
+    pub n: u64,
+    /// Σ w r² over the group's rows, r the row residual (for the design effect).
+    pub weighted_squares: f64,
+}
+
+/// One indicator's results in every group, with its influence totals per PSU of the group.
+pub(crate) struct IndicatorPass {
+    pub groups: Vec<GroupRatio>,
+    /// Per group, aligned with that group's PSU list.
+    pub influence: Vec<Vec<f64>>,
+}
+
+/// Per-cell sums of one indicator.
+struct Sums {
+    num: Vec<f64>,
+    den: Vec<f64>,
+    n: Vec<u64>,
+}
+
+/// An indicator's scores per row, with what turns them into its residuals (SCORING.md §3.5):
+/// r_i = o_i (y_i − p) / Σ_j w_j o_j, p and the sum those of the row's group. w·r is the row's
+/// influence value before any raking; the design effects are computed from Σ w r².
+pub(crate) struct RowResiduals {
+    y: Vec<f64>,
+    /// Per group: p, and 1 / Σ w·o (0 where the group has no estimate, so that r = 0 there).
+    p: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl RowResiduals {
+    /// r of row `i` in group `g`; 0 for a missing answer.
+    #[inline]
+    pub fn at(&self, i: usize, g: usize) -> f64 {
+        let y = self.y[i];
+        if y.is_nan() {
+            0.0
+        } else {
+            (y - self.p[g]) * self.scale[g]
+        }
+    }
+}
+
+/// Scores indicator `k` in every group; also returns its residuals per row, for the design effects
+/// of the indicator and of the combinations above it.
+pub(crate) fn pass(
+    survey: &Survey,
+    k: usize,
+    frame: &DataFrame,
+    layout: &Layout,
+) -> Result<(IndicatorPass, RowResiduals), ScoreError> {
+    let design = layout.design;
+    let n_groups = layout.cells_of_group.len();
+    let n_cells = design.cell_group.len();
+    let n_psus = design.psu_stratum.len();
+    let q = &survey.questions[survey.indicators[k].question];
+    let col = frame
+        .column(&q.id)
+        .map_err(|_| ScoreError::MissingColumn(q.id.clone()))?;
+    let y = indicator_scores(survey, k, col)?;
+    let mut sums = Sums {
+        num: vec![0.0; n_cells],
+        den: vec![0.0; n_cells],
+        n: vec![0; n_cells],
+    };
+    for ((&yi, &w), &c) in y.iter().zip(&design.weights).zip(&design.cell) {
+        if !yi.is_nan() {
+            let c = c as usize;
+            sums.num[c] += w * yi;
+            sums.den[c] += w;
+            sums.n[c] += 1;
+        }
+    }
+    let mut influence = Vec::with_capacity(n_groups);
+    let mut groups = Vec::with_capacity(n_groups);
+    // (p, Σ w·o) of each group with an estimate.
+    let mut ratio_of_group: Vec<Option<(f64, f64)>> = Vec::with_capacity(n_groups);
+    for (g, cells) in layout.cells_of_group.iter().enumerate() {
+        let (mut num, mut den, mut n) = (0.0, 0.0, 0u64);
+        for &c in cells {
+            num += sums.num[c as usize];
+            den += sums.den[c as usize];
+            n += sums.n[c as usize];
+        }
+        if n < layout.min_respondents || den <= 0.0 {
+            groups.push(GroupRatio {
+                estimate: None,
+                variance: f64::NAN,
+                n,
+                weighted_squares: f64::NAN,
+            });
+            influence.push(Vec::new());
+            ratio_of_group.push(None);
+            continue;
+        }
+        let p = num / den;
+        let z: Vec<f64> = match layout.calibration {
+            None => cells
+                .iter()
+                .map(|&c| (sums.num[c as usize] - p * sums.den[c as usize]) / den)
+                .collect(),
+            Some(rake) => {
+                // Row-level influence in the group, projected on the margins, then PSU totals.
+                let mut x: Vec<f64> = y
+                    .iter()
+                    .zip(&design.weights)
+                    .zip(&design.group)
+                    .map(|((&yi, &w), &gi)| {
+                        if gi as usize == g && !yi.is_nan() {
+                            w * (yi - p) / den
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                rake::calibrate_influence(&mut x, &design.weights, rake);
+                let mut z = vec![0.0; n_psus];
+                for (&xi, &psu) in x.iter().zip(&design.psu) {
+                    z[psu as usize] += xi;
+                }
+                z
+            }
+        };
+        groups.push(GroupRatio {
+            estimate: Some(p),
+            variance: design.variance(&layout.psus_of_group[g], &z),
+            n,
+            weighted_squares: 0.0,
+        });
+        influence.push(z);
+        ratio_of_group.push(Some((p, den)));
+    }
+    let (mut p, mut scale) = (vec![0.0; n_groups], vec![0.0; n_groups]);
+    for (g, ratio) in ratio_of_group.iter().enumerate() {
+        if let Some((ratio, den)) = ratio {
+            (p[g], scale[g]) = (*ratio, 1.0 / den);
+        }
+    }
+    Ok((
+        IndicatorPass { groups, influence },
+        RowResiduals { y, p, scale },
+    ))
+}
+
+/// Scores one indicator for every row into `out` (NaN for missing), checking each value.
+fn indicator_scores(survey: &Survey, k: usize, col: &Column) -> Result<Vec<f64>, ScoreError> {
+    let ind = &survey.indicators[k];
+    let q = &survey.questions[ind.question];
+    let choices = survey.choices_of(q);
+    let invalid = |row: usize, v: &str| ScoreError::InvalidValue {
+        column: q.id.clone(),
+        row: row + 1,
+        message: format!(
+            "'{v}' is not a choice of question {} (list '{}')",
+            q.id,
+            q.choices.as_deref().unwrap_or("")
+        ),
+    };
+    let data = |e: PolarsError| ScoreError::Data(format!("column '{}': {e}", q.id));
+    match &ind.scoring {
+        Scoring::Values(values) => {
+            let ca = col.str().map_err(data)?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (i, v) in ca.iter().enumerate() {
+                out.push(match v {
+                    None | Some("") => f64::NAN,
+                    Some(v) => match values.iter().find(|(k, _)| k == v) {
+                        Some((_, s)) => *s,
+                        None if choices.iter().any(|c| c.value == v) => f64::NAN,
+                        None => {
+                            let t = v.trim();
+                            match values.iter().find(|(k, _)| k == t) {
+                                Some((_, s)) => *s,
+                                None if choices.iter().any(|c| c.value == t) || t.is_empty() => {
+                                    f64::NAN
+                                }
+                                None => return Err(invalid(i, v)),
+                            }
+                        }
+                    },
+                });
+            }
+            Ok(out)
+        }
+        Scoring::Range { lo, hi, reverse } => {
+            let col = col.cast(&DataType::Float64).map_err(data)?;
+            let ca = col.f64().map_err(data)?;
+            Ok(ca
+                .iter()
+                .map(|x| match x {
+                    Some(x) if x.is_finite() => {
+                        let s = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
+                        if *reverse {
+                            1.0 - s
+                        } else {
+                            s
+                        }
+                    }
+                    _ => f64::NAN,
+                })
+                .collect())
+        }
+        Scoring::AnyOf(any) => {
+            let ca = col.str().map_err(data)?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (i, v) in ca.iter().enumerate() {
+                let Some(v) = v else {
+                    out.push(f64::NAN);
+                    continue;
+                };
+                let mut empty = true;
+                let mut hit = false;
+                for c in v.split_whitespace() {
+                    empty = false;
+                    if any.iter().any(|a| a == c) {
+                        hit = true;
+                    } else if !choices.iter().any(|x| x.value == c) {
+                        return Err(invalid(i, c));
+                    }
+                }
+                out.push(if empty {
+                    f64::NAN
+                } else if hit {
+                    1.0
+                } else {
+                    0.0
+                });
+            }
+            Ok(out)
+        }
+    }
+}
