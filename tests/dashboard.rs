@@ -99,6 +99,9 @@ on_both_databases! {
         // Pages and charts for the leader; none for an enumerator.
         let page = server.get_as("/dashboard/papi/2019.1", &leader);
         assert_eq!(page.status, 200);
+        // The change from 2018 is said in words, with whether it can be told from sampling noise.
+        assert!(page.body.contains("có ý nghĩa thống kê") || page.body.contains("chưa đủ dữ liệu"), "the leader's sentence");
+        assert!(!page.body.contains("class=\"big\" class="), "one class attribute");
         for dim in &survey.dimensions {
             assert!(page.body.contains(dim.label.get("vi")), "{} missing", dim.label.get("vi"));
         }

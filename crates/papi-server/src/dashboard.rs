@@ -667,6 +667,45 @@ fn signed(x: Option<f64>) -> String {
     x.map_or_else(|| "—".into(), |v| format!("{v:+.2}"))
 }
 
+/// The change in words a leader can read in a breath: its direction and size, and whether its 95%
+/// interval leaves out zero (then the survey can tell it from sampling noise).
+fn change_sentence(change: &Est, lang: Lang) -> String {
+    let Some(x) = change.estimate else {
+        return lang
+            .t(
+                "Chưa ước lượng được thay đổi.",
+                "The change cannot be estimated.",
+            )
+            .to_owned();
+    };
+    let size = format!("{:.2}", x.abs());
+    let (direction, size) = match lang.code() {
+        "en" => (if x >= 0.0 { "Up" } else { "Down" }, size),
+        _ => (
+            if x >= 0.0 { "Tăng" } else { "Giảm" },
+            size.replace('.', ","),
+        ),
+    };
+    let verdict = match (change.ci_low, change.ci_high) {
+        (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0 => lang.t(
+            "khác biệt có ý nghĩa thống kê (mức 95%)",
+            "a difference distinguishable from zero at 95%",
+        ),
+        (Some(_), Some(_)) => lang.t(
+            "chưa khác biệt có ý nghĩa thống kê",
+            "not distinguishable from zero at 95%",
+        ),
+        _ => lang.t(
+            "chưa đủ dữ liệu để kết luận",
+            "too little data to say whether it differs from zero",
+        ),
+    };
+    format!(
+        "{direction} {size} {}, {verdict}.",
+        lang.t("điểm", "points")
+    )
+}
+
 fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
     html! {
         div.cards {
@@ -678,7 +717,8 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
             @if let Some(b) = &d.baseline {
                 div.card {
                     div.muted { (lang.t("So với mốc", "Against the baseline")) " " (b.label) }
-                    div.big class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "up" } else { "down" }) { (signed(b.change.estimate)) }
+                    div class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "big up" } else { "big down" }) { (signed(b.change.estimate)) }
+                    p.sentence { (change_sentence(&b.change, lang)) }
                     div.muted { (lang.t("Mốc", "Baseline")) " " (format!("{:.2}", b.total)) "; " (lang.t("khoảng tin cậy 95% của thay đổi", "95% interval of the change")) ": " (interval(&b.change)) }
                 }
             }
@@ -1175,4 +1215,35 @@ pub async fn set_task(
         "plan_id": plan_id, "task_id": s.task_id, "status": s.status, "note": s.note,
         "updated_by": s.updated_by, "updated_at": s.updated_at,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(estimate: f64, ci_low: f64, ci_high: f64) -> Est {
+        Est {
+            estimate: Some(estimate),
+            ci_low: Some(ci_low),
+            ci_high: Some(ci_high),
+        }
+    }
+
+    #[test]
+    fn the_change_is_said_in_words_with_whether_it_is_more_than_noise() {
+        assert_eq!(
+            change_sentence(&est(0.02, -1.28, 1.32), Lang::Vi),
+            "Tăng 0,02 điểm, chưa khác biệt có ý nghĩa thống kê."
+        );
+        assert_eq!(
+            change_sentence(&est(-1.5, -2.6, -0.4), Lang::En),
+            "Down 1.50 points, a difference distinguishable from zero at 95%."
+        );
+        let no_interval = Est {
+            estimate: Some(0.3),
+            ci_low: None,
+            ci_high: None,
+        };
+        assert!(change_sentence(&no_interval, Lang::Vi).contains("chưa đủ dữ liệu"));
+    }
 }
