@@ -30,22 +30,12 @@ pub struct Review {
     pub reviewed_at: DateTime<Utc>,
 }
 
-/// A planned number of interviews in a place: the location values from the top column down.
+/// A planned number of interviews in a place: the location values from the top column down. The
+/// registered sample sets them (`Store::register_sample`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quota {
     pub location: Vec<(String, String)>,
     pub target: i64,
-}
-
-impl Quota {
-    /// The place's key: its location values joined with " / ".
-    pub fn place(&self) -> String {
-        self.location
-            .iter()
-            .map(|(_, v)| v.as_str())
-            .collect::<Vec<_>>()
-            .join(" / ")
-    }
 }
 
 /// How many interviews of one place are in one review state.
@@ -306,55 +296,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Replaces a survey version's quotas with `quotas`, with an audit entry, in one transaction.
-    pub async fn set_quotas(
-        &self,
-        survey_id: &str,
-        version: &str,
-        quotas: &[Quota],
-        by: &str,
-    ) -> Result<(), StoreError> {
-        let now = Utc::now();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM quotas WHERE survey_id = $1 AND survey_version = $2")
-                .bind(survey_id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
-            for q in quotas {
-                sqlx::query(
-                    "INSERT INTO quotas (survey_id, survey_version, place, location, target) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(survey_id)
-                .bind(version)
-                .bind(q.place())
-                .bind(SqlJson(location_json(&q.location)))
-                .bind(q.target)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| if crate::is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("a quota for {}", q.place()))
-                } else {
-                    e.into()
-                })?;
-            }
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(by)
-                .bind("survey.quotas")
-                .bind(format!("{survey_id} {version}"))
-                .bind(SqlJson(json!({
-                    "places": quotas.len(),
-                    "target": quotas.iter().map(|q| q.target).sum::<i64>(),
-                })))
-                .execute(&mut *tx)
-                .await?;
             tx.commit().await?;
         });
         Ok(())
