@@ -35,6 +35,27 @@ pub struct Est {
     pub estimate: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// The score run flagged it (fewer than 30 respondents, or fewer than 5 degrees of freedom): the
+    /// page marks it to be read with care.
+    #[serde(default, rename(deserialize = "flags"), deserialize_with = "any_flag")]
+    pub flagged: bool,
+}
+
+/// A score run's `flags` list, as whether it has any.
+fn any_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(!Vec::<String>::deserialize(d)?.is_empty())
+}
+
+/// The mark of a flagged estimate, and what it means.
+const FLAG_MARK: &str = "†";
+
+fn flag_legend(lang: Lang) -> Markup {
+    html! {
+        p.muted { (FLAG_MARK) " " (lang.t(
+            "Ước lượng dựa trên dưới 30 người trả lời hoặc dưới 5 bậc tự do của thiết kế mẫu: đọc thận trọng.",
+            "Estimate resting on fewer than 30 respondents or fewer than 5 degrees of freedom of the sample design: read with care.",
+        )) }
+    }
 }
 
 /// The dashboard's content, as the page shows it and the API returns it.
@@ -657,9 +678,10 @@ async fn published(
 }
 
 fn interval(e: &Est) -> String {
+    let mark = if e.flagged { FLAG_MARK } else { "" };
     match (e.ci_low, e.ci_high) {
-        (Some(l), Some(h)) => format!("{l:.2} – {h:.2}"),
-        _ => "—".into(),
+        (Some(l), Some(h)) => format!("{l:.2} – {h:.2}{mark}"),
+        _ => format!("—{mark}"),
     }
 }
 
@@ -766,6 +788,7 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
                 }
             } }
         }
+        @if d.total.flagged || d.dimensions.iter().any(|x| x.value.flagged) { (flag_legend(lang)) }
     }
 }
 
@@ -898,6 +921,7 @@ fn dimension_body(
             thead { tr { th { (lang.t("Nội dung", "Sub-dimension")) } th.num { (lang.t("Điểm", "Score")) } th.num { (lang.t("Khoảng tin cậy 95%", "95% interval")) } } }
             tbody { @for s in &x.subdimensions { tr { td { (lang.t(&s.label_vi, &s.label_en)) } td.num { (fmt1(s.value.estimate)) } td.num { (interval(&s.value)) } } } }
         }
+        @if x.value.flagged || x.subdimensions.iter().any(|s| s.value.flagged) { (flag_legend(lang)) }
         @if let Some(strata) = &d.strata {
             @let i = d.dimensions.iter().position(|y| y.id == x.id).unwrap_or(0);
             h2 { (lang.t("Theo huyện", "By district")) }
@@ -1226,7 +1250,21 @@ mod tests {
             estimate: Some(estimate),
             ci_low: Some(ci_low),
             ci_high: Some(ci_high),
+            flagged: false,
         }
+    }
+
+    #[test]
+    fn a_flagged_estimate_is_marked_wherever_its_interval_is_shown() {
+        let run: Est = serde_json::from_str(
+            r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7, "df": 3, "flags": ["few_psus"]}"#,
+        )
+        .unwrap();
+        assert!(run.flagged);
+        assert_eq!(interval(&run), "0.10 – 0.70†");
+        let plain: Est =
+            serde_json::from_str(r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7}"#).unwrap();
+        assert_eq!(interval(&plain), "0.10 – 0.70");
     }
 
     #[test]
@@ -1243,6 +1281,7 @@ mod tests {
             estimate: Some(0.3),
             ci_low: None,
             ci_high: None,
+            flagged: false,
         };
         assert!(change_sentence(&no_interval, Lang::Vi).contains("chưa đủ dữ liệu"));
     }
