@@ -19,38 +19,7 @@ use papi_survey::{Scoring, Survey};
 use serde_json::Value;
 
 fn rscript() -> Option<()> {
-    let ok = Command::new("Rscript")
-        .args(["-e", "suppressPackageStartupMessages(library(survey))"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "Rscript with the survey package is missing: CI installs r-base-core and r-cran-survey"
-        );
-    }
-    eprintln!(
-        "R's survey package is not installed here: the R cross-check is not run (CI runs it)"
-    );
-    None
-}
-
-/// A small deterministic generator (SplitMix64), so the data set is the same on every machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() * xs.len() as f64) as usize % xs.len()]
-    }
+    rscript_with("survey", "the R cross-check")
 }
 
 /// Interviews for tests/fixtures/small.toml: six districts (strata), the last with one commune.

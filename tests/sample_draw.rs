@@ -14,31 +14,7 @@ use std::process::Command;
 use common::*;
 
 fn rscript_with_sampling() -> Option<()> {
-    let ok = Command::new("Rscript")
-        .args(["-e", "suppressPackageStartupMessages(library(sampling))"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("Rscript with the sampling package is missing: CI installs r-base-core and r-cran-sampling");
-    }
-    eprintln!("R's sampling package is not installed here: the R cross-check of inclusion probabilities is not run (CI runs it)");
-    None
-}
-
-/// A small deterministic generator (SplitMix64), so the frames are the same on every machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
+    rscript_with("sampling", "the R cross-check of inclusion probabilities")
 }
 
 /// CSV rows as maps of column → value.

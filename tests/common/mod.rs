@@ -466,3 +466,41 @@ pub fn python_module(module: &str, what: &str) -> Option<()> {
     eprintln!("{module} is not installed here: {what} is not run (CI runs it)");
     None
 }
+
+/// Rscript with the R `package` (Debian's `r-cran-PACKAGE`), or `None` outside CI when it is missing;
+/// CI installs it, and there a missing one fails the test that needs it (`what` says which check).
+pub fn rscript_with(package: &str, what: &str) -> Option<()> {
+    let ok = Command::new("Rscript")
+        .args([
+            "-e",
+            &format!("suppressPackageStartupMessages(library({package}))"),
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ok {
+        return Some(());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("Rscript with the {package} package is missing: CI installs r-base-core and r-cran-{package}");
+    }
+    eprintln!("R's {package} package is not installed here: {what} is not run (CI runs it)");
+    None
+}
+
+/// A small deterministic generator (SplitMix64), so generated data is the same on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() * xs.len() as f64) as usize % xs.len()]
+    }
+}

@@ -37,7 +37,12 @@ pub struct Est {
     pub ci_high: Option<f64>,
     /// The score run flagged it (fewer than 30 respondents, or fewer than 5 degrees of freedom): the
     /// page marks it to be read with care.
-    #[serde(default, rename(deserialize = "flags"), deserialize_with = "any_flag")]
+    #[serde(
+        default,
+        rename(deserialize = "flags"),
+        deserialize_with = "any_flag",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub flagged: bool,
 }
 

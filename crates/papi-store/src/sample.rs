@@ -99,6 +99,10 @@ pub enum PlaceCheck {
     InSample,
 }
 
+/// The first statement of a transaction that reads before it writes: on SQLite such a transaction
+/// would otherwise fail at once (SQLITE_BUSY) when another writer holds the lock, instead of waiting.
+const WRITE_LOCK: &str = "UPDATE surveys SET title = title WHERE survey_id = $1 AND version = $2";
+
 type SampleRow = (
     i64,
     String,
@@ -124,13 +128,7 @@ impl Store {
         let now = Utc::now();
         let sample_version = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Take the write lock first: on SQLite a transaction that reads and then writes can
-            // fail at once (SQLITE_BUSY) instead of waiting for another writer to finish.
-            sqlx::query("UPDATE surveys SET title = title WHERE survey_id = $1 AND version = $2")
-                .bind(survey_id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(WRITE_LOCK).bind(survey_id).bind(version).execute(&mut *tx).await?;
             let latest: Option<i64> = sqlx::query_scalar(
                 "SELECT MAX(sample_version) FROM samples WHERE survey_id = $1 AND survey_version = $2",
             )
@@ -349,13 +347,7 @@ impl Store {
         let now = Utc::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Take the write lock first: on SQLite a transaction that reads and then writes can
-            // fail at once (SQLITE_BUSY) instead of waiting for another writer to finish.
-            sqlx::query("UPDATE surveys SET title = title WHERE survey_id = $1 AND version = $2")
-                .bind(survey_id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(WRITE_LOCK).bind(survey_id).bind(version).execute(&mut *tx).await?;
             let places: Vec<String> = sqlx::query_scalar(
                 "SELECT place FROM sample_places WHERE survey_id = $1 AND survey_version = $2",
             )
