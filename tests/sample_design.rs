@@ -211,3 +211,39 @@ on_both_databases! {
         assert_eq!(overall["groups"][0]["respondents"], 704);
     }
 }
+
+on_both_databases! {
+    fn publications_rake_the_design_weights_to_the_margins_registered_with_the_survey(db: &TestDb) {
+        ok(&["simulate", "--seed", "94", "--database", &db.url]);
+        // Census margins by district and by sex, registered with the survey version.
+        let frame = papi_sample::Frame::load(&repo().join("survey-defs/frames/binh-dinh.toml")).unwrap();
+        let mut text = String::from("[[margins]]\ncolumns = [\"district\"]\ncells = [\n");
+        for d in &frame.units {
+            text.push_str(&format!("  {{ district = \"{}\", population = {} }},\n", d.name, d.effective_size().unwrap() * 1.05));
+        }
+        text.push_str("]\n\n[[margins]]\ncolumns = [\"sex\"]\ncells = [\n  { sex = \"male\", population = 540000 },\n  { sex = \"female\", population = 563235 },\n]\n");
+        let dir = tempdir();
+        let file = dir.path().join("census.toml");
+        write(&file, &text);
+        let bad = dir.path().join("bad.toml");
+        write(&bad, "[[margins]]\ncolumns = [\"income\"]\ncells = [{ income = \"high\", population = 1 }]\n");
+        let out = run(&["sample", "margins", "--database", &db.url, "--file", bad.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("income"), "{}", stderr(&out));
+        let out = ok(&["sample", "margins", "--database", &db.url, "--file", file.to_str().unwrap()]);
+        assert!(stdout(&out).contains("margins version 1"), "{}", stdout(&out));
+        // The publication is what `papi score --margins` computes on the same interviews.
+        ok(&["recompute", "--database", &db.url]);
+        let raked: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url, "--margins", file.to_str().unwrap(), "--min-respondents", "1"]).stdout).unwrap();
+        let plain: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url, "--min-respondents", "1"]).stdout).unwrap();
+        let store = db.store();
+        let publication = block_on(store.publications("papi", "2019.1")).unwrap().remove(0);
+        let run = block_on(store.score_run(publication.publication.overall_run)).unwrap().unwrap();
+        let published: Value = serde_json::from_str(&run.run.result).unwrap();
+        assert_eq!(published["groups"][0]["total"], raked["groups"][0]["total"]);
+        assert_ne!(published["groups"][0]["total"]["estimate"], plain["groups"][0]["total"]["estimate"], "raking moved the estimate");
+        assert_eq!(run.run.parameters["margins"], json!([["district"], ["sex"]]));
+        let audit = block_on(store.audit_entries(50)).unwrap();
+        assert!(audit.iter().any(|a| a.action == "survey.margins"));
+    }
+}

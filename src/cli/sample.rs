@@ -21,6 +21,24 @@ pub enum SampleCommand {
     Register(RegisterArgs),
     /// Assign villages of the registered sample to an enumerator (a supervisor's act, audited).
     Assign(AssignArgs),
+    /// Register census margins with a survey version: publications rake the design weights to them
+    /// (an administrator's act, audited; each registration is a new version).
+    Margins(MarginsArgs),
+}
+
+#[derive(Args)]
+pub struct MarginsArgs {
+    /// The margins file (TOML, as `papi score --margins` reads it).
+    #[arg(long)]
+    pub file: PathBuf,
+    /// The survey definition whose version the margins are for.
+    #[arg(long, default_value = "survey-defs/papi-2019.toml")]
+    pub survey: PathBuf,
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:papi.db")]
+    pub database: String,
+    /// Who registers them, for the record (default: the login name).
+    #[arg(long)]
+    pub registered_by: Option<String>,
 }
 
 /// The frame and how to draw from it.
@@ -109,6 +127,7 @@ pub fn run(cmd: SampleCommand, runtime: &tokio::runtime::Runtime) -> anyhow::Res
         SampleCommand::Draw(args) => run_draw(args),
         SampleCommand::Register(args) => run_register(args, runtime),
         SampleCommand::Assign(args) => run_assign(args, runtime),
+        SampleCommand::Margins(args) => run_margins(args, runtime),
     }
 }
 
@@ -214,6 +233,41 @@ fn run_register(args: RegisterArgs, runtime: &tokio::runtime::Runtime) -> anyhow
             if sample.illustrative { ", illustrative figures" } else { "" }
         );
         println!("sample {}", sample.hash());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn run_margins(args: MarginsArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
+    let survey = super::load_survey(&args.survey)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("--file: cannot read {}", args.file.display()))?;
+    let margins = match papi_score::Margins::from_toml(&text, &args.file.display().to_string()) {
+        Ok(m) => m,
+        Err(e) => return refused(&format!("--file: {e} [{}]", e.code())),
+    };
+    // Every margin's columns must be columns an interview has: the location or a question.
+    let known = |c: &String| survey.design.location.contains(c) || survey.question(c).is_some();
+    if let Some(c) = margins.columns().iter().find(|c| !known(c)) {
+        return refused(&format!(
+            "--file: margin column '{c}' is neither a location column nor a question of survey {} {}",
+            survey.id, survey.version
+        ));
+    }
+    let by = args.registered_by.clone().unwrap_or_else(super::login_name);
+    runtime.block_on(async {
+        let store = super::open_store(&args.database).await?;
+        store.register_survey(&survey).await?;
+        let version = store
+            .register_margins(&survey.id, &survey.version, &text, &by)
+            .await;
+        store.close().await;
+        println!(
+            "registered margins version {} of survey {} {}: publications rake to {} margin(s)",
+            version?,
+            survey.id,
+            survey.version,
+            margins.margins.len()
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -356,6 +356,24 @@ pub async fn record_run(
     Ok((report, recorded))
 }
 
+/// The census margins registered with the survey version, which publications rake the design
+/// weights to; `None` when none are registered.
+pub async fn registered_margins(
+    store: &Store,
+    survey: &Survey,
+) -> Result<Option<papi_score::Margins>, RecomputeError> {
+    match store.current_margins(&survey.id, &survey.version).await? {
+        None => Ok(None),
+        Some(text) => Ok(Some(papi_score::Margins::from_toml(
+            &text,
+            &format!(
+                "the margins registered with {} {}",
+                survey.id, survey.version
+            ),
+        )?)),
+    }
+}
+
 /// The latest year of the official table with complete totals.
 pub fn latest_reference_year(table: &ReferenceTable) -> Option<i32> {
     table
@@ -389,14 +407,18 @@ pub async fn recompute_and_publish(
     progress.phase("reading");
     let set = read_interviews(store, survey, progress).await?;
     progress.phase("scoring");
+    let margins = registered_margins(store, survey).await?;
     let options = Options {
         by: Vec::new(),
-        margins: None,
+        margins: margins.clone(),
         min_respondents: 1,
         reference: Some((table.clone(), year)),
         ..Options::default()
     };
-    let parameters = serde_json::json!({ "purpose": "publication" });
+    let parameters = serde_json::json!({
+        "purpose": "publication",
+        "margins": margins.as_ref().map(|m| m.margins.iter().map(|x| x.columns.clone()).collect::<Vec<_>>()),
+    });
     let (overall, overall_run) = record_run(
         store,
         survey,

@@ -52,7 +52,16 @@ impl Margins {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let m: Margins = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        Margins::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Margins from their TOML text (a file's, or as stored with a survey); `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Margins, ScoreError> {
+        let bad = |message: String| ScoreError::Margins {
+            file: file.to_owned(),
+            message,
+        };
+        let m: Margins = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         if m.margins.is_empty() {
             return Err(bad("no [[margins]]".into()));
         }

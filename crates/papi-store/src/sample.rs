@@ -431,4 +431,66 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?
         }))
     }
+
+    /// Registers census margins with a survey version (their TOML text) and makes them the ones a
+    /// recompute rakes to; one transaction with its audit entry. Returns the margins version.
+    pub async fn register_margins(
+        &self,
+        survey_id: &str,
+        version: &str,
+        margins: &str,
+        by: &str,
+    ) -> Result<i64, StoreError> {
+        let now = Utc::now();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(WRITE_LOCK).bind(survey_id).bind(version).execute(&mut *tx).await?;
+            let latest: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(margins_version) FROM survey_margins WHERE survey_id = $1 AND survey_version = $2",
+            )
+            .bind(survey_id)
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await?;
+            let margins_version = latest.unwrap_or(0) + 1;
+            sqlx::query(
+                "INSERT INTO survey_margins (survey_id, survey_version, margins_version, margins, registered_by, \
+                 registered_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(survey_id)
+            .bind(version)
+            .bind(margins_version)
+            .bind(margins)
+            .bind(by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(AUDIT_SQL)
+                .bind(now)
+                .bind(by)
+                .bind("survey.margins")
+                .bind(format!("{survey_id} {version}"))
+                .bind(SqlJson(json!({ "margins_version": margins_version })))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            margins_version
+        }))
+    }
+
+    /// The census margins in force for a survey version (their TOML text), if any are registered.
+    pub async fn current_margins(
+        &self,
+        survey_id: &str,
+        version: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT margins FROM survey_margins WHERE survey_id = $1 AND survey_version = $2 \
+             ORDER BY margins_version DESC LIMIT 1",
+        )
+        .bind(survey_id)
+        .bind(version)
+        .fetch_optional(pool)
+        .await?))
+    }
 }
