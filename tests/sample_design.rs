@@ -212,6 +212,19 @@ on_both_databases! {
     }
 }
 
+/// An export of the interviews scoring takes, in `dir`.
+fn csv_of(db: &TestDb, dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let csv = dir.path().join("export.csv");
+    ok(&[
+        "export",
+        "--database",
+        &db.url,
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
+    csv
+}
+
 on_both_databases! {
     fn publications_rake_the_design_weights_to_the_margins_registered_with_the_survey(db: &TestDb) {
         ok(&["simulate", "--seed", "94", "--database", &db.url]);
@@ -235,7 +248,10 @@ on_both_databases! {
         // The publication is what `papi score --margins` computes on the same interviews.
         ok(&["recompute", "--database", &db.url]);
         let raked: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url, "--margins", file.to_str().unwrap(), "--min-respondents", "1"]).stdout).unwrap();
-        let plain: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url, "--min-respondents", "1"]).stdout).unwrap();
+        // Without --margins, scoring the database rakes to the registered margins too.
+        let registered: Value = serde_json::from_slice(&ok(&["score", "--database", &db.url, "--min-respondents", "1"]).stdout).unwrap();
+        assert_eq!(registered["groups"][0]["total"], raked["groups"][0]["total"]);
+        let plain: Value = serde_json::from_slice(&ok(&["score", "--responses", csv_of(db, &dir).to_str().unwrap(), "--min-respondents", "1"]).stdout).unwrap();
         let store = db.store();
         let publication = block_on(store.publications("papi", "2019.1")).unwrap().remove(0);
         let run = block_on(store.score_run(publication.publication.overall_run)).unwrap().unwrap();

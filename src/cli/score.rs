@@ -102,7 +102,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             .ok_or_else(|| anyhow!("the official table is empty"))?,
     };
     let margins = args.margins.as_deref().map(Margins::load).transpose()?;
-    let options = Options {
+    let mut options = Options {
         by: args.by.clone(),
         margins,
         min_respondents: args.min_respondents,
@@ -123,12 +123,18 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         }
         (None, Some(url)) => {
             bar.set_message("reading the database");
-            let (set, store) = runtime.block_on(async {
+            let (set, store, registered) = runtime.block_on(async {
                 let store = open_store(url).await?;
                 let set = papi_recompute::read_interviews(&store, &survey, &papi_recompute::Quiet)
                     .await?;
-                anyhow::Ok((set, store))
+                let registered = papi_recompute::registered_margins(&store, &survey).await?;
+                anyhow::Ok((set, store, registered))
             })?;
+            // The database's numbers are the published ones: raked to the margins registered with
+            // the survey, unless --margins names others.
+            if options.margins.is_none() {
+                options.margins = registered;
+            }
             (set.frame.clone(), Some((set, store)))
         }
         (None, None) => bail!("give --responses FILE or --database URL"),
