@@ -38,29 +38,24 @@ pub async fn register_sample(
         sample.places.iter().map(|p| p.planned).sum::<usize>()
     );
     let columns = &survey.design.location;
-    let mut firsts: Vec<&str> = Vec::new();
-    let mut psus: Vec<(&str, &str)> = Vec::new();
     let mut assignments = Vec::new();
-    for place in &sample.places {
-        if !firsts.contains(&place.path[0].as_str()) {
-            firsts.push(&place.path[0]);
-        }
-        if !psus.contains(&(place.path[0].as_str(), place.psu.as_str())) {
-            psus.push((&place.path[0], &place.psu));
-        }
-        let f = firsts.len() - 1;
-        let c = psus.len() - 1;
+    let first_district = &sample.places[0].path[0];
+    for (place, enumerator) in sample
+        .places
+        .iter()
+        .zip(papi_simulate::village_enumerators(&sample))
+    {
         let key = papi_store::place_key(&sample.location(columns, &place.path));
-        assignments.push(Assignment {
-            place: key.clone(),
-            enumerator: papi_simulate::enumerator_name(f, c),
-        });
-        if f == 0 {
+        if place.path[0] == *first_district {
             assignments.push(Assignment {
-                place: key,
+                place: key.clone(),
                 enumerator: "demo-enumerator".into(),
             });
         }
+        assignments.push(Assignment {
+            place: key,
+            enumerator,
+        });
     }
     store
         .set_assignments(&survey.id, &survey.version, &assignments, "demo-supervisor")

@@ -199,13 +199,48 @@ pub struct Simulation<'a> {
 
 /// The name a simulated enumerator of a village goes by: one team of enumerators per first-level
 /// unit (district), each working the villages of a few communes.
-pub fn enumerator_name(first_level_index: usize, psu_index: usize) -> String {
+fn enumerator_name(first_level_index: usize, psu_index: usize) -> String {
     format!("enum-{:02}-{}", first_level_index + 1, psu_index % 3 + 1)
 }
 
+/// For each place of `sample`, in its order, the positions of its first-level unit (district) and of
+/// its PSU among those of the sample, by first appearance; and how many of each there are.
+fn unit_positions(sample: &Sample) -> (Vec<(usize, usize)>, usize, usize) {
+    let mut firsts: Vec<&str> = Vec::new();
+    let mut psus: Vec<(&str, &str)> = Vec::new();
+    let positions = sample
+        .places
+        .iter()
+        .map(|place| {
+            let first = place.path[0].as_str();
+            let f = firsts.iter().position(|d| *d == first).unwrap_or_else(|| {
+                firsts.push(first);
+                firsts.len() - 1
+            });
+            let psu = (first, place.psu.as_str());
+            let c = psus.iter().position(|p| *p == psu).unwrap_or_else(|| {
+                psus.push(psu);
+                psus.len() - 1
+            });
+            (f, c)
+        })
+        .collect();
+    (positions, firsts.len(), psus.len())
+}
+
+/// The simulated enumerator who works each village of `sample`, in its order: the names its
+/// simulated interviews carry, so that the demo can assign each village to its enumerator.
+pub fn village_enumerators(sample: &Sample) -> Vec<String> {
+    unit_positions(sample)
+        .0
+        .into_iter()
+        .map(|(f, c)| enumerator_name(f, c))
+        .collect()
+}
+
 impl<'a> Simulation<'a> {
-    /// Plans interviews in the villages of `sample`, whose locations are `locations` (one per place
-    /// of the sample, in the survey's columns; see papi-sample's `Sample::location`).
+    /// Plans interviews in the villages of `sample`, each spelled in the survey's location columns
+    /// (papi-sample's `Sample::location`).
     pub fn new(
         survey: &'a Survey,
         sample: &Sample,
@@ -242,37 +277,18 @@ impl<'a> Simulation<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x005e_ed0f_da7a);
         // District (first level) and commune (PSU) effects, centred so that they move districts apart
         // without moving the province's expected scores off the profile.
-        let mut firsts: Vec<&str> = sample.places.iter().map(|p| p.path[0].as_str()).collect();
-        firsts.dedup();
-        let mut psus: Vec<(&str, &str)> = sample
-            .places
-            .iter()
-            .map(|p| (p.path[0].as_str(), p.psu.as_str()))
-            .collect();
-        psus.dedup();
+        let (positions, n_firsts, n_psus) = unit_positions(sample);
         let first_effect = centred(
-            (0..firsts.len())
+            (0..n_firsts)
                 .map(|_| rng.random_range(-0.08..0.08))
                 .collect(),
         );
-        let psu_effect = centred(
-            (0..psus.len())
-                .map(|_| rng.random_range(-0.06..0.06))
-                .collect(),
-        );
+        let psu_effect = centred((0..n_psus).map(|_| rng.random_range(-0.06..0.06)).collect());
         let mut villages = Vec::new();
-        for (place, n) in sample.places.iter().zip(planned) {
+        for ((place, n), (f, c)) in sample.places.iter().zip(planned).zip(positions) {
             if n == 0 {
                 continue;
             }
-            let f = firsts
-                .iter()
-                .position(|d| *d == place.path[0])
-                .expect("collected");
-            let c = psus
-                .iter()
-                .position(|(d, p)| *d == place.path[0] && *p == place.psu)
-                .expect("collected");
             let location = sample.location(columns, &place.path);
             let team = villages.len() / 4;
             villages.push(Village {
