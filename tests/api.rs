@@ -80,7 +80,7 @@ on_both_databases! {
             ("a district outside the sample", with(&|v| v["location"]["district"] = json!("Probe")).into_bytes(), 422, "location.not_in_sample"),
             ("another province", with(&|v| v["location"]["province"] = json!("Hà Nội")).into_bytes(), 422, "location.not_in_sample"),
             ("a village outside the sample", with(&|v| v["location"]["village"] = json!("thôn 99")).into_bytes(), 422, "location.not_in_sample"),
-            ("a 10 MiB district name", with(&|v| v["location"]["district"] = json!("x".repeat(10 * 1024 * 1024))).into_bytes(), 422, "interview.invalid"),
+            ("a 1 MiB district name", with(&|v| v["location"]["district"] = json!("x".repeat(1024 * 1024))).into_bytes(), 422, "interview.invalid"),
         ];
         for (what, body, status, code) in cases {
             let r = server.request("POST", "/api/v1/interviews", Some(&enumerator), Some(&body));
@@ -98,14 +98,14 @@ on_both_databases! {
             let errors = server.post("/api/v1/interviews", &enumerator, &body).json()["errors"].clone();
             assert!(errors.as_array().unwrap().iter().any(|e| e["field"] == "weight" && e["rule"] == "weight.not_accepted"), "{errors}");
         }
-        let long = with(&|v| v["location"]["district"] = json!("x".repeat(10 * 1024 * 1024)));
+        let long = with(&|v| v["location"]["district"] = json!("x".repeat(1024 * 1024)));
         let errors = server.post("/api/v1/interviews", &enumerator, &long).json()["errors"].clone();
         assert!(errors.as_array().unwrap().iter().any(|e| e["field"] == "location.district" && e["rule"] == "text.too_long"), "{errors}");
         assert!(errors.to_string().len() < 10_000, "the error does not echo the long value");
         let r = server.post("/api/v1/interviews", &enumerator, &with(&|v| v["location"]["district"] = json!("Probe")));
         assert!(r.json()["errors"].as_array().unwrap().iter().any(|e| e["field"] == "location.village" && e["rule"] == "location.not_in_sample"), "{}", r.body);
-        // An oversized body.
-        let huge = format!("{{\"id\": \"{}\"}}", "x".repeat(17 * 1024 * 1024));
+        // An oversized body (one interview: 4 MiB at most).
+        let huge = format!("{{\"id\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
         // A reset can swallow the answer to a refused upload; a client then tries again.
         let (status, body) = (0..5)
             .map(|_| post_raw(&server.addr, "/api/v1/interviews", &enumerator, huge.as_bytes()))

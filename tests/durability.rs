@@ -51,6 +51,7 @@ on_both_databases! {
                         let r = agent
                             .post(&format!("http://{addr}/api/v1/interviews"))
                             .set("Authorization", &format!("Bearer {token}"))
+                            .set("Content-Type", "application/json")
                             .send_string(body);
                         match r {
                             Ok(resp) if resp.status() == 201 || resp.status() == 200 => acknowledged.lock().unwrap().push(id_of(body)),
@@ -133,6 +134,7 @@ fn two_servers_on_one_postgresql_store_each_interview_once() {
                 let status = match agent
                     .post(&format!("http://{addr}/api/v1/interviews"))
                     .set("Authorization", &format!("Bearer {token}"))
+                    .set("Content-Type", "application/json")
                     .send_string(&bodies[i])
                 {
                     Ok(r) => r.status(),

@@ -529,6 +529,48 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    fn an_edit_keeps_a_supervisors_verdict_and_is_audited(db: &TestDb) {
+        register_sample(db, &["enum-5"]);
+        let server = Server::start(&["--database", &db.url]);
+        let survey = shipped_survey();
+        let key = token(db, "enumerator", "enum-5");
+        let supervisor = token(db, "supervisor", "giam-sat");
+        let path = format!("/odk/key/{key}/submission");
+        let ivs = submissions("75", "3");
+        for (iv, verdict) in ivs.iter().zip(["rejected", "has_issues", "approved"]) {
+            let r = post(&server, &path, None, &[xml_part(&instance(&survey, iv, None))], true);
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = iv["id"].as_str().unwrap();
+            let review = json!({ "state": verdict, "comment": "xem lại câu D1" }).to_string();
+            let r = server.post(&format!("/api/v1/interviews/{id}/review"), &supervisor, &review);
+            assert_eq!(r.status, 200, "{}", r.body);
+            // The enumerator edits it on the phone and sends the edit.
+            let mut edit = changed(iv);
+            let edit_id = uuid::Uuid::new_v4().to_string();
+            edit["id"] = json!(edit_id);
+            let r = post(&server, &path, None, &[xml_part(&instance(&survey, &edit, Some(id)))], true);
+            assert_eq!(r.status, 201, "{}", r.body);
+            // A rejection or a request for changes stays until a supervisor lifts it; an approved
+            // interview that changed waits for approval again.
+            let expected = if verdict == "approved" { "received" } else { verdict };
+            let stored = server.get_as(&format!("/api/v1/interviews/{edit_id}"), &supervisor).json();
+            assert_eq!(stored["review_state"], expected, "{stored}");
+            let history = server.get_as(&format!("/api/v1/interviews/{edit_id}/reviews"), &supervisor).json();
+            let text = history.to_string();
+            assert!(text.contains(id) && text.contains(verdict), "the history says what was edited: {text}");
+            let audited = block_on(db.store().audit_entries(100)).unwrap();
+            assert!(
+                audited.iter().any(|e| e.action == "interview.edit" && e.subject.as_deref() == Some(edit_id.as_str())),
+                "the edit is audited"
+            );
+        }
+        // A rejected interview's edit is not scored.
+        let out = ok(&["score", "--database", &db.url, "--recorded-by", "test"]);
+        assert!(stderr(&out).contains("(1 interviews"), "only the approved one's edit, received: {}", stderr(&out));
+    }
+}
+
+on_both_databases! {
     fn devices_sign_in_with_a_token_in_the_url_or_http_basic(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let out = papi()

@@ -345,3 +345,429 @@ on_both_databases! {
         assert_eq!(block_on(store.count_interviews("papi", "2019.1")).unwrap(), 0);
     }
 }
+
+/// `POST /login` with a JSON body: (status, Retry-After, body).
+fn login_json(server: &Server, username: &str, password: &str) -> Reply {
+    let body = json!({ "username": username, "password": password }).to_string();
+    server.request("POST", "/login", None, Some(body.as_bytes()))
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// `GET /odk/formList` with HTTP Basic: the status.
+fn odk_basic(server: &Server, user: &str, password: &str) -> u16 {
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    match agent
+        .get(&format!("http://{}/odk/formList", server.addr))
+        .set("Authorization", &basic(user, password))
+        .set("X-OpenRosa-Version", "1.0")
+        .call()
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(s, _)) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+on_both_databases! {
+    fn a_failed_sign_in_stores_a_few_bytes_whatever_the_username(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        add_user(db, "lan", "enumerator", "the right password");
+        // A megabyte is refused before it is read; a long name that fits the body is refused
+        // without being written anywhere.
+        {
+            use std::io::{Read, Write};
+            let mut c = std::net::TcpStream::connect(&server.addr).unwrap();
+            write!(c, "POST /login HTTP/1.1\r\nHost: papi\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", 1 << 20).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut response = String::new();
+            let _ = c.read_to_string(&mut response);
+            assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+        }
+        for i in 0..3 {
+            let long = format!("{i}{}", "y".repeat(8000));
+            let r = login_json(&server, &long, "whatever");
+            assert_eq!(r.status, 401, "{}", r.body);
+            assert_eq!(r.json()["code"], "auth.invalid_credentials");
+            assert_eq!(odk_basic(&server, &long, "whatever"), 401);
+        }
+        assert!(number(db, "SELECT CAST(COALESCE(MAX(LENGTH(actor)), 0) AS BIGINT) FROM audit_log") <= 64);
+        assert!(number(db, "SELECT CAST(COALESCE(MAX(LENGTH(throttle_key)), 0) AS BIGINT) FROM sign_in_throttle") <= 80);
+        assert!(number(db, "SELECT COUNT(*) FROM sign_in_throttle") <= 2, "one row for the address, none per name");
+    }
+}
+
+/// The median of five timings of `f`, in milliseconds.
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[2]
+}
+
+on_both_databases! {
+    fn unknown_users_cost_what_known_users_cost_on_every_path(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        add_user(db, "lan", "enumerator", "the right password");
+        add_user(db, "minh", "enumerator", "the right password");
+        // Warm up: the first requests open database connections.
+        assert_eq!(login_json(&server, "warm-up", "wrong password").status, 401);
+        assert_eq!(server.get("/healthz").0, 200);
+        let known = median_ms(|| assert_eq!(login_json(&server, "lan", "wrong password").status, 401));
+        let unknown = median_ms(|| assert_eq!(login_json(&server, "nobody-here", "wrong password").status, 401));
+        assert!(unknown > 0.6 * known, "/login: unknown {unknown:.1} ms, known {known:.1} ms");
+        let known = median_ms(|| assert_eq!(odk_basic(&server, "minh", "wrong password"), 401));
+        let unknown = median_ms(|| assert_eq!(odk_basic(&server, "no-one-at-all", "wrong password"), 401));
+        assert!(unknown > 0.6 * known, "ODK Basic: unknown {unknown:.1} ms, known {known:.1} ms");
+    }
+}
+
+on_both_databases! {
+    fn parallel_wrong_passwords_are_counted_before_any_is_checked(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        add_user(db, "lan", "enumerator", "the right password");
+        add_user(db, "minh", "admin", "the right password");
+        let replies: Vec<Reply> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..20)
+                .map(|_| s.spawn(|| login_json(&server, "lan", "a wrong password")))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let checked = replies.iter().filter(|r| r.status == 401).count();
+        let refused: Vec<&Reply> = replies.iter().filter(|r| r.status == 429).collect();
+        assert_eq!(checked + refused.len(), 20);
+        assert!(checked <= 5, "{checked} of 20 parallel attempts were checked");
+        assert_eq!(number(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure' AND actor = 'lan'"), checked as i64);
+        // The wait is short: nobody can lock a real user out for long.
+        let wait: u64 = refused
+            .iter()
+            .map(|r| r.retry_after.as_deref().expect("Retry-After").parse::<u64>().unwrap())
+            .max()
+            .unwrap();
+        assert!((1..=64).contains(&wait), "Retry-After {wait}");
+        assert_eq!(refused[0].json()["code"], "auth.rate_limited");
+        // Another user is not held up; the user signs in once the wait is over.
+        assert_eq!(login_json(&server, "minh", "the right password").status, 200);
+        std::thread::sleep(Duration::from_secs(wait + 1));
+        let r = login_json(&server, "lan", "the right password");
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+}
+
+on_both_databases! {
+    fn odk_basic_and_the_sign_in_page_share_one_check(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        add_user(db, "lan", "enumerator", "the right password");
+        for _ in 0..5 {
+            assert_eq!(odk_basic(&server, "lan", "a wrong password"), 401);
+        }
+        // Five failures on ODK: the sign-in page makes the next attempt wait too.
+        let r = login_json(&server, "lan", "the right password");
+        assert_eq!(r.status, 429, "{}", r.body);
+        assert_eq!(odk_basic(&server, "lan", "the right password"), 429);
+        std::thread::sleep(Duration::from_secs(r.retry_after.unwrap().parse::<u64>().unwrap() + 1));
+        assert_eq!(odk_basic(&server, "lan", "the right password"), 200);
+        let failures = number(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure' AND actor = 'lan'");
+        assert_eq!(failures, 5);
+    }
+}
+
+on_both_databases! {
+    fn password_checks_do_not_stall_other_requests(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        // One sign-in alone, to know what an Argon2 check costs here.
+        let one = median_ms(|| assert_eq!(login_json(&server, "nobody-1", "wrong password").status, 401));
+        // Fifteen at once: on the async workers they would hold up everything else for about
+        // seven checks' time; off them, a health check waits for no check.
+        let slowest_health = std::thread::scope(|s| {
+            for i in 0..15 {
+                let server = &server;
+                s.spawn(move || login_json(server, &format!("someone-{i}"), "wrong password"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            (0..8)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    assert_eq!(server.get("/healthz").0, 200);
+                    std::thread::sleep(Duration::from_millis(10));
+                    t.elapsed().as_secs_f64() * 1000.0 - 10.0
+                })
+                .fold(0.0, f64::max)
+        });
+        assert!(
+            slowest_health < one * 2.5,
+            "a health check waited {slowest_health:.1} ms behind sign-ins (one costs {one:.1} ms)"
+        );
+    }
+}
+
+on_both_databases! {
+    fn half_sent_requests_are_cut_off(db: &TestDb) {
+        use std::io::{Read, Write};
+        let server = Server::start(&["--database", &db.url, "--header-timeout", "2"]);
+        let mut slow: Vec<std::net::TcpStream> = (0..20)
+            .map(|_| {
+                let mut c = std::net::TcpStream::connect(&server.addr).unwrap();
+                c.write_all(b"GET /healthz HTTP/1.1\r\nHost: papi\r\nX-Slow: ").unwrap();
+                c
+            })
+            .collect();
+        std::thread::sleep(Duration::from_secs(4));
+        for c in &mut slow {
+            c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut buf = [0u8; 512];
+            match c.read(&mut buf) {
+                // Closed (perhaps after a 408).
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+                Err(e) => panic!("a half-sent request was still open after 4 s: {e}"),
+            }
+        }
+        // The service itself is unharmed.
+        assert_eq!(server.get("/healthz").0, 200);
+    }
+}
+
+on_both_databases! {
+    fn json_endpoints_take_json_only(db: &TestDb) {
+        register_sample(db, &["enum-1"]);
+        let server = Server::start(&["--database", &db.url]);
+        let enumerator = token(db, "enumerator", "enum-1");
+        let iv = submissions("12", "1").remove(0).to_string();
+        // A refused body is not read, so the service closes that connection: no reuse.
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).max_idle_connections(0).build();
+        for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            let r = agent
+                .post(&format!("http://{}/api/v1/interviews", server.addr))
+                .set("Authorization", &format!("Bearer {enumerator}"))
+                .set("Content-Type", content_type)
+                .send_string(&iv);
+            let (status, body) = match r {
+                Ok(r) => (r.status(), r.into_string().unwrap()),
+                Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
+                Err(e) => panic!("{e}"),
+            };
+            assert_eq!(status, 415, "{content_type}: {body}");
+            assert!(body.contains("body.not_json"), "{body}");
+        }
+        let r = agent
+            .post(&format!("http://{}/login", server.addr))
+            .set("Content-Type", "text/plain")
+            .send_string(r#"{"username":"a","password":"b"}"#);
+        assert!(matches!(r, Err(ureq::Error::Status(415, _))));
+        assert_eq!(db.count(&shipped_survey()), 0);
+        // The same interview as JSON is stored.
+        assert_eq!(server.post("/api/v1/interviews", &enumerator, &iv).status, 201);
+    }
+}
+
+on_both_databases! {
+    fn another_enumerators_interview_id_confirms_nothing(db: &TestDb) {
+        register_sample(db, &["enum-1", "enum-2"]);
+        let server = Server::start(&["--database", &db.url]);
+        let first = token(db, "enumerator", "enum-1");
+        let second = token(db, "enumerator", "enum-2");
+        let iv = submissions("13", "1").remove(0);
+        let body = iv.to_string();
+        assert_eq!(server.post("/api/v1/interviews", &first, &body).status, 201);
+        // The owner's resend is a resend.
+        assert_eq!(server.post("/api/v1/interviews", &first, &body).status, 200);
+        // Another enumerator sending the same interview, or the same id with other answers, gets the
+        // same answer either way: the id is taken.
+        let mut other = iv.clone();
+        other["started_at"] = json!("2019-07-01T08:00:00+07:00");
+        for b in [&body, &other.to_string()] {
+            let r = server.post("/api/v1/interviews", &second, b);
+            assert_eq!(r.status, 409, "{}", r.body);
+            assert_eq!(r.json()["code"], "interview.conflict");
+        }
+        let batch = json!({ "interviews": [iv] }).to_string();
+        let r = server.post("/api/v1/interviews/batch", &second, &batch);
+        assert_eq!(r.json()["results"][0]["status"], 409, "{}", r.body);
+        let stored = db.interviews(&shipped_survey());
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].interview.enumerator.as_deref(), Some("enum-1"));
+    }
+}
+
+on_both_databases! {
+    fn one_recompute_runs_at_a_time_and_every_instance_sees_it(db: &TestDb) {
+        ok(&["simulate", "--seed", "61", "--database", &db.url]);
+        let a = Server::start(&["--database", &db.url]);
+        let b = Server::start(&["--database", &db.url]);
+        let analyst = token(db, "analyst", "analyst-1");
+        let path = "/api/v1/surveys/papi/2019.1/recompute";
+        let replies: Vec<Reply> = (0..6).map(|_| a.post(path, &analyst, "")).collect();
+        assert_eq!(replies[0].status, 202, "{}", replies[0].body);
+        let id = replies[0].json()["id"].as_str().unwrap().to_owned();
+        for r in &replies[1..] {
+            // While it runs, a second request is answered with the running job; after, a new one starts.
+            match r.status {
+                200 => assert_eq!(r.json()["id"], id.as_str()),
+                202 => assert_ne!(r.json()["id"], id.as_str()),
+                s => panic!("{s}: {}", r.body),
+            }
+        }
+        assert!(number(db, "SELECT COUNT(*) FROM recompute_jobs WHERE status = 'running'") <= 1);
+        // The other instance answers the poll.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let r = b.get_as(&format!("/api/v1/recompute/{id}"), &analyst);
+            assert_eq!(r.status, 200, "{}", r.body);
+            let job = r.json();
+            if job["status"] == "done" {
+                assert!(job["publication"].is_string(), "{job}");
+                break;
+            }
+            assert_eq!(job["status"], "running", "{job}");
+            assert!(std::time::Instant::now() < deadline, "the job did not finish");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+on_both_databases! {
+    fn administrators_read_the_services_metrics(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        let admin = token(db, "admin", "ops");
+        let leader = token(db, "leader", "chu-tich");
+        assert_eq!(server.get("/healthz").0, 200);
+        assert_eq!(server.get("/metrics").0, 401);
+        assert_eq!(server.get_as("/metrics", &leader).status, 403);
+        let r = server.get_as("/metrics", &admin);
+        assert_eq!(r.status, 200, "{}", r.body);
+        for expected in [
+            "papi_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+            "papi_http_request_duration_seconds_bucket{",
+            "papi_commit_queue_depth 0",
+            "# EOF",
+        ] {
+            assert!(r.body.contains(expected), "{expected} in:\n{}", r.body);
+        }
+        assert!(!r.body.contains(&admin) && !r.body.contains(&leader));
+    }
+}
+
+on_both_databases! {
+    fn the_access_log_never_prints_a_token(db: &TestDb) {
+        let dir = tempdir();
+        let log = dir.path().join("access.log");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_papi"))
+            .current_dir(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &db.url])
+            .env("PAPI_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let mut seen = String::new();
+        let addr = loop {
+            use std::io::Read;
+            let mut buf = [0u8; 256];
+            let n = out.read(&mut buf).unwrap();
+            assert!(n > 0, "papi serve stopped: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if let Some(line) = seen.lines().find(|l| l.contains("open http://")) {
+                let start = line.find("http://").unwrap() + 7;
+                break line[start..start + line[start..].find('/').unwrap()].to_owned();
+            }
+        };
+        let device = token(db, "enumerator", "tablet-1");
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+        let r = agent
+            .get(&format!("http://{addr}/odk/key/{device}/formList?secret={device}"))
+            .set("X-OpenRosa-Version", "1.0")
+            .call()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = agent
+            .get(&format!("http://{addr}/api/v1/session"))
+            .set("Authorization", &format!("Bearer {device}"))
+            .call()
+            .unwrap();
+        let id = r.header("x-request-id").expect("a request id").to_owned();
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains("/odk/key/{token}/formList"), "{text}");
+        assert!(text.contains(&id), "the request id is logged: {text}");
+        assert!(!text.contains(&device), "{text}");
+    }
+}
+
+on_both_databases! {
+    fn shutdown_finishes_the_requests_in_flight(db: &TestDb) {
+        use std::io::{Read, Write};
+        register_sample(db, &["enum-1"]);
+        let mut server = Server::start(&["--database", &db.url]);
+        let enumerator = token(db, "enumerator", "enum-1");
+        let body = submissions("14", "1").remove(0).to_string();
+        let (head, tail) = body.as_bytes().split_at(body.len() / 2);
+        let mut c = std::net::TcpStream::connect(&server.addr).unwrap();
+        write!(
+            c,
+            "POST /api/v1/interviews HTTP/1.1\r\nHost: papi\r\nAuthorization: Bearer {enumerator}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        c.write_all(head).unwrap();
+        c.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        std::thread::sleep(Duration::from_millis(300));
+        // The service no longer takes new connections, but the interview being sent is finished.
+        c.write_all(tail).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut response = String::new();
+        let _ = c.read_to_string(&mut response);
+        assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+        assert_eq!(server.wait_exit(Duration::from_secs(20)), Some(0), "papi serve exits cleanly");
+        assert_eq!(db.count(&shipped_survey()), 1);
+    }
+}
+
+on_both_databases! {
+    fn a_backup_taken_while_serving_restores(db: &TestDb) {
+        ok(&["simulate", "--seed", "62", "--per-village", "4", "--database", &db.url]);
+        let dir = tempdir();
+        let copy = dir.path().join("copy.db");
+        if db.kind == "postgres" {
+            let out = run(&["backup", "--database", &db.url, "--output", copy.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(stderr(&out).contains("pg_dump"), "{}", stderr(&out));
+            return;
+        }
+        let server = Server::start(&["--database", &db.url]);
+        // Taken while the service runs and writes.
+        let out = run(&["backup", "--database", &db.url, "--output", copy.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stored = db.count(&shipped_survey());
+        assert!(stderr(&out).contains(&format!("{stored} interviews")), "{}", stderr(&out));
+        // Never over an existing file.
+        let again = run(&["backup", "--database", &db.url, "--output", copy.to_str().unwrap()]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(stderr(&again).contains("never overwrites"), "{}", stderr(&again));
+        drop(server);
+        // Restored: the copy serves and scores the same interviews.
+        let url = format!("sqlite:{}", copy.display());
+        let restored = Server::start(&["--database", &url]);
+        assert_eq!(restored.get("/healthz").0, 200);
+        let a = ok(&["score", "--database", &db.url, "--format", "json"]);
+        let b = ok(&["score", "--database", &url, "--format", "json"]);
+        assert_eq!(stdout(&a), stdout(&b));
+    }
+}

@@ -10,6 +10,7 @@ use papi_store::{InsertOutcome, Store};
 use papi_survey::{Interview, Survey};
 
 mod access;
+mod backup;
 mod bench;
 mod defaults;
 mod demo;
@@ -63,6 +64,8 @@ enum Command {
     /// The sample design: draw a sample from a sampling frame, register it, assign villages.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
+    /// A consistent copy of an SQLite database while the service runs (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
 }
 
 /// Files most commands read.
@@ -81,7 +84,7 @@ pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PAPI_LOG")
-                .unwrap_or_else(|_| "warn,papi=info".into()),
+                .unwrap_or_else(|_| "warn,papi=info,papi_server=info,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Token(cmd) => access::run_token(cmd, &runtime),
         Command::Xlsform(cmd) => xlsform::run(cmd),
         Command::Sample(cmd) => sample::run(cmd, &runtime),
+        Command::Backup(args) => backup::run(args, &runtime),
     };
     match result {
         Ok(code) => code,

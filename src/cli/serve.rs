@@ -29,6 +29,21 @@ pub struct ServeArgs {
     /// Seed an empty database with a simulated survey of the demo province (Bình Định, 2018 profile).
     #[arg(long)]
     pub demo: bool,
+    /// A TLS proxy in front of papi sets `X-Forwarded-For` and `X-Forwarded-Proto`: trust the
+    /// address it appends as the client's (sign-in throttling is per address). Only behind such a
+    /// proxy: otherwise any client could name its own address.
+    #[arg(long, env = "PAPI_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    #[arg(long, env = "PAPI_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Open connections at once; further clients wait until one closes.
+    #[arg(long, env = "PAPI_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Days finished export and recompute jobs are kept; older ones are forgotten and their
+    /// export files deleted (checked at start and hourly).
+    #[arg(long, env = "PAPI_KEEP_JOBS_DAYS", default_value_t = 30)]
+    pub keep_jobs_days: u32,
     /// Action plans to register (every .toml file in this folder), shown beside their dimensions.
     #[arg(long, default_value = "survey-defs/plans")]
     pub plans: std::path::PathBuf,
@@ -129,8 +144,15 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         let backend = store.backend().name();
         let state = AppState::new(store)
             .with_reference(reference)
-            .with_exports_dir(exports_dir);
-        papi_server::serve(state, args.listen, |addr| {
+            .with_exports_dir(exports_dir)
+            .behind_proxy(args.behind_proxy)
+            .keep_jobs_days(args.keep_jobs_days);
+        let limits = papi_server::listen::Limits {
+            max_connections: args.max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            ..Default::default()
+        };
+        papi_server::serve(state, args.listen, limits, |addr| {
             println!(
                 "papi is serving survey {} {} ({count} interviews, {backend} database {})",
                 survey.id,

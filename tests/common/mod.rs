@@ -214,11 +214,18 @@ macro_rules! on_both_databases {
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// The directory it was started from, when the test did not choose one.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
+    /// `papi serve` started from a new empty directory, as an operator would start it: what it
+    /// needs of the shipped data comes from the binary.
     pub fn start(args: &[&str]) -> Server {
-        Server::start_in(&repo(), args)
+        let dir = tempdir();
+        let mut server = Server::start_in(dir.path(), args);
+        server._dir = Some(dir);
+        server
     }
 
     /// `papi serve` started from the directory `dir` (the shipped data is built into the binary).
@@ -254,7 +261,11 @@ impl Server {
         std::thread::spawn(move || {
             let _ = std::io::copy(&mut stdout, &mut std::io::sink());
         });
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            _dir: None,
+        }
     }
 
     /// A plain HTTP/1.1 GET: (status, body).
@@ -288,6 +299,23 @@ impl Server {
 }
 
 impl Server {
+    /// The server's process id (to send it a signal).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the server to exit by itself, and returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// Kills the server process at once (SIGKILL): no shutdown, no flush.
     pub fn kill9(mut self) {
         let _ = self.child.kill();

@@ -131,12 +131,64 @@ impl FromStr for Role {
 pub enum AuthError {
     #[error("a password needs at least {MIN_PASSWORD} characters")]
     WeakPassword,
+    #[error("a username has 1 to {MAX_USERNAME_CHARS} characters, none of them a control character")]
+    BadUsername,
     #[error("password hashing failed: {0}")]
     Hash(String),
 }
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 10;
+
+/// Longest username: a sign-in with a longer one is refused before anything is stored.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// Whether `username` (already trimmed and NFC-normalised) could be a papi user's name.
+pub fn check_username(username: &str) -> Result<(), AuthError> {
+    let chars = username.chars().count();
+    if chars == 0 || chars > MAX_USERNAME_CHARS || username.chars().any(char::is_control) {
+        return Err(AuthError::BadUsername);
+    }
+    Ok(())
+}
+
+/// A real Argon2id hash of a random password, made once with the parameters of every user's hash:
+/// a sign-in for a name that is no user's is verified against it, so it costs what a real one costs.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let (random, _) = new_token();
+        hash_password(&random).expect("hashing a random password")
+    })
+}
+
+/// How failed sign-ins slow the next attempt for one key (a username, or a client's address): the
+/// first `free` failures in a row cost nothing, each one after doubles the wait before the next
+/// attempt, from one second up to `2^max_doublings` seconds; a key forgets its failures
+/// `forget_after_secs` after the last one. The wait is short for a username, so that nobody can
+/// lock a real user out for long, and longer for an address, which is what an attacker spends.
+/// (The store applies it, in the one statement that counts an attempt.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    pub free: i64,
+    pub max_doublings: i64,
+    pub forget_after_secs: i64,
+}
+
+impl Throttle {
+    /// Per username: five attempts in a row, then a wait of 1 s, 2 s, ... up to 64 s.
+    pub const USERNAME: Throttle = Throttle {
+        free: 4,
+        max_doublings: 6,
+        forget_after_secs: 15 * 60,
+    };
+    /// Per client address (shared by everyone behind one NAT): twenty-one, then up to 256 s.
+    pub const ADDRESS: Throttle = Throttle {
+        free: 20,
+        max_doublings: 8,
+        forget_after_secs: 15 * 60,
+    };
+}
 
 /// Hashes a password with Argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
@@ -195,6 +247,24 @@ mod tests {
             hash_password("short"),
             Err(AuthError::WeakPassword)
         ));
+    }
+
+    #[test]
+    fn unknown_users_are_checked_against_a_real_hash() {
+        let decoy = decoy_hash();
+        assert!(PasswordHash::new(decoy).is_ok(), "{decoy}");
+        assert!(decoy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(!verify_password("any password at all", decoy));
+    }
+
+    #[test]
+    fn usernames_are_short_and_printable() {
+        assert!(check_username("demo-admin").is_ok());
+        assert!(check_username(&"a".repeat(MAX_USERNAME_CHARS)).is_ok());
+        assert!(check_username(&"a".repeat(MAX_USERNAME_CHARS + 1)).is_err());
+        assert!(check_username("").is_err());
+        assert!(check_username("a\0b").is_err());
+        assert!(check_username("a\tb").is_err());
     }
 
     #[test]

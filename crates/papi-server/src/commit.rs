@@ -52,6 +52,11 @@ impl Committer {
         Committer { queue }
     }
 
+    /// Requests waiting for a commit.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Stores the interviews of one request and returns what became of each, once committed.
     pub async fn submit(
         &self,

@@ -22,6 +22,7 @@ use serde_json::Value as Json_;
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::pages::{fmt1, href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
@@ -1083,25 +1084,18 @@ pub async fn chart(
             "this chart format",
         )));
     }
+    // Rendering (PNG above all) is CPU work: it runs off the async workers.
     let rendered: Result<Vec<u8>, papi_chart::ChartError> = match name {
         "dimensions" => {
             let c = dimension_chart(&d, lang, q.only.as_deref());
             if c.bars.is_empty() {
                 return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
             }
-            if svg {
-                papi_chart::dimensions_svg(&c).map(String::into_bytes)
-            } else {
-                papi_chart::dimensions_png(&c)
-            }
+            render(&state, svg, c, papi_chart::dimensions_svg, papi_chart::dimensions_png).await?
         }
         "history" => {
             let c = history_chart(&d, lang);
-            if svg {
-                papi_chart::history_svg(&c).map(String::into_bytes)
-            } else {
-                papi_chart::history_png(&c)
-            }
+            render(&state, svg, c, papi_chart::history_svg, papi_chart::history_png).await?
         }
         "districts" => {
             let Some(c) = districts_chart(&d, lang) else {
@@ -1109,11 +1103,7 @@ pub async fn chart(
                     "strata in this survey",
                 )));
             };
-            if svg {
-                papi_chart::districts_svg(&c).map(String::into_bytes)
-            } else {
-                papi_chart::districts_png(&c)
-            }
+            render(&state, svg, c, papi_chart::districts_svg, papi_chart::districts_png).await?
         }
         _ => return Err(PageRejection::Failed(ApiError::not_found("this chart"))),
     };
@@ -1137,6 +1127,29 @@ pub async fn chart(
         bytes,
     )
         .into_response())
+}
+
+type Render<C, T> = fn(&C) -> Result<T, papi_chart::ChartError>;
+
+/// Draws a chart as SVG or PNG in the CPU pool.
+async fn render<C: Send + 'static>(
+    state: &AppState,
+    svg: bool,
+    chart: C,
+    to_svg: Render<C, String>,
+    to_png: Render<C, Vec<u8>>,
+) -> Result<Result<Vec<u8>, papi_chart::ChartError>, PageRejection> {
+    state
+        .cpu
+        .run(move || {
+            if svg {
+                to_svg(&chart).map(String::into_bytes)
+            } else {
+                to_png(&chart)
+            }
+        })
+        .await
+        .map_err(PageRejection::Failed)
 }
 
 /// `GET /api/v1/dashboard/{survey_id}/{version}`: the dashboard's aggregates (no respondent's answers;
@@ -1186,6 +1199,8 @@ pub struct TaskUpdate {
     responses(
         (status = 200, description = "The task's new status"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only an admin updates tasks", body = crate::openapi::Error),
         (status = 404, description = "No such plan or task", body = crate::openapi::Error),
@@ -1196,12 +1211,11 @@ pub async fn set_task(
     State(state): State<Arc<AppState>>,
     Path((plan_id, task_id)): Path<(String, String)>,
     actor: Actor,
-    body: axum::body::Bytes,
+    JsonBody(update): JsonBody<TaskUpdate>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if actor.role != Role::Admin {
         return Err(ApiError::forbidden("update the plan's tasks"));
     }
-    let update: TaskUpdate = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     if !papi_store::TASK_STATES.contains(&update.status.as_str()) {
         return Err(ApiError::unprocessable(
             "plan.status",

@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +27,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -44,6 +44,24 @@ impl Exports {
             running: Arc::new(Semaphore::new(1)),
         }
     }
+}
+
+/// Forgets finished export and recompute jobs older than `keep`, and deletes the forgotten exports'
+/// files. Returns how many files went.
+pub async fn expire_old_jobs(state: &AppState, keep: chrono::Duration) -> Result<usize, ApiError> {
+    let files = state.store.expire_jobs(chrono::Utc::now() - keep).await?;
+    for name in &files {
+        // Names are papi's own (never a client's), but stay inside the directory all the same.
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            continue;
+        }
+        match tokio::fs::remove_file(state.exports.dir.join(name)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(error = %e, file = name, "deleting an expired export"),
+        }
+    }
+    Ok(files.len())
 }
 
 /// An export request. Unknown fields are refused.
@@ -83,6 +101,7 @@ fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError 
     responses(
         (status = 202, description = "Queued: poll the job's `links.self` until `status` is done, then fetch `links.file`", body = crate::openapi::ExportJob),
         (status = 400, description = "Malformed JSON, wrong types or unknown fields", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token", body = crate::openapi::Error),
         (status = 403, description = "Only analysts and administrators export", body = crate::openapi::Error),
         (status = 413, description = "Body too large", body = crate::openapi::Error),
@@ -92,11 +111,9 @@ fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError 
 pub async fn create(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<ExportRequest>,
 ) -> Result<Response, ApiError> {
     may_export(&actor)?;
-    let body = body.map_err(crate::interviews::body_error)?;
-    let req: ExportRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     let format = Format::parse(&req.format).ok_or_else(|| {
         invalid(
             "format",

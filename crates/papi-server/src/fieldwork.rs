@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::pages::{href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
@@ -556,6 +557,8 @@ pub struct ReviewRequest {
     responses(
         (status = 200, description = "The decision, as recorded"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only supervisors and admins review", body = crate::openapi::Error),
         (status = 404, description = "No such interview", body = crate::openapi::Error),
@@ -566,13 +569,12 @@ pub async fn review(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     actor: Actor,
-    body: axum::body::Bytes,
+    JsonBody(req): JsonBody<ReviewRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if !SUPERVISORS.contains(&actor.role) {
         return Err(ApiError::forbidden("review interviews"));
     }
     let uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("this interview"))?;
-    let req: ReviewRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     if !REVIEW_STATES.contains(&req.state.as_str()) {
         return Err(ApiError::unprocessable(
             "review.state",
@@ -680,6 +682,8 @@ pub async fn api(
     responses(
         (status = 200, description = "All settings after the change", body = SettingsView),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only supervisors and admins, and only admins for dashboard_min_respondents (nothing is changed)", body = crate::openapi::Error),
         (status = 404, description = "No such survey version", body = crate::openapi::Error),
@@ -690,14 +694,12 @@ pub async fn set_settings(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    body: axum::body::Bytes,
+    JsonBody(map): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<SettingsView>, ApiError> {
     if !actor.role.changes_settings() {
         return Err(ApiError::forbidden("change survey settings"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     // Check them all before changing any.
     let mut changes = Vec::new();
     for (key, value) in &map {

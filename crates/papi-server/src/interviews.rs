@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -18,6 +16,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -85,6 +84,7 @@ fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
         (status = 201, description = "Stored (committed to disk)", body = crate::openapi::Accepted),
         (status = 200, description = "Already stored with the same content: not stored twice", body = crate::openapi::Accepted),
         (status = 400, description = "Malformed JSON, wrong JSON types, unknown fields, missing id", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = crate::openapi::Error),
         (status = 403, description = "The role may not submit", body = crate::openapi::Error),
         (status = 409, description = "Already stored with different content", body = crate::openapi::Error),
@@ -96,11 +96,9 @@ fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
 pub async fn create(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(sub): JsonBody<Submission>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     submit_forbidden(&actor)?;
-    let body = body.map_err(body_error)?;
-    let sub: Submission = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     let (interview, survey) = check(&state, &actor, &sub).await?;
     let id = interview.id;
     let outcome = state.committer.submit(survey, vec![interview]).await?[0];
@@ -114,31 +112,6 @@ pub async fn create(
             Json(json!({ "id": id, "status": "duplicate" })),
         )),
         InsertOutcome::Conflict => Err(conflict(id)),
-    }
-}
-
-/// A body that could not be read: too large (413), or cut off.
-pub(crate) fn body_error(e: BytesRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body.too_large",
-            format!(
-                "Nội dung gửi lên vượt quá {} MiB.",
-                crate::MAX_BODY / (1024 * 1024)
-            ),
-            format!(
-                "The request body is larger than {} MiB.",
-                crate::MAX_BODY / (1024 * 1024)
-            ),
-        )
-    } else {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "body.unreadable",
-            format!("Không đọc được nội dung: {e}"),
-            format!("The body could not be read: {e}"),
-        )
     }
 }
 
@@ -174,6 +147,7 @@ pub const MAX_BATCH_ITEMS: usize = 500;
     responses(
         (status = 200, description = "One result per item; each item all-or-nothing", body = crate::openapi::BatchResults),
         (status = 400, description = "Malformed JSON", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token", body = crate::openapi::Error),
         (status = 403, description = "The role may not submit", body = crate::openapi::Error),
         (status = 413, description = "Body or batch too large", body = crate::openapi::Error),
@@ -183,11 +157,10 @@ pub const MAX_BATCH_ITEMS: usize = 500;
 pub async fn create_batch(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    body: Result<Bytes, BytesRejection>,
+    batch: JsonBody<Batch>,
 ) -> Result<Json<Value>, ApiError> {
     submit_forbidden(&actor)?;
-    let body = body.map_err(body_error)?;
-    let batch: Batch = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
+    let JsonBody(batch) = batch;
     if batch.interviews.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

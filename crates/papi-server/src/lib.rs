@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::middleware::from_fn_with_state;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -20,25 +21,36 @@ use serde_json::json;
 use tokio::sync::RwLock;
 
 pub mod auth;
+mod body;
 pub mod commit;
+mod cpu;
 pub mod dashboard;
+mod edge;
 pub mod error;
 pub mod exports;
 pub mod fieldwork;
 pub mod interviews;
+pub mod listen;
+pub mod metrics;
 pub mod openapi;
 pub mod openrosa;
 mod pages;
 pub mod recompute;
 pub mod sample;
 pub mod session;
+pub mod signin;
 pub mod surveys;
 mod web;
 
 use error::ApiError;
 
-/// Largest request body: a PAPI-sized interview is about 30 KiB, a batch of 500 about 15 MiB.
+/// Largest request body: a PAPI-sized interview is about 30 KiB, a batch of 500 about 15 MiB (and an
+/// ODK submission with its attachments).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest body of the other API requests (one interview, a review, 10,000 villages' assignments).
+pub const API_BODY: usize = 4 * 1024 * 1024;
+/// Largest sign-in: a username and a password.
+pub const SMALL_BODY: usize = 16 * 1024;
 
 /// What every handler shares: the store, the group committer, and a cache of (immutable) definitions.
 pub struct AppState {
@@ -50,7 +62,13 @@ pub struct AppState {
     /// The official PAPI table the dashboard compares with.
     pub reference: papi_survey::ReferenceTable,
     runs: dashboard::RunCache,
-    jobs: recompute::Jobs,
+    /// Where CPU-bound work runs (off the async workers).
+    pub(crate) cpu: cpu::CpuPool,
+    /// Whether a TLS proxy in front sets `X-Forwarded-For` (`papi serve --behind-proxy`).
+    pub(crate) behind_proxy: bool,
+    /// How long finished jobs and export files are kept (`papi serve --keep-jobs-days`).
+    keep_jobs: chrono::Duration,
+    metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -63,8 +81,23 @@ impl AppState {
             surveys: RwLock::new(HashMap::new()),
             reference: papi_survey::ReferenceTable::official(),
             runs: dashboard::RunCache::default(),
-            jobs: recompute::Jobs::default(),
+            cpu: cpu::CpuPool::default(),
+            behind_proxy: false,
+            keep_jobs: chrono::Duration::days(30),
+            metrics: metrics::Metrics::default(),
         }
+    }
+
+    /// Keeps finished jobs (and export files) for `days` days.
+    pub fn keep_jobs_days(mut self, days: u32) -> AppState {
+        self.keep_jobs = chrono::Duration::days(i64::from(days.max(1)));
+        self
+    }
+
+    /// Trusts the last address of `X-Forwarded-For` as the client's (only behind a proxy that sets it).
+    pub fn behind_proxy(mut self, yes: bool) -> AppState {
+        self.behind_proxy = yes;
+        self
     }
 
     /// Compares with this official table instead of the built-in one.
@@ -92,8 +125,12 @@ impl AppState {
         let Some(toml) = self.store.survey_definition(id, version).await? else {
             return Ok(None);
         };
-        let survey =
-            Survey::from_toml(&toml, &format!("{id} {version}")).map_err(ApiError::internal)?;
+        let name = format!("{id} {version}");
+        let survey = self
+            .cpu
+            .run(move || Survey::from_toml(&toml, &name))
+            .await?
+            .map_err(ApiError::internal)?;
         let survey = Arc::new(survey);
         self.surveys.write().await.insert(key, survey.clone());
         Ok(Some(survey))
@@ -102,12 +139,15 @@ impl AppState {
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
+    routes(Arc::new(state))
+}
+
+fn routes(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route(
             "/interviews",
             post(interviews::create).get(interviews::list),
         )
-        .route("/interviews/batch", post(interviews::create_batch))
         .route("/interviews/{id}", get(interviews::get_one))
         .route("/interviews/{id}/review", post(fieldwork::review))
         .route("/interviews/{id}/reviews", get(fieldwork::reviews))
@@ -117,10 +157,6 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/surveys/{id}/{version}/settings",
             put(fieldwork::set_settings),
-        )
-        .route(
-            "/surveys/{id}/{version}/sample",
-            get(sample::get_sample).post(sample::register),
         )
         .route("/surveys/{id}/{version}/places", get(sample::get_places))
         .route(
@@ -136,12 +172,27 @@ pub fn router(state: AppState) -> Router {
         .route("/session", get(session::whoami))
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}/{version}", get(surveys::get_one))
-        .fallback(api_not_found);
-    Router::new()
+        .fallback(api_not_found)
+        .layer(from_fn_with_state(API_BODY, body::limit_body));
+    // Requests that carry many interviews or a whole sampling frame.
+    let bulk = Router::new()
+        .route("/interviews/batch", post(interviews::create_batch))
+        .route(
+            "/surveys/{id}/{version}/sample",
+            get(sample::get_sample).post(sample::register),
+        );
+    let api = api.merge(bulk);
+    let app = Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::scrape))
         .route("/favicon.ico", get(favicon))
-        .route("/login", get(session::page).post(session::login))
+        .route(
+            "/login",
+            get(session::page)
+                .post(session::login)
+                .layer(from_fn_with_state(SMALL_BODY, body::limit_body)),
+        )
         .route("/logout", post(session::logout))
         .route("/dashboard", get(dashboard::index))
         .route("/dashboard/{id}/{version}", get(dashboard::page))
@@ -166,8 +217,16 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .merge(openrosa::routes())
         .nest("/api/v1", api)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(Arc::new(state))
+        // Bodies are limited per route by the layers above (a declared length over the limit is
+        // refused before anything is read); axum's own default limit is replaced by them.
+        .layer(from_fn_with_state(MAX_BODY, body::limit_body))
+        .layer(DefaultBodyLimit::disable())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .with_state(state);
+    edge::layers(app)
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -190,35 +249,35 @@ async fn api_not_found() -> ApiError {
     ApiError::not_found("this API route")
 }
 
-/// Serves until ctrl-c or SIGTERM; `ready` is called with the bound address once the service listens.
+/// Serves until ctrl-c or SIGTERM, then finishes the requests in flight; `ready` is called with the
+/// bound address once the service listens.
 pub async fn serve(
     state: AppState,
     listen: SocketAddr,
+    limits: listen::Limits,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let state = Arc::new(state);
+    // The decoy hash for unknown users is made before the first sign-in, not during it.
+    state
+        .cpu
+        .run(papi_auth::decoy_hash)
         .await
+        .map_err(|e| std::io::Error::other(e.en))?;
+    tokio::spawn(housekeeping(state.clone()));
+    listen::bind_and_serve(routes(state), listen, limits, ready).await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+/// Hourly: forgets old finished jobs and deletes their export files.
+async fn housekeeping(state: Arc<AppState>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match exports::expire_old_jobs(&state, state.keep_jobs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "expired export files deleted"),
+            Err(e) => tracing::warn!(code = e.code, "expiring old jobs failed"),
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

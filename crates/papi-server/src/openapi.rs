@@ -330,6 +330,7 @@ impl Modify for BearerAuth {
         crate::session::page,
         crate::session::logout,
         crate::healthz,
+        crate::metrics::scrape,
         crate::dashboard::api,
         crate::dashboard::set_task,
         crate::recompute::start,

@@ -19,17 +19,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine as _;
-use chrono::{Duration, Utc};
 use md5::{Digest, Md5};
 use papi_auth::Role;
 use papi_store::{EditOutcome, InsertOutcome, PreparedInterview};
 use papi_survey::{FieldError, Survey};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::error::ApiError;
-use crate::session::{FAILURE_WINDOW_MINUTES, MAX_FAILURES};
+use crate::signin::{self, ClientAddr};
 use crate::AppState;
 
 /// What a device may send in one POST before it must split a submission (ODK Collect reads it from
@@ -182,7 +180,8 @@ impl FromRequestParts<Arc<AppState>> for Device {
         let actor = match (&key, authorization) {
             (Some(token), _) => bearer(state, token).await?,
             (None, Some(h)) if h.len() > 6 && h[..6].eq_ignore_ascii_case("basic ") => {
-                basic(state, h[6..].trim()).await?
+                let client = ClientAddr(signin::client_addr(parts, state.behind_proxy));
+                basic(state, h[6..].trim(), client).await?
             }
             (None, Some(h)) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => {
                 bearer(state, h[7..].trim()).await?
@@ -208,61 +207,24 @@ async fn bearer(state: &Arc<AppState>, token: &str) -> Result<Actor, OpenRosaErr
     Ok(Actor::from_request_parts(&mut parts, state).await?)
 }
 
-/// A papi user by HTTP Basic: Argon2id, with the sign-in page's lock after repeated failures.
-async fn basic(state: &Arc<AppState>, encoded: &str) -> Result<Actor, OpenRosaError> {
+/// A papi user by HTTP Basic, checked as the sign-in page checks one.
+async fn basic(
+    state: &Arc<AppState>,
+    encoded: &str,
+    client: ClientAddr,
+) -> Result<Actor, OpenRosaError> {
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(unauthenticated)?;
     let (username, password) = decoded.split_once(':').ok_or_else(unauthenticated)?;
-    let username = papi_survey::nfc(username.trim());
-    let wrong = || {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "auth.invalid_credentials",
-            "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
-            "Wrong username or password.".into(),
-        )
-    };
-    if username.is_empty() || username.contains('\0') {
-        return Err(wrong());
-    }
-    let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
-        return Err(OpenRosaError(ApiError {
-            retry_after: Some((FAILURE_WINDOW_MINUTES * 60) as u32),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "auth.rate_limited",
-                "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút.",
-                "Too many failed sign-ins; try again in 15 minutes.",
-            )
-        }));
-    }
-    let user = state.store.user(&username).await?;
-    match user {
-        Some(u) if !u.disabled && papi_auth::verify_password(password, &u.password_hash) => {
-            Ok(Actor {
-                role: u.role.parse::<Role>().map_err(ApiError::internal)?,
-                name: u.username,
-                csrf_token: None,
-            })
-        }
-        _ => {
-            state.store.record_login_failure(&username).await?;
-            state
-                .store
-                .audit(
-                    &username,
-                    "login.failure",
-                    None,
-                    &json!({ "via": "openrosa" }),
-                )
-                .await?;
-            Err(wrong())
-        }
-    }
+    let user = signin::check_password(state, username, password, client, "openrosa").await?;
+    Ok(Actor {
+        role: user.role.parse::<Role>().map_err(ApiError::internal)?,
+        name: user.username,
+        csrf_token: None,
+    })
 }
 
 /// Where this device reaches the server: the scheme and host it used, and its key, if any.

@@ -1,15 +1,18 @@
 //! Recompute as a background job: an analyst asks for it, the scores are computed from the database
-//! off the request path, and the job reports its progress until the publication is recorded. The job
-//! list lives in this instance's memory; the publication it makes lives in the database.
+//! off the request path, and the job reports its progress until the publication is recorded. Jobs
+//! live in the database: one runs per survey version at a time (a second request is answered with
+//! the running job), and any instance answers a poll.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use papi_auth::Role;
+use papi_store::{JobEnd, JobStart, RecomputeJob};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -36,33 +39,76 @@ pub struct Job {
     pub error: Option<String>,
 }
 
-#[derive(Default)]
-pub struct Jobs(Mutex<HashMap<Uuid, Job>>);
-
-impl Jobs {
-    fn update(&self, id: Uuid, f: impl FnOnce(&mut Job)) {
-        if let Some(job) = self.0.lock().expect("jobs lock").get_mut(&id) {
-            f(job);
+impl From<RecomputeJob> for Job {
+    fn from(j: RecomputeJob) -> Job {
+        Job {
+            id: j.id,
+            survey_id: j.survey_id,
+            version: j.survey_version,
+            requested_by: j.requested_by,
+            status: j.status,
+            phase: j.phase,
+            interviews_read: j.interviews_read.max(0) as u64,
+            interviews_total: j.interviews_total.max(0) as u64,
+            left_out: j.left_out.map(|n| n.max(0) as usize),
+            publication: j.publication,
+            total: j.total,
+            error: j.error,
         }
     }
 }
 
+/// How often a running job writes its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+/// How often a running job says it is alive (well within `papi_store::STALE_AFTER_MINUTES`).
+const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// Writes a job's progress to the database from the scoring thread, at most every `PROGRESS_EVERY`.
 struct JobProgress {
     state: Arc<AppState>,
+    handle: tokio::runtime::Handle,
     id: Uuid,
+    last: Mutex<(Instant, String, u64, u64)>,
+}
+
+impl JobProgress {
+    fn record(&self, change: impl FnOnce(&mut (Instant, String, u64, u64)), force: bool) {
+        let (phase, read, total) = {
+            let mut last = self.last.lock().expect("progress lock");
+            change(&mut last);
+            if !force && last.0.elapsed() < PROGRESS_EVERY {
+                return;
+            }
+            last.0 = Instant::now();
+            (last.1.clone(), last.2, last.3)
+        };
+        // The scoring thread is itself inside the runtime's `block_on`: the write goes to a task.
+        let state = self.state.clone();
+        let id = self.id;
+        self.handle.spawn(async move {
+            let written = state
+                .store
+                .recompute_progress(id, &phase, read as i64, total as i64)
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "recording a recompute job's progress");
+            }
+        });
+    }
 }
 
 impl papi_recompute::Progress for JobProgress {
     fn reading(&self, done: u64, total: u64) {
-        self.state.jobs.update(self.id, |j| {
-            j.interviews_read = done;
-            j.interviews_total = total;
-        });
+        self.record(
+            |l| {
+                l.2 = done;
+                l.3 = total;
+            },
+            false,
+        );
     }
     fn phase(&self, what: &str) {
-        self.state
-            .jobs
-            .update(self.id, |j| j.phase = what.to_owned());
+        self.record(|l| l.1 = what.to_owned(), true);
     }
 }
 
@@ -75,6 +121,7 @@ impl papi_recompute::Progress for JobProgress {
     params(("survey_id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 202, description = "The job started; poll its status URL", body = Job),
+        (status = 200, description = "A job for this survey version is already running: that job", body = Job),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only analysts and admins publish", body = crate::openapi::Error),
         (status = 404, description = "No such survey version", body = crate::openapi::Error),
@@ -92,34 +139,40 @@ pub async fn start(
         .survey(&id, &version)
         .await?
         .ok_or_else(|| ApiError::not_found("this survey version"))?;
-    let job_id = Uuid::new_v4();
-    let job = Job {
-        id: job_id,
-        survey_id: survey.id.clone(),
-        version: survey.version.clone(),
-        requested_by: actor.name.clone(),
-        status: "running".into(),
-        phase: "queued".into(),
-        interviews_read: 0,
-        interviews_total: 0,
-        left_out: None,
-        publication: None,
-        total: None,
-        error: None,
+    let job = match state
+        .store
+        .start_recompute_job(&survey.id, &survey.version, &actor.name)
+        .await?
+    {
+        JobStart::Started(job) => job,
+        // One at a time per survey version: the running job answers a second request.
+        JobStart::AlreadyRunning(job) => return Ok(job_response(StatusCode::OK, job)),
     };
-    state
-        .jobs
-        .0
-        .lock()
-        .expect("jobs lock")
-        .insert(job_id, job.clone());
+    let job_id = job.id;
+    // A heartbeat while the job runs, so that no other request takes it for an interrupted one
+    // (scoring a million interviews may go minutes between progress reports).
+    let beating = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HEARTBEAT);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            match beating.store.touch_recompute_job(job_id).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => tracing::warn!(error = %e, "recompute heartbeat"),
+            }
+        }
+    });
     let worker = state.clone();
     let handle = tokio::runtime::Handle::current();
     // Scoring is CPU work: it runs on a blocking thread, not on the request workers.
     tokio::task::spawn_blocking(move || {
         let progress = JobProgress {
             state: worker.clone(),
+            handle: handle.clone(),
             id: job_id,
+            last: Mutex::new((Instant::now(), "queued".into(), 0, 0)),
         };
         let result = handle.block_on(papi_recompute::recompute_and_publish(
             &worker.store,
@@ -129,30 +182,35 @@ pub async fn start(
             &actor.name,
             &progress,
         ));
-        worker.jobs.update(job_id, |j| match result {
-            Ok(p) => {
-                j.status = "done".into();
-                j.phase = "done".into();
-                j.publication = Some(p.publication.id.to_string());
-                j.left_out = Some(p.left_out);
-                j.total = p.overall.groups.first().and_then(|g| g.total.estimate);
-            }
+        let end = match result {
+            Ok(p) => JobEnd::Done {
+                publication: p.publication.id.to_string(),
+                left_out: p.left_out as i64,
+                total: p.overall.groups.first().and_then(|g| g.total.estimate),
+            },
             Err(e) => {
                 tracing::warn!(error = %e, code = e.code(), "recompute failed");
-                j.status = "failed".into();
-                j.error = Some(format!("{} ({})", e, e.code()));
+                JobEnd::Failed(format!("{} ({})", e, e.code()))
             }
-        });
+        };
+        if let Err(e) = handle.block_on(worker.store.finish_recompute_job(job_id, &end)) {
+            tracing::error!(error = %e, "recording the end of a recompute job");
+        }
     });
-    let mut response = (StatusCode::ACCEPTED, Json(job)).into_response();
-    if let Ok(v) = format!("/api/v1/recompute/{job_id}").parse() {
+    Ok(job_response(StatusCode::ACCEPTED, job))
+}
+
+/// The job, with its status URL in `Location`.
+fn job_response(status: StatusCode, job: RecomputeJob) -> Response {
+    let location = format!("/api/v1/recompute/{}", job.id);
+    let mut response = (status, Json(Job::from(job))).into_response();
+    if let Ok(v) = location.parse() {
         response
             .headers_mut()
             .insert(axum::http::header::LOCATION, v);
     }
-    Ok(response)
+    response
 }
-
 /// `GET /api/v1/recompute/{job}`: a recompute job's progress.
 #[utoipa::path(
     get,
@@ -164,7 +222,7 @@ pub async fn start(
         (status = 200, description = "The job", body = Job),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only analysts and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such job on this instance", body = crate::openapi::Error),
+        (status = 404, description = "No such job (or one forgotten after the jobs' retention)", body = crate::openapi::Error),
     )
 )]
 pub async fn status(
@@ -177,12 +235,9 @@ pub async fn status(
     }
     let id = Uuid::parse_str(&job).map_err(|_| ApiError::not_found("this job"))?;
     state
-        .jobs
-        .0
-        .lock()
-        .expect("jobs lock")
-        .get(&id)
-        .cloned()
-        .map(Json)
+        .store
+        .recompute_job(id)
+        .await?
+        .map(|j| Json(Job::from(j)))
         .ok_or_else(|| ApiError::not_found("this job"))
 }

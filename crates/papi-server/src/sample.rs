@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Actor;
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -198,6 +199,8 @@ const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
     responses(
         (status = 201, description = "Drawn and registered: the survey version's new current sample"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only admins register samples", body = crate::openapi::Error),
         (status = 404, description = "No such survey version", body = crate::openapi::Error),
@@ -208,13 +211,12 @@ pub async fn register(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    body: axum::body::Bytes,
+    JsonBody(req): JsonBody<SampleRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !actor.role.registers_sample() {
         return Err(ApiError::forbidden("register a sample"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
-    let req: SampleRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     if req.frame.len() > MAX_FRAME_BYTES {
         return Err(ApiError::unprocessable(
             "sample.frame_too_large",
@@ -415,6 +417,8 @@ pub struct Assignments {
     responses(
         (status = 200, description = "The assignments as stored"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
+        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only supervisors and admins assign", body = crate::openapi::Error),
         (status = 404, description = "No such survey version", body = crate::openapi::Error),
@@ -425,13 +429,12 @@ pub async fn set_assignments(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    body: axum::body::Bytes,
+    JsonBody(req): JsonBody<Assignments>,
 ) -> Result<Json<Value>, ApiError> {
     if !actor.role.assigns_villages() {
         return Err(ApiError::forbidden("assign villages"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
-    let req: Assignments = serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?;
     let mut rows = Vec::with_capacity(req.assignments.len());
     let mut seen = std::collections::HashSet::new();
     for (i, r) in req.assignments.iter().enumerate() {

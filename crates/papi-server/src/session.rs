@@ -1,5 +1,5 @@
-//! Signing in from a browser: `POST /login` checks the password (Argon2id), rate-limits failures per
-//! username, and opens a session held in a `papi_session` cookie (HttpOnly, SameSite=Strict, Secure
+//! Signing in from a browser: `POST /login` checks the password (`signin`: Argon2id, failures
+//! throttled per username and per address), and opens a session held in a `papi_session` cookie (HttpOnly, SameSite=Strict, Secure
 //! behind HTTPS). Requests authenticated by that cookie must carry the session's CSRF token in
 //! `X-CSRF-Token` to change anything; bearer tokens need none (they are not sent by the browser on
 //! its own).
@@ -17,14 +17,12 @@ use serde_json::json;
 
 use crate::auth::{session_cookie, Actor};
 use crate::error::ApiError;
+use crate::signin::{self, ClientAddr};
 use crate::AppState;
 
 pub const COOKIE: &str = "papi_session";
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins of one username allowed in the window before the next attempt is refused.
-pub(crate) const MAX_FAILURES: i64 = 5;
-pub(crate) const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 #[derive(Deserialize)]
 struct Credentials {
@@ -61,11 +59,13 @@ fn is_same_site_path(p: &str) -> bool {
         (status = 303, description = "Signed in from the HTML form: back to the front page"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
         (status = 401, description = "Wrong username or password", body = crate::openapi::Error),
-        (status = 429, description = "Too many failed sign-ins: retry after Retry-After seconds", body = crate::openapi::Error),
+        (status = 415, description = "Neither JSON nor an HTML form", body = crate::openapi::Error),
+        (status = 429, description = "Too many failed sign-ins from this address or for this username: retry after Retry-After seconds", body = crate::openapi::Error),
     )
 )]
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -73,6 +73,9 @@ pub async fn login(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form && !crate::body::is_json(&headers) {
+        return Err(crate::body::unsupported_media_type());
+    }
     let creds: Credentials = if form {
         serde_urlencoded::from_bytes(&body).map_err(|e| {
             ApiError::new(
@@ -85,58 +88,8 @@ pub async fn login(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
     };
-    let username = papi_survey::nfc(creds.username.trim());
-    // No user has a NUL in their name, and PostgreSQL refuses to look for one.
-    if username.contains('\0') {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "auth.invalid_credentials",
-            "Tên đăng nhập hoặc mật khẩu không đúng.",
-            "Wrong username or password.",
-        ));
-    }
-    let since = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    if state.store.login_failures_since(&username, since).await? >= MAX_FAILURES {
-        state
-            .store
-            .audit(&username, "login.rate_limited", None, &json!({}))
-            .await?;
-        return Err(ApiError {
-            retry_after: Some((FAILURE_WINDOW_MINUTES * 60) as u32),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "auth.rate_limited",
-                "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút.",
-                "Too many failed sign-ins; try again in 15 minutes.",
-            )
-        });
-    }
-    let user = state.store.user(&username).await?;
-    let ok = match &user {
-        Some(u) if !u.disabled => papi_auth::verify_password(&creds.password, &u.password_hash),
-        _ => {
-            // Same work whether or not the user exists, so timing does not tell.
-            let _ = papi_auth::verify_password(
-                &creds.password,
-                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$hash",
-            );
-            false
-        }
-    };
-    let Some(user) = user.filter(|_| ok) else {
-        state.store.record_login_failure(&username).await?;
-        state
-            .store
-            .audit(&username, "login.failure", None, &json!({}))
-            .await?;
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "auth.invalid_credentials",
-            "Tên đăng nhập hoặc mật khẩu không đúng.",
-            "Wrong username or password.",
-        ));
-    };
-    state.store.clear_login_failures(&username).await?;
+    let user = signin::check_password(&state, &creds.username, &creds.password, client, "login").await?;
+    let username = user.username.clone();
     let (token, token_hash) = papi_auth::new_token();
     let (csrf, _) = papi_auth::new_token();
     state

@@ -20,6 +20,8 @@ pub enum StoreError {
     Duplicate(String),
     #[error("{0}")]
     NotInSample(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -36,6 +38,7 @@ impl StoreError {
             StoreError::Corrupt { .. } => "store.corrupt",
             StoreError::Duplicate(_) => "store.duplicate",
             StoreError::NotInSample(_) => "location.not_in_sample",
+            StoreError::Unsupported(_) => "store.unsupported",
             StoreError::Database(_) => "store.database",
         }
     }

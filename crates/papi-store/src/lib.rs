@@ -58,6 +58,12 @@ mod openrosa;
 pub use openrosa::EditOutcome;
 mod exports;
 pub use exports::{ExportJob, NewExportJob};
+mod backup;
+pub use backup::BackupSummary;
+mod recompute_jobs;
+pub use recompute_jobs::{JobEnd, JobStart, RecomputeJob, STALE_AFTER_MINUTES};
+mod sign_in;
+pub use sign_in::{SignInTurn, ThrottleRule};
 mod sample;
 pub use sample::{place_key, Assignment, NewSample, PlaceCheck, RegisteredSample, SamplePlace};
 
@@ -353,7 +359,7 @@ impl Store {
     ) -> Result<InsertReport, StoreError> {
         let received_at = Utc::now();
         let mut created: HashSet<String> = HashSet::new();
-        let mut stored_hash: HashMap<String, String> = HashMap::new();
+        let mut stored: HashMap<String, Stored> = HashMap::new();
         let outcomes = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -383,7 +389,7 @@ impl Store {
             for chunk in existing.chunks(ROWS_PER_STATEMENT) {
                 let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
                 let sql = format!(
-                    "SELECT id, content_hash FROM interviews WHERE id IN ({})",
+                    "SELECT id, content_hash, enumerator FROM interviews WHERE id IN ({})",
                     placeholders.join(", ")
                 );
                 let mut q = sqlx::query(&sql);
@@ -391,10 +397,16 @@ impl Store {
                     q = q.bind(&r.id);
                 }
                 for row in q.fetch_all(&mut *tx).await? {
-                    stored_hash.insert(row.get(0), row.get(1));
+                    stored.insert(
+                        row.get(0),
+                        Stored {
+                            content_hash: row.get(1),
+                            enumerator: row.get(2),
+                        },
+                    );
                 }
             }
-            let outcomes = outcomes(rows, &created, &stored_hash);
+            let outcomes = outcomes(rows, &created, &stored);
             if atomic && outcomes.contains(&InsertOutcome::Conflict) {
                 tx.rollback().await?;
             } else {
@@ -788,42 +800,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed sign-in.
-    pub async fn record_login_failure(&self, username: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
-            .bind(username)
-            .bind(Utc::now())
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
-        Ok(())
-    }
-
-    /// Failed sign-ins for a username since a time.
-    pub async fn login_failures_since(
-        &self,
-        username: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2",
-        )
-        .bind(username)
-        .bind(since)
-        .fetch_one(pool)
-        .await?))
-    }
-
-    /// Forgets a username's failed sign-ins (after a successful one).
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
-        Ok(())
-    }
-
     /// Appends to the audit log.
     pub async fn audit(
         &self,
@@ -913,11 +889,19 @@ fn insert_sql(backend: Backend, rows: usize) -> Cow<'static, str> {
     }
 }
 
-/// What became of each row, given which were created now and the hashes of those already stored.
+/// What is compared of an interview already stored under a submitted id.
+struct Stored {
+    content_hash: String,
+    enumerator: Option<String>,
+}
+
+/// What became of each row, given which were created now and what was already stored. A resend is
+/// the same content from the same enumerator: another enumerator's interview is a conflict whatever
+/// its content, so that sending someone else's id never confirms what they recorded.
 fn outcomes(
     rows: &[NewRow],
     created: &HashSet<String>,
-    stored_hash: &HashMap<String, String>,
+    stored: &HashMap<String, Stored>,
 ) -> Vec<InsertOutcome> {
     let mut first_seen: HashMap<&str, &str> = HashMap::new();
     rows.iter()
@@ -930,8 +914,10 @@ fn outcomes(
                     Some(_) => InsertOutcome::Conflict,
                 }
             } else {
-                match stored_hash.get(&r.id) {
-                    Some(h) if *h == r.content_hash => InsertOutcome::Duplicate,
+                match stored.get(&r.id) {
+                    Some(s) if s.content_hash == r.content_hash && s.enumerator == r.enumerator => {
+                        InsertOutcome::Duplicate
+                    }
                     _ => InsertOutcome::Conflict,
                 }
             }

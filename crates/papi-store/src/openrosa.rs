@@ -1,14 +1,28 @@
 //! Edited interviews (OpenRosa's `deprecatedID`): the new version is stored as an interview of its
 //! own, and the one it replaces is marked `superseded_by` it, in one transaction, so that exactly one
-//! version is live.
+//! version is live. The edit keeps a supervisor's verdict ([`state_after_edit`]), with a line in the
+//! new version's review history and in the audit log, in the same transaction.
 
 use chrono::Utc;
+use serde_json::json;
 use papi_survey::Survey;
 use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 use uuid::Uuid;
 
+use crate::fieldwork::AUDIT_SQL;
 use crate::{insert_sql, Pool, PreparedInterview, Store, StoreError};
+
+/// The review state of an edit, from the state of the version it replaces: a supervisor's "rejected"
+/// or "has issues" stays until a supervisor changes it (an enumerator cannot clear it by editing), and
+/// an approved interview that changes needs approving again.
+pub fn state_after_edit(replaced: &str) -> &'static str {
+    match replaced {
+        "rejected" => "rejected",
+        "has_issues" => "has_issues",
+        _ => "received",
+    }
+}
 
 /// What became of an edit handed to [`Store::insert_edit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +56,7 @@ impl Store {
         let outcome = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let original = sqlx::query(
-                "SELECT survey_id, enumerator, superseded_by FROM interviews WHERE id = $1",
+                "SELECT survey_id, enumerator, superseded_by, review_state FROM interviews WHERE id = $1",
             )
             .bind(&replaces)
             .fetch_optional(&mut *tx)
@@ -102,6 +116,35 @@ impl Store {
                             .await?
                             .rows_affected();
                             if marked == 1 {
+                                let from: String = r.get(3);
+                                let to = state_after_edit(&from);
+                                sqlx::query("UPDATE interviews SET review_state = $1 WHERE id = $2")
+                                    .bind(to)
+                                    .bind(&row.id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                let by = row.enumerator.as_deref().unwrap_or("?");
+                                let comment = format!("edit of {replaces}, which was {from}");
+                                sqlx::query(
+                                    "INSERT INTO reviews (interview_id, from_state, to_state, comment, reviewer, reviewed_at) \
+                                     VALUES ($1, $2, $3, $4, $5, $6)",
+                                )
+                                .bind(&row.id)
+                                .bind(&from)
+                                .bind(to)
+                                .bind(&comment)
+                                .bind(by)
+                                .bind(received_at)
+                                .execute(&mut *tx)
+                                .await?;
+                                sqlx::query(AUDIT_SQL)
+                                    .bind(received_at)
+                                    .bind(by)
+                                    .bind("interview.edit")
+                                    .bind(&row.id)
+                                    .bind(SqlJson(json!({ "replaces": replaces, "review_state": { "was": from, "now": to } })))
+                                    .execute(&mut *tx)
+                                    .await?;
                                 EditOutcome::Created
                             } else {
                                 EditOutcome::OriginalSuperseded
