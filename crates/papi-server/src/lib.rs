@@ -25,6 +25,7 @@ pub mod dashboard;
 pub mod error;
 pub mod exports;
 pub mod fieldwork;
+mod headers;
 pub mod interviews;
 pub mod openapi;
 pub mod openrosa;
@@ -167,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openrosa::routes())
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(headers::layer())
         .with_state(Arc::new(state))
 }
 
