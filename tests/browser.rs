@@ -2,7 +2,9 @@
 //! `tests/browser/offline_form.py`): the place picked from cascading selects over the enumerator's
 //! assigned villages (on a phone's 390×844 and a desktop), the notice for an enumerator with none,
 //! offline filling, an offline reload, exactly-once sending. Set `PAPI_SCREENSHOTS` to a directory to
-//! keep screenshots of the place pickers.
+//! keep screenshots of the place pickers. Then the pages and the form under their Content-Security-Policy
+//! (`tests/browser/csp.py`): no violation in the console, every form and button still working from the
+//! pages' script, and a definition's labels that hold markup shown as text, never run.
 //!
 //! Needs Debian's chromium and chromium-driver and Python's selenium; CI installs them, and there a
 //! missing one fails this test.
@@ -67,6 +69,26 @@ on_both_databases! {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "the dashboard browser test failed:\n{text}");
         assert!(text.contains("dashboard pages checked in Chromium: dashboard, dimension, english, print, leader refused fieldwork, supervisor, enumerator refused"), "{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+    }
+}
+
+on_both_databases! {
+    fn pages_and_form_run_under_their_policy_and_show_a_definitions_markup_as_text(db: &TestDb) {
+        if browser_tools().is_none() {
+            return;
+        }
+        let out = Command::new("python3")
+            .arg(repo().join("tests/browser/csp.py"))
+            .arg(env!("CARGO_BIN_EXE_papi"))
+            .arg(&db.url)
+            .arg(fixture("small.toml"))
+            .current_dir(repo())
+            .output()
+            .expect("python3 runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "the Content-Security-Policy browser test failed:\n{text}");
+        assert!(text.contains("pages checked in Chromium under the Content-Security-Policy: the sign-in page, the dashboard, the printable dashboard, sign-out, a dimension page, the fieldwork page, the fieldwork page's assignments, an interview's page, the form's sign-in, the enumerator's form, the policy's own refusal"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }

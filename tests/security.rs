@@ -2,8 +2,10 @@
 //! attacker with SQL access could do) the database itself: a sign-in that sends the browser to
 //! another site, a dashboard that shows a group small enough to single out a respondent, evidence
 //! rewritten, deleted or truncated with SQL, a front page that tells a stranger about the fieldwork,
-//! and `--demo` enabling an account an administrator disabled. Each test runs on SQLite and, with
-//! `DATABASE_URL`, PostgreSQL. (Formulas in exports are checked in `tests/export.rs`.)
+//! `--demo` enabling an account an administrator disabled, and a page that would run script it did
+//! not come with or let another site frame it. Each test runs on SQLite and, with `DATABASE_URL`,
+//! PostgreSQL. (Formulas in exports are checked in `tests/export.rs`; the form showing a definition's
+//! labels as text, in a browser, in `tests/browser.rs`.)
 
 mod common;
 
@@ -21,11 +23,21 @@ struct Browser {
     agent: ureq::Agent,
 }
 
-/// A response: status, `Location`, body.
+/// A response: status, `Location`, headers (names in lower case), body.
 struct Answer {
     status: u16,
     location: Option<String>,
+    headers: Vec<(String, String)>,
     body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Browser {
@@ -46,9 +58,18 @@ impl Browser {
             Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("{e}"),
         };
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| {
+                let value = resp.header(&n).unwrap_or_default().to_owned();
+                (n.to_ascii_lowercase(), value)
+            })
+            .collect();
         Answer {
             status: resp.status(),
             location: resp.header("Location").map(str::to_owned),
+            headers,
             body: resp.into_string().unwrap_or_default(),
         }
     }
@@ -354,12 +375,17 @@ fn login_json(server: &Server, username: &str, password: &str) -> Reply {
 
 fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 /// `GET /odk/formList` with HTTP Basic: the status.
 fn odk_basic(server: &Server, user: &str, password: &str) -> u16 {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
     match agent
         .get(&format!("http://{}/odk/formList", server.addr))
         .set("Authorization", &basic(user, password))
@@ -769,5 +795,189 @@ on_both_databases! {
         let a = ok(&["score", "--database", &db.url, "--format", "json"]);
         let b = ok(&["score", "--database", &url, "--format", "json"]);
         assert_eq!(stdout(&a), stdout(&b));
+    }
+}
+
+/// What the Content-Security-Policy of every response must say.
+const POLICY: &[&str] = &[
+    "default-src 'self'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+];
+
+/// An element of an HTML page as a browser reads it: its name, its attributes' names and, for a
+/// `script`, what it holds.
+struct Tag {
+    name: String,
+    attributes: Vec<String>,
+    body: String,
+}
+
+/// The start tags of an HTML page, attribute values skipped (so that text never counts as one).
+fn tags(html: &str) -> Vec<Tag> {
+    let b = html.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] != b'<' || !b[i + 1].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let word = |i: &mut usize| {
+            let start = *i;
+            while *i < b.len() && !b[*i].is_ascii_whitespace() && !b"=>/".contains(&b[*i]) {
+                *i += 1;
+            }
+            html[start..*i].to_ascii_lowercase()
+        };
+        let name = word(&mut i);
+        let mut attributes = Vec::new();
+        loop {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b'>' {
+                i += 1;
+                break;
+            }
+            attributes.push(word(&mut i));
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'=' {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                    let quote = b[i];
+                    i += 1;
+                    while i < b.len() && b[i] != quote {
+                        i += 1;
+                    }
+                    i += 1;
+                } else {
+                    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        let mut body = String::new();
+        if name == "script" || name == "style" {
+            let rest = &html[i.min(html.len())..];
+            let end = rest
+                .to_ascii_lowercase()
+                .find(&format!("</{name}"))
+                .unwrap_or(rest.len());
+            body = rest[..end].to_owned();
+            i += end;
+        }
+        out.push(Tag {
+            name,
+            attributes,
+            body,
+        });
+    }
+    out
+}
+
+on_both_databases! {
+    fn every_response_forbids_framing_and_sniffing_and_no_page_runs_inline_script(db: &TestDb) {
+        ok(&["simulate", "--seed", "56", "--per-village", "2", "--database", &db.url]);
+        ok(&["recompute", "--database", &db.url, "--published-by", "analyst-1"]);
+        register_sample(db, &["enumerator-1"]);
+        let server = Server::start(&["--database", &db.url]);
+        let leader = token(db, "leader", "chu-tich");
+        let supervisor = token(db, "supervisor", "gs-01");
+        let admin = token(db, "admin", "qt-01");
+        let enumerator = token(db, "enumerator", "enumerator-1");
+        let interview = db.interviews(&shipped_survey())[0].interview.id;
+        let browser = Browser::new(&server);
+        // What the check reads: attribute names, not values nor text; a script's body.
+        let seen = tags(r#"<p title="onclick=x">on=1</p><form ONSUBMIT='return go(event)' data-x="a>b"><script>go()</script>"#);
+        assert_eq!(seen.iter().map(|t| (t.name.as_str(), t.attributes.join(" "))).collect::<Vec<_>>(),
+            [("p", "title".to_owned()), ("form", "onsubmit data-x".to_owned()), ("script", String::new())]);
+        assert_eq!(seen[2].body, "go()");
+        let pages: Vec<(&str, String, Option<&str>, u16)> = vec![
+            ("the sign-in page", "/login".into(), None, 200),
+            ("the enumerator's form", "/form/".into(), None, 200),
+            ("the dashboard", "/dashboard/papi/2019.1".into(), Some(&leader), 200),
+            ("the dashboard in English", "/dashboard/papi/2019.1?lang=en".into(), Some(&leader), 200),
+            // An administrator's dimension page has the plan's task forms.
+            ("a dimension page", "/dashboard/papi/2019.1/dimensions/admin_procedures".into(), Some(&admin), 200),
+            ("the printable dashboard", "/dashboard/papi/2019.1/print".into(), Some(&leader), 200),
+            ("the fieldwork page", "/fieldwork/papi/2019.1".into(), Some(&supervisor), 200),
+            ("an interview's page", format!("/fieldwork/papi/2019.1/interviews/{interview}"), Some(&supervisor), 200),
+            ("the refusal page", "/fieldwork/papi/2019.1".into(), Some(&leader), 403),
+            ("the refusal page of the form's user", "/dashboard/papi/2019.1".into(), Some(&enumerator), 403),
+            ("the front page", "/".into(), None, 303),
+            ("the JSON API", "/api/v1/dashboard/papi/2019.1".into(), Some(&leader), 200),
+            ("an API error", "/api/v1/dashboard/papi/2019.1".into(), None, 401),
+            ("an unknown API route", "/api/v1/nowhere".into(), Some(&leader), 404),
+            ("an unknown page", "/nowhere".into(), None, 404),
+            ("a chart", "/dashboard/papi/2019.1/charts/dimensions.svg".into(), Some(&leader), 200),
+            ("the health check", "/healthz".into(), None, 200),
+            ("the form's script", "/form/app.js".into(), None, 200),
+            ("the form's service worker", "/form/sw.js".into(), None, 200),
+            ("the pages' script", "/assets/pages.js".into(), None, 200),
+        ];
+        let mut html_pages = 0;
+        for (what, path, who, status) in &pages {
+            let r = browser.get(path, *who);
+            assert_eq!(r.status, *status, "{what} ({path}): {}", r.body);
+            let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what} ({path}) has no Content-Security-Policy"));
+            for directive in POLICY {
+                assert!(csp.split(';').any(|d| d.trim() == *directive || d.trim().starts_with(&format!("{directive} "))), "{what}: {directive} missing from {csp}");
+            }
+            assert!(!csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{what}: {csp}");
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{what} ({path})");
+            assert_eq!(r.header("x-frame-options"), Some("DENY"), "{what} ({path})");
+            assert_eq!(r.header("referrer-policy"), Some("same-origin"), "{what} ({path})");
+            if path.ends_with(".js") {
+                assert!(r.header("content-type").unwrap_or_default().starts_with("text/javascript"), "{what}");
+            }
+            if !r.header("content-type").unwrap_or_default().starts_with("text/html") {
+                continue;
+            }
+            html_pages += 1;
+            let tags = tags(&r.body);
+            assert!(tags.iter().any(|t| t.name == "body"), "{what}: {}", r.body);
+            for t in &tags {
+                let handlers: Vec<_> = t.attributes.iter().filter(|a| a.starts_with("on")).collect();
+                assert!(handlers.is_empty(), "{what} ({path}): <{} {handlers:?}> is an inline event handler the policy refuses", t.name);
+                if t.name == "script" && !t.attributes.iter().any(|a| a == "src") {
+                    panic!("{what} ({path}): an inline script the policy refuses: {}", t.body);
+                }
+                if t.name == "script" && t.attributes.iter().any(|a| a == "src") {
+                    assert!(t.body.trim().is_empty(), "{what}: a script with src and a body");
+                }
+            }
+            assert!(!r.body.to_ascii_lowercase().contains("javascript:"), "{what} ({path}): a javascript: URL");
+            // The pages' handlers come from the pages' script, the form's from its own.
+            let scripts: Vec<String> = tags.iter().filter(|t| t.name == "script").map(|t| t.body.clone()).collect();
+            if *status == 200 && *path != "/form/" && *path != "/login" {
+                assert!(r.body.contains(r#"<script src="/assets/pages.js">"#), "{what} ({path}) loads no pages.js: {scripts:?}");
+            }
+        }
+        assert_eq!(html_pages, 10, "every kind of page was checked");
+
+        // The pages' forms are wired by the pages' script through their data- attributes.
+        let script = browser.get("/assets/pages.js", None).body;
+        for action in ["sign-out", "save-assignments", "review", "set-task", "print"] {
+            assert!(script.contains(action), "pages.js does not handle {action}");
+        }
+        let fieldwork = browser.get("/fieldwork/papi/2019.1", Some(&supervisor)).body;
+        assert!(fieldwork.contains(r#"data-action="save-assignments" data-survey="papi" data-version="2019.1""#), "{fieldwork}");
+        assert!(fieldwork.contains(r#"data-action="sign-out""#));
+        let page = browser.get(&format!("/fieldwork/papi/2019.1/interviews/{interview}"), Some(&supervisor)).body;
+        assert!(page.contains(&format!(r#"data-action="review" data-interview="{interview}""#)), "{page}");
+        let page = browser.get("/dashboard/papi/2019.1/dimensions/admin_procedures", Some(&admin)).body;
+        assert!(page.contains(r#"data-action="set-task""#), "{page}");
+        let page = browser.get("/dashboard/papi/2019.1/print", Some(&leader)).body;
+        assert!(page.contains(r#"data-action="print""#), "{page}");
     }
 }

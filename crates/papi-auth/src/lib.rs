@@ -131,7 +131,9 @@ impl FromStr for Role {
 pub enum AuthError {
     #[error("a password needs at least {MIN_PASSWORD} characters")]
     WeakPassword,
-    #[error("a username has 1 to {MAX_USERNAME_CHARS} characters, none of them a control character")]
+    #[error(
+        "a username has 1 to {MAX_USERNAME_CHARS} characters, none of them a control character"
+    )]
     BadUsername,
     #[error("password hashing failed: {0}")]
     Hash(String),

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use papi_auth::Role;
 use papi_chart::{
     ChartLegend, DimensionBar, DimensionChart, DistrictChart, HistoryChart, HistoryPoint, WavePoint,
@@ -957,7 +957,7 @@ fn dimension_body(
                             span class=(format!("status-{status}")) { (status_name(status, lang)) }
                             @if let Some(s) = s { @if !s.note.is_empty() { br; span.muted { (s.note) } } }
                             @if admin {
-                                form.noprint onsubmit=(format!("return setTask(event,'{}','{}')", plan.plan.id, t.id)) {
+                                form.noprint data-action="set-task" data-plan=(plan.plan.id) data-task=(t.id) {
                                     select name="status" {
                                         @for st in papi_store::TASK_STATES { option value=(st) selected[st == status] { (status_name(st, lang)) } }
                                     }
@@ -969,9 +969,6 @@ fn dimension_body(
                     }
                 } }
             }
-        }
-        @if admin {
-            script { (PreEscaped(r#"async function setTask(e,plan,task){e.preventDefault();const f=e.target;try{await sendJson('PUT','/api/v1/plans/'+encodeURIComponent(plan)+'/tasks/'+encodeURIComponent(task),{status:f.status.value,note:f.note.value});location.reload();}catch(err){alert(err.message);}return false;}"#)) }
         }
     }
 }
@@ -1034,7 +1031,7 @@ pub async fn print_page(
         &format!("{base}/print"),
         &title,
         html! {
-            p.noprint { button onclick="window.print()" { (lang.t("In", "Print")) } }
+            p.noprint { button type="button" data-action="print" { (lang.t("In", "Print")) } }
             section.page {
                 h1 { (title) }
                 (overview(&d, lang, &base))
@@ -1091,11 +1088,25 @@ pub async fn chart(
             if c.bars.is_empty() {
                 return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
             }
-            render(&state, svg, c, papi_chart::dimensions_svg, papi_chart::dimensions_png).await?
+            render(
+                &state,
+                svg,
+                c,
+                papi_chart::dimensions_svg,
+                papi_chart::dimensions_png,
+            )
+            .await?
         }
         "history" => {
             let c = history_chart(&d, lang);
-            render(&state, svg, c, papi_chart::history_svg, papi_chart::history_png).await?
+            render(
+                &state,
+                svg,
+                c,
+                papi_chart::history_svg,
+                papi_chart::history_png,
+            )
+            .await?
         }
         "districts" => {
             let Some(c) = districts_chart(&d, lang) else {
@@ -1103,7 +1114,14 @@ pub async fn chart(
                     "strata in this survey",
                 )));
             };
-            render(&state, svg, c, papi_chart::districts_svg, papi_chart::districts_png).await?
+            render(
+                &state,
+                svg,
+                c,
+                papi_chart::districts_svg,
+                papi_chart::districts_png,
+            )
+            .await?
         }
         _ => return Err(PageRejection::Failed(ApiError::not_found("this chart"))),
     };

@@ -59,21 +59,23 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// Wraps the application's routes in the layers above (outermost first: the id, the log, the panic
 /// guard, the deadlines, the bound).
 pub fn layers(app: Router) -> Router {
-    app.layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
-        .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE_TIMEOUT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(span)
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    app.layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+        MAX_IN_FLIGHT,
+    ))
+    .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE_TIMEOUT))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIMEOUT,
+    ))
+    .layer(CatchPanicLayer::custom(panicked))
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(span)
+            .on_request(())
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 #[cfg(test)]

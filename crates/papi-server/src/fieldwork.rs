@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use papi_auth::Role;
 use papi_store::REVIEW_STATES;
 use papi_survey::Survey;
@@ -391,7 +391,7 @@ pub async fn page(
                         (lang.t("Điều tra viên gửi được phiếu của mọi thôn trong mẫu.", "Enumerators can send interviews from any village of the sample."))
                     }
                 }
-                form id="assignments" onsubmit="return saveAssignments(event)" {
+                form id="assignments" data-action="save-assignments" data-survey=(id) data-version=(version) {
                     div.scroll { table {
                         thead { tr { th { (lang.t("Thôn", "Village")) } th.num { (lang.t("Chỉ tiêu", "Quota")) } th { (lang.t("Điều tra viên (cách nhau bởi dấu phẩy)", "Enumerators (comma-separated)")) } } }
                         tbody { @for a in &f.assignments {
@@ -404,9 +404,8 @@ pub async fn page(
                         } }
                     } }
                     button type="submit" { (lang.t("Lưu phân công", "Save assignments")) }
-                    " " span id="assignments-status" class="muted" {}
+                    " " span id="assignments-status" class="muted" data-status {}
                 }
-                script { (PreEscaped(r#"async function saveAssignments(e){e.preventDefault();const rows=[];for(const i of document.querySelectorAll('#assignments input[data-place]')){for(const n of i.value.split(',')){const t=n.trim();if(t)rows.push({place:i.dataset.place,enumerator:t});}}const s=document.getElementById('assignments-status');try{const r=await sendJson('PUT',location.pathname.replace('/fieldwork/','/api/v1/surveys/')+'/assignments',{assignments:rows});s.textContent='✓ '+(document.documentElement.lang==='en'?'saved: ':'đã lưu: ')+r.assignments;}catch(err){s.textContent=err.message;}return false;}"#)) }
             }
         }
         @if !f.left_out.is_empty() {
@@ -492,14 +491,13 @@ pub async fn interview_page(
             @if let Some(s) = &straight { " · " span.flag { (lang.t("Trả lời một kiểu", "Straight-lined")) ": " (s) } }
         }
         p { (lang.t("Trạng thái", "State")) ": " strong id="state" { (state_name(&stored.review_state, lang)) } }
-        form id="review" class="noprint" onsubmit=(format!("return review(event,'{interview_id}')")) {
+        form id="review" class="noprint" data-action="review" data-interview=(interview_id) {
             select name="state" { @for s in REVIEW_STATES { option value=(s) selected[s == stored.review_state] { (state_name(s, lang)) } } }
             " "
             input name="comment" size="50" placeholder=(lang.t("Nhận xét (bắt buộc khi có vấn đề hoặc loại)", "Comment (required for has issues or rejected)"));
             " "
             button type="submit" { (lang.t("Lưu", "Save")) }
         }
-        script { (PreEscaped(r#"async function review(e,id){e.preventDefault();const f=e.target;try{await sendJson('POST','/api/v1/interviews/'+id+'/review',{state:f.state.value,comment:f.comment.value});location.reload();}catch(err){alert(err.message);}return false;}"#)) }
         h2 { (lang.t("Lịch sử duyệt", "Review history")) }
         @if history.is_empty() { p.muted { (lang.t("Chưa duyệt.", "Not reviewed yet.")) } }
         table { tbody { @for r in &history {

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::middleware::from_fn_with_state;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -29,6 +29,7 @@ mod edge;
 pub mod error;
 pub mod exports;
 pub mod fieldwork;
+mod headers;
 pub mod interviews;
 pub mod listen;
 pub mod metrics;
@@ -226,7 +227,8 @@ fn routes(state: Arc<AppState>) -> Router {
             metrics::record,
         ))
         .with_state(state);
-    edge::layers(app)
+    // The security headers go on every response, those of the edge's layers included.
+    edge::layers(app).layer(headers::layer())
 }
 
 async fn openapi_json() -> impl IntoResponse {

@@ -88,7 +88,8 @@ pub async fn login(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
     };
-    let user = signin::check_password(&state, &creds.username, &creds.password, client, "login").await?;
+    let user =
+        signin::check_password(&state, &creds.username, &creds.password, client, "login").await?;
     let username = user.username.clone();
     let (token, token_hash) = papi_auth::new_token();
     let (csrf, _) = papi_auth::new_token();
@@ -195,7 +196,7 @@ pub async fn page() -> Html<&'static str> {
 <label for="password">Mật khẩu / Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <input type="hidden" id="next" name="next" value="/">
 <button type="submit">Đăng nhập / Sign in</button></form>
-<script>document.getElementById('next').value=new URLSearchParams(location.search).get('next')||'/';</script>
+<script src="/assets/pages.js"></script>
 <p><a href="/form/">Phiếu phỏng vấn (điều tra viên) / Interview form</a></p></body></html>"#,
     )
 }

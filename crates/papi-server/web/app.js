@@ -38,6 +38,18 @@ const $ = (id) => document.getElementById(id);
 const tr = (k) => (UI[lang] || UI.vi)[k] || k;
 const label = (l) => (l && (l[lang] || l.vi || Object.values(l)[0])) || "";
 
+// An element with attributes (set with setAttribute; an undefined one is left out) and children
+// (strings become text nodes). What a definition, the server or the enumerator says is never parsed
+// as HTML: a label of an imported XLSForm stays text, beside the token this page keeps.
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== undefined) e.setAttribute(name, String(value));
+  }
+  e.append(...children);
+  return e;
+}
+
 // ---- IndexedDB -------------------------------------------------------------------------------
 function openDb() {
   return new Promise((ok, fail) => {
@@ -106,7 +118,7 @@ function locationValue(col) {
 
 function renderLocation() {
   const loc = $("location");
-  loc.innerHTML = `<h3>${tr("location")}</h3>`;
+  loc.replaceChildren(el("h3", {}, tr("location")));
   loc.onchange = null;
   // With nowhere to interview, the questions would only be filled in vain: they stay hidden.
   $("interview").classList.toggle("no-places", !placeList || !placeList.length);
@@ -122,11 +134,12 @@ function renderLocation() {
   const fixed = fixedFirst();
   survey.location.forEach((col, i) => {
     if (i === 0 && fixed !== null) {
-      loc.insertAdjacentHTML("beforeend", `<p class="place-fixed"><span>${colName(col)}:</span> <strong id="loc-${col}"></strong></p>`);
-      $("loc-" + col).textContent = fixed;
-      $("loc-" + col).dataset.value = fixed;
+      loc.append(el("p", { class: "place-fixed" },
+        el("span", {}, `${colName(col)}:`), " ", el("strong", { id: `loc-${col}`, "data-value": fixed }, fixed)));
     } else {
-      loc.insertAdjacentHTML("beforeend", `<div class="question place"><label class="q" for="loc-${col}">${colName(col)}</label><select id="loc-${col}" name="loc-${col}"></select></div>`);
+      loc.append(el("div", { class: "question place" },
+        el("label", { class: "q", for: `loc-${col}` }, colName(col)),
+        el("select", { id: `loc-${col}`, name: `loc-${col}` })));
     }
   });
   fillPlaces(0);
@@ -227,25 +240,23 @@ function check(showAll) {
 function render() {
   renderLocation();
   const form = $("questions");
-  form.innerHTML = "";
+  form.replaceChildren();
   for (const q of survey.questions) {
-    const div = document.createElement("div");
-    div.className = "question";
-    div.id = "q-" + q.id;
-    let html = `<label class="q">${label(q.label)}${q.required ? " *" : ""}</label>`;
-    if (q.hint) html += `<div class="hint">${label(q.hint)}</div>`;
+    const div = el("div", { class: "question", id: "q-" + q.id },
+      el("label", { class: "q" }, label(q.label) + (q.required ? " *" : "")));
+    if (q.hint) div.append(el("div", { class: "hint" }, label(q.hint)));
     if (q.type === "select_one" || q.type === "select_multiple") {
       const type = q.type === "select_one" ? "radio" : "checkbox";
       for (const c of q.choices) {
-        html += `<label class="choice"><input type="${type}" name="${q.id}" id="q-${q.id}-${c.value}" value="${c.value}"> ${label(c.label)}</label>`;
+        div.append(el("label", { class: "choice" },
+          el("input", { type, name: q.id, id: `q-${q.id}-${c.value}`, value: c.value }), " " + label(c.label)));
       }
     } else {
       const type = q.type === "integer" || q.type === "decimal" ? "number" : q.type === "date" ? "date" : "text";
-      html += `<input type="${type}" id="in-${q.id}" name="${q.id}"${q.type === "decimal" ? ' step="any"' : ""}>`;
+      div.append(el("input", { type, id: "in-" + q.id, name: q.id, step: q.type === "decimal" ? "any" : undefined }));
     }
-    html += `<div class="error"></div>`;
-    div.innerHTML = html;
-    form.appendChild(div);
+    div.append(el("div", { class: "error" }));
+    form.append(div);
   }
   form.oninput = () => { check(false); saveDraft(); };
   form.onchange = () => { check(false); saveDraft(); };
@@ -374,13 +385,16 @@ async function refreshOutbox() {
   $("unsent").textContent = String(items.filter((x) => x.status === "queued").length);
   $("drafts").textContent = String(items.filter((x) => x.status === "draft").length);
   const rows = $("outbox-rows");
-  rows.innerHTML = "";
-  for (const x of items.sort((a, b) => (a.submission.finished_at < b.submission.finished_at ? 1 : -1))) {
-    rows.insertAdjacentHTML("beforeend", `<tr data-id="${x.id}" data-status="${x.status}"><td>${x.submission.finished_at.slice(0, 16).replace("T", " ")}</td><td>${x.id.slice(0, 8)}</td><td>${tr(x.status)}</td><td class="why"></td></tr>`);
+  rows.replaceChildren(...items.sort((a, b) => (a.submission.finished_at < b.submission.finished_at ? 1 : -1)).map((x) => {
     // Why the server refused it (a place no longer assigned, say), in the server's own words.
     const e = x.status === "rejected" && x.error;
-    if (e) rows.lastElementChild.querySelector(".why").textContent = label((e.errors && e.errors[0] && e.errors[0].message) || e.message);
-  }
+    const why = e ? label((e.errors && e.errors[0] && e.errors[0].message) || e.message) : "";
+    return el("tr", { "data-id": x.id, "data-status": x.status },
+      el("td", {}, x.submission.finished_at.slice(0, 16).replace("T", " ")),
+      el("td", {}, x.id.slice(0, 8)),
+      el("td", {}, tr(x.status)),
+      el("td", { class: "why" }, why));
+  }));
 }
 
 async function resendAll() {
@@ -426,7 +440,7 @@ async function loadSurveys(token) {
 
 async function showSurveys(defs) {
   const sel = $("survey");
-  sel.innerHTML = defs.map((d, i) => `<option value="${i}">${label(d.title)} (${d.version})</option>`).join("");
+  sel.replaceChildren(...defs.map((d, i) => new Option(`${label(d.title)} (${d.version})`, String(i))));
   const chosen = (await getConfig("survey-choice")) || 0;
   sel.value = String(Math.min(chosen, defs.length - 1));
   const use = async () => {

@@ -4,8 +4,8 @@
 //! new version's review history and in the audit log, in the same transaction.
 
 use chrono::Utc;
-use serde_json::json;
 use papi_survey::Survey;
+use serde_json::json;
 use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 use uuid::Uuid;

@@ -48,7 +48,8 @@ pub enum JobEnd {
 /// A running job silent for this long was interrupted (its instance stopped): it no longer blocks.
 pub const STALE_AFTER_MINUTES: i64 = 10;
 
-const COLUMNS: &str = "id, survey_id, survey_version, requested_by, status, phase, interviews_read, \
+const COLUMNS: &str =
+    "id, survey_id, survey_version, requested_by, status, phase, interviews_read, \
      interviews_total, left_out, publication, total, error, created_at, updated_at";
 
 fn decode<'r, R>(row: &'r R) -> Result<RecomputeJob, StoreError>
@@ -119,10 +120,12 @@ impl Store {
             .rows_affected());
             if inserted == 1 {
                 let job = self.recompute_job(id).await?;
-                return job.map(JobStart::Started).ok_or_else(|| StoreError::Corrupt {
-                    id: id.to_string(),
-                    why: "a recompute job vanished once recorded".into(),
-                });
+                return job
+                    .map(JobStart::Started)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        id: id.to_string(),
+                        why: "a recompute job vanished once recorded".into(),
+                    });
             }
             let sql = format!(
                 "SELECT {COLUMNS} FROM recompute_jobs WHERE survey_id = $1 AND survey_version = $2 AND status = 'running'"
@@ -197,7 +200,13 @@ impl Store {
                 publication,
                 left_out,
                 total,
-            } => ("done", Some(publication.as_str()), Some(*left_out), *total, None),
+            } => (
+                "done",
+                Some(publication.as_str()),
+                Some(*left_out),
+                *total,
+                None,
+            ),
             JobEnd::Failed(e) => ("failed", None, None, None, Some(e.as_str())),
         };
         on_pool!(self, pool => sqlx::query(
@@ -239,11 +248,13 @@ impl Store {
 
     /// How many jobs of each kind ("recompute", "export") are in each status.
     pub async fn job_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as::<_, (String, String, i64)>(
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, (String, String, i64)>(
             "SELECT 'recompute', status, COUNT(*) FROM recompute_jobs GROUP BY status \
              UNION ALL SELECT 'export', status, COUNT(*) FROM export_jobs GROUP BY status",
         )
         .fetch_all(pool)
-        .await?))
+        .await?),
+        )
     }
 }
