@@ -394,3 +394,84 @@ fn bad_simulation_requests_are_refused_and_write_nothing() {
         "no temporary file is left behind"
     );
 }
+
+#[test]
+fn a_population_has_a_known_truth_and_samples_come_from_its_people() {
+    let dir = tempdir();
+    let population = ["--population-seed", "11", "--population-divisor", "40"];
+    let mut args = vec!["simulate", "--truth"];
+    args.extend(population);
+    let out = ok(&args);
+    let truth: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let survey = shipped_survey();
+    let baseline = survey.baseline.as_ref().unwrap();
+    let group = &truth["groups"][0];
+    // Everyone is scored: the truth is the profile's, dimension by dimension.
+    for (d, want) in group["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&baseline.dimensions)
+    {
+        let got = d["estimate"].as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 0.05,
+            "{}: {got} against the profile's {want}",
+            d["id"]
+        );
+    }
+    assert!(
+        stderr(&out).contains("adults (seed 11): true total"),
+        "{}",
+        stderr(&out)
+    );
+    // Two samples from the same population: the same people, other villages; the same sample twice is
+    // the same bytes.
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    for (name, sample_seed) in [("a.csv", "1"), ("b.csv", "2"), ("a-again.csv", "1")] {
+        let mut args = vec!["simulate", "--sample-seed", sample_seed, "-o"];
+        let p = path(name);
+        args.push(&p);
+        args.extend(population);
+        ok(&args);
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("a.csv"), read("a-again.csv"));
+    assert_ne!(read("a.csv"), read("b.csv"));
+    assert_eq!(
+        read("a.csv").lines().count(),
+        705,
+        "11 × 2 × 2 villages × 16 adults, and a header"
+    );
+    // The estimate from a sample is near the truth it claims to cover.
+    let scored: serde_json::Value =
+        serde_json::from_slice(&ok(&["score", "--responses", &path("a.csv")]).stdout).unwrap();
+    let (lo, hi) = (
+        scored["groups"][0]["total"]["ci_low"].as_f64().unwrap(),
+        scored["groups"][0]["total"]["ci_high"].as_f64().unwrap(),
+    );
+    let t = group["total"]["estimate"].as_f64().unwrap();
+    assert!(lo - 2.0 < t && t < hi + 2.0, "{lo}..{hi} and the truth {t}");
+    // Options that make no sense are refused, naming the option.
+    let out = run(&[
+        "simulate",
+        "--population-seed",
+        "1",
+        "--population-divisor",
+        "0.5",
+        "--truth",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--population-divisor"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["simulate", "--truth"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--population-seed"),
+        "{}",
+        stderr(&out)
+    );
+}

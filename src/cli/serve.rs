@@ -94,6 +94,9 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 format: OutputFormat::Csv,
                 output: None,
                 database: None,
+                population_seed: None,
+                population_divisor: 1.0,
+                truth: false,
             };
             let sample = super::demo::register_sample(&store, &survey, &sim_args.draw).await?;
             let sim = plan(&sim_args, &survey, &sample)?;

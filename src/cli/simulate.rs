@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use papi_sample::{DrawOptions, Frame, Sample};
+use papi_simulate::population::Population;
 use papi_simulate::{write, Config, Profile, Simulation};
 use papi_survey::Survey;
 
@@ -42,6 +43,20 @@ pub struct SimulateArgs {
     /// Where to write (default: standard output). Written whole or not at all.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Draw the interviews from one finite population of the frame, built from this seed: every
+    /// adult of every village with their answers, whose true scores are the profile's. Samples drawn
+    /// with different `--sample-seed`s then come from the same people (`--seed` picks who is
+    /// interviewed in each sampled village), so their intervals can be checked against the truth.
+    #[arg(long)]
+    pub population_seed: Option<u64>,
+    /// With `--population-seed`: every village this many times smaller (a smaller population is
+    /// quicker to build).
+    #[arg(long, default_value_t = 1.0, requires = "population_seed")]
+    pub population_divisor: f64,
+    /// With `--population-seed`: print the population's true scores (`papi score`'s JSON of
+    /// everyone) instead of a sample's interviews.
+    #[arg(long, requires = "population_seed", conflicts_with_all = ["output", "database"])]
+    pub truth: bool,
     /// Store the interviews in this database instead of writing a file. They come from the sample
     /// registered there; when it has none, the sample drawn from `--frame` is registered first.
     #[arg(long, env = "DATABASE_URL", conflicts_with = "output")]
@@ -179,6 +194,9 @@ pub fn run(args: SimulateArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Res
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(population_seed) = args.population_seed {
+        return from_population(&args, &survey, population_seed);
+    }
     let sample = args.draw.draw(&survey)?;
     let sim = plan(&args, &survey, &sample)?;
     let bar = progress_bar(sim.len() as u64, "simulating");
@@ -233,6 +251,106 @@ pub fn run(args: SimulateArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Res
     eprintln!(
         "simulated {n} interview(s) of survey {} {}",
         survey.id, survey.version
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--population-seed`: the population of the frame (made smaller by `--population-divisor`), and
+/// either its truth or a sample's interviews from it.
+fn from_population(
+    args: &SimulateArgs,
+    survey: &Survey,
+    population_seed: u64,
+) -> anyhow::Result<ExitCode> {
+    if !(args.population_divisor >= 1.0 && args.population_divisor.is_finite()) {
+        bail!("--population-divisor must be a number of at least 1");
+    }
+    if args.database.is_some() {
+        bail!("--population-seed writes a file or the truth; a database takes the sample registered there (leave out --population-seed)");
+    }
+    let mut draw_options = args.draw.options();
+    let frame = args.draw.frame()?;
+    let per_village = draw_options
+        .interviews
+        .or(frame.design.as_ref().map(|p| p.interviews))
+        .unwrap_or(1);
+    let frame = frame.scaled(args.population_divisor, per_village as f64);
+    let geography = super::load_geography(&args.geography)?;
+    let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
+        Some(super::load_reference(&args.paths.reference)?)
+    } else {
+        None
+    };
+    let profile = Profile::resolve(&args.profile, survey, reference.as_ref())?;
+    let everyone = |p: &Population<'_>| -> anyhow::Result<papi_score::Report> {
+        let bar = progress_bar(p.len() as u64, "scoring the population");
+        let people: Vec<_> = p.people().inspect(|_| bar.inc(1)).collect();
+        let df = papi_table::frame_from_interviews(survey, &people)?;
+        drop(people);
+        bar.finish_and_clear();
+        Ok(papi_score::score(
+            survey,
+            &df,
+            &papi_score::Options::default(),
+        )?)
+    };
+    let dimensions = |p: &Population<'_>| -> anyhow::Result<Vec<f64>> {
+        Ok(everyone(p)?.groups[0]
+            .dimensions
+            .iter()
+            .map(|d| d.value.estimate.unwrap_or(f64::NAN))
+            .collect())
+    };
+    let population = Population::calibrated(
+        survey,
+        &frame,
+        &geography,
+        &profile,
+        population_seed,
+        dimensions,
+    )?;
+    if args.truth {
+        let truth = everyone(&population)?;
+        println!("{}", serde_json::to_string_pretty(&truth)?);
+        eprintln!(
+            "the population of {} adults (seed {population_seed}): true total {:.4}",
+            population.len(),
+            truth.groups[0].total.estimate.unwrap_or(f64::NAN)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    draw_options.interviews = Some(per_village);
+    let sample = papi_recompute::design::draw_for_survey(survey, &frame, &draw_options)?.0;
+    let interviews = population.interviews(&sample, args.seed)?;
+    let format = match args.format {
+        OutputFormat::Csv => write::Format::Csv,
+        OutputFormat::Parquet => write::Format::Parquet,
+        OutputFormat::Jsonl => write::Format::Jsonl,
+    };
+    let n = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            write::write(
+                survey,
+                interviews.into_iter(),
+                format,
+                std::io::BufWriter::new(file),
+                |_| {},
+            )?
+        }
+        None => write::write(
+            survey,
+            interviews.into_iter(),
+            format,
+            std::io::BufWriter::new(std::io::stdout()),
+            |_| {},
+        )?,
+    };
+    eprintln!(
+        "simulated {n} interview(s) from the population of {} adults (seed {population_seed}), sample seed {}",
+        population.len(),
+        args.draw.sample_seed
     );
     Ok(ExitCode::SUCCESS)
 }

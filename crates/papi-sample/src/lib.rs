@@ -30,6 +30,7 @@ mod name;
 mod plan;
 mod probability;
 mod sample;
+mod scale;
 
 pub use draw::{draw, DrawOptions};
 pub use error::{FrameError, Problem};

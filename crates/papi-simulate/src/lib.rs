@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub mod population;
 pub mod write;
 
 /// Why a simulation cannot run.
@@ -170,7 +171,9 @@ impl Default for Config {
 
 /// One sampled village (the finest location level), with what its interviews share.
 #[derive(Debug, Clone)]
-struct Village {
+pub(crate) struct Village {
+    /// The place's names, first level down (as the sample has them).
+    path: Vec<String>,
     location: Vec<(String, String)>,
     /// Effect of the first-level unit (district) and of the PSU (commune) on every indicator's
     /// probability.
@@ -186,7 +189,7 @@ struct Village {
 /// The plan of a simulation, ready to yield interviews.
 pub struct Simulation<'a> {
     survey: &'a Survey,
-    villages: Vec<Village>,
+    pub(crate) villages: Vec<Village>,
     /// Target mean score of each indicator, in [0, 1].
     targets: Vec<f64>,
     /// For each question, the indicators that read it.
@@ -292,6 +295,7 @@ impl<'a> Simulation<'a> {
             let location = sample.location(columns, &place.path);
             let team = villages.len() / 4;
             villages.push(Village {
+                path: place.path.clone(),
                 location,
                 shift: first_effect[f] + psu_effect[c],
                 weight: place.base_weight * place.planned as f64 / n as f64,
@@ -375,19 +379,34 @@ impl<'a> Simulation<'a> {
     }
 
     fn village_interviews(&self, vi: usize, village: &Village) -> Vec<Interview> {
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vi as u64);
         let inclusion = self.inclusion(village);
         (0..village.interviews)
-            .map(|k| self.interview(village, &inclusion, k, &mut rng))
+            .map(|k| self.person(vi, village, &inclusion, k))
             .collect()
+    }
+
+    /// The `k`-th person of village `vi`: each person draws from a random stream of their own, so
+    /// that any one of a village's people can be drawn without the others (a sample from a
+    /// population asks for a few of each village's people).
+    pub(crate) fn person(
+        &self,
+        vi: usize,
+        village: &Village,
+        inclusion: &[Vec<(String, f64)>],
+        k: usize,
+    ) -> Interview {
+        let stream = self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (vi as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
+            ^ (k as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        let mut rng = ChaCha8Rng::seed_from_u64(stream);
+        self.interview(village, inclusion, k, &mut rng)
     }
 
     /// For each select_multiple question that indicators read, the probability that a respondent of
     /// this village ticks each scored choice, chosen so that every indicator's expected score is its
     /// target: with choices ticked independently, P(any of A) = 1 − Π(1 − π_c), which is linear in
     /// x_c = −ln(1 − π_c); a projected Kaczmarz sweep solves Σ_{c∈A} x_c = −ln(1 − p_A) with x ≥ 0.
-    fn inclusion(&self, village: &Village) -> Vec<Vec<(String, f64)>> {
+    pub(crate) fn inclusion(&self, village: &Village) -> Vec<Vec<(String, f64)>> {
         let survey = self.survey;
         self.indicators_of
             .iter()
