@@ -115,6 +115,16 @@ impl SampleDraw {
     }
 }
 
+/// The profile `--profile` names (a province and year needs the official table).
+fn profile(args: &SimulateArgs, survey: &Survey) -> anyhow::Result<Profile> {
+    let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
+        Some(super::load_reference(&args.paths.reference)?)
+    } else {
+        None
+    };
+    Ok(Profile::resolve(&args.profile, survey, reference.as_ref())?)
+}
+
 /// Builds the simulation the arguments describe, in the villages of `sample`.
 pub fn plan<'a>(
     args: &SimulateArgs,
@@ -122,12 +132,7 @@ pub fn plan<'a>(
     sample: &Sample,
 ) -> anyhow::Result<Simulation<'a>> {
     let geography = super::load_geography(&args.geography)?;
-    let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
-        Some(super::load_reference(&args.paths.reference)?)
-    } else {
-        None
-    };
-    let profile = Profile::resolve(&args.profile, survey, reference.as_ref())?;
+    let profile = profile(args, survey)?;
     let config = Config {
         seed: args.seed,
         count: args.count,
@@ -276,12 +281,7 @@ fn from_population(
         .unwrap_or(1);
     let frame = frame.scaled(args.population_divisor, per_village as f64);
     let geography = super::load_geography(&args.geography)?;
-    let reference = if args.profile.contains(':') && !args.profile.starts_with("flat:") {
-        Some(super::load_reference(&args.paths.reference)?)
-    } else {
-        None
-    };
-    let profile = Profile::resolve(&args.profile, survey, reference.as_ref())?;
+    let profile = profile(args, survey)?;
     let everyone = |p: &Population<'_>| -> anyhow::Result<papi_score::Report> {
         let bar = progress_bar(p.len() as u64, "scoring the population");
         let people: Vec<_> = p.people().inspect(|_| bar.inc(1)).collect();
