@@ -678,3 +678,81 @@ fn thin_estimates_are_flagged_in_the_json_and_marked_in_the_table() {
     assert!(table.contains("*†"), "{table}");
     assert!(table.contains("† ít hơn 5 bậc tự do"), "{table}");
 }
+
+on_both_databases! {
+    fn two_waves_are_compared_estimate_by_estimate(db: &TestDb) {
+        let dir = tempdir();
+        // Two waves: two samples from one population, so that their true change is zero.
+        let wave = |name: &str, sample_seed: &str| {
+            let csv = dir.path().join(format!("{name}.csv"));
+            ok(&["simulate", "--population-seed", "5", "--population-divisor", "40", "--sample-seed", sample_seed, "-o", csv.to_str().unwrap()]);
+            let json = dir.path().join(format!("{name}.json"));
+            let out = ok(&["score", "--responses", csv.to_str().unwrap(), "--by", "district"]);
+            std::fs::write(&json, &out.stdout).unwrap();
+            let overall = dir.path().join(format!("{name}-all.json"));
+            std::fs::write(&overall, ok(&["score", "--responses", csv.to_str().unwrap()]).stdout).unwrap();
+            (json, overall)
+        };
+        let (a, a_all) = wave("a", "1");
+        let (b, b_all) = wave("b", "2");
+        let ra: Value = serde_json::from_str(&std::fs::read_to_string(&a_all).unwrap()).unwrap();
+        let rb: Value = serde_json::from_str(&std::fs::read_to_string(&b_all).unwrap()).unwrap();
+        let out = ok(&["compare", a_all.to_str().unwrap(), b_all.to_str().unwrap()]);
+        let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(c["method"].as_str().unwrap().starts_with("independent samples"), "{c}");
+        let total = &c["groups"][0]["total"];
+        let (ta, tb) = (&ra["groups"][0]["total"], &rb["groups"][0]["total"]);
+        let f = |v: &Value| v.as_f64().unwrap();
+        assert!((f(&total["change"]) - (f(&tb["estimate"]) - f(&ta["estimate"]))).abs() < 1e-12);
+        assert!((f(&total["se"]) - f(&ta["se"]).hypot(f(&tb["se"]))).abs() < 1e-12);
+        let df = f(&total["df"]);
+        assert!(df > 0.0 && df <= f(&ta["df"]) + f(&tb["df"]), "{df}");
+        assert!(f(&total["ci_low"]) < f(&total["change"]) && f(&total["change"]) < f(&total["ci_high"]));
+        // Eight dimensions, their sub-dimensions and every indicator, each with its change.
+        assert_eq!(c["groups"][0]["dimensions"].as_array().unwrap().len(), 8);
+        assert!(c["groups"][0]["subdimensions"].as_array().unwrap().len() >= 20);
+        assert!(c["groups"][0]["indicators"].as_array().unwrap().len() >= 40);
+        // Domains are matched by their values.
+        let by = ok(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+        let by: Value = serde_json::from_slice(&by.stdout).unwrap();
+        assert_eq!(by["groups"].as_array().unwrap().len(), 11, "the eleven districts");
+        // The table, for a reader.
+        let table = stdout(&ok(&["compare", a_all.to_str().unwrap(), b_all.to_str().unwrap(), "--format", "table"]));
+        assert!(table.contains("total") && table.contains("method: independent samples"), "{table}");
+        // Recorded runs, by id: two runs of the same interviews differ by nothing, with both errors.
+        ok(&["simulate", "--seed", "64", "--per-village", "4", "--database", &db.url]);
+        let mut ids = Vec::new();
+        let mut recorded_se = 0.0;
+        for _ in 0..2 {
+            let out = ok(&["score", "--database", &db.url, "--recorded-by", "analyst"]);
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            recorded_se = f(&report["groups"][0]["total"]["se"]);
+            let line = stderr(&out);
+            let id = line.split("recorded score run ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or_else(|| panic!("{line}")).to_owned();
+            ids.push(format!("run:{id}"));
+        }
+        let out = ok(&["compare", &ids[0], &ids[1], "--database", &db.url]);
+        let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let total = &runs["groups"][0]["total"];
+        assert_eq!(f(&total["change"]), 0.0);
+        assert!((f(&total["se"]) - std::f64::consts::SQRT_2 * recorded_se).abs() < 1e-9, "{total}");
+        assert_eq!(total["distinguishable_from_zero"], false);
+        // The same over HTTP, for analysts.
+        let server = Server::start(&["--database", &db.url]);
+        let analyst = token(db, "analyst", "analyst-2");
+        let path = format!("/api/v1/compare?a={}&b={}", &ids[0][4..], &ids[1][4..]);
+        let r = server.get_as(&path, &analyst);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["groups"][0]["total"], *total);
+        assert_eq!(server.get_as(&path, &token(db, "leader", "chu-tich")).status, 403);
+        let r = server.get_as(&format!("/api/v1/compare?a={}&b=not-a-run", &ids[0][4..]), &analyst);
+        assert_eq!(r.status, 404, "{}", r.body);
+        // What is not a report, or a run that is not there, is refused with the reason.
+        let out = run(&["compare", a_all.to_str().unwrap(), dir.path().join("a.csv").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("B: ") && stderr(&out).contains("not JSON"), "{}", stderr(&out));
+        let out = run(&["compare", "run:00000000-0000-0000-0000-000000000000", &ids[1], "--database", &db.url]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("no such score run"), "{}", stderr(&out));
+    }
+}

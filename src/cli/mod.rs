@@ -12,6 +12,7 @@ use papi_survey::{Interview, Survey};
 mod access;
 mod backup;
 mod bench;
+mod compare;
 mod defaults;
 mod demo;
 mod export;
@@ -64,6 +65,8 @@ enum Command {
     /// The sample design: draw a sample from a sampling frame, register it, assign villages.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
+    /// The change of every estimate between two waves (two score reports or recorded runs).
+    Compare(compare::CompareArgs),
     /// A consistent copy of an SQLite database while the service runs (PostgreSQL: pg_dump).
     Backup(backup::BackupArgs),
 }
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Xlsform(cmd) => xlsform::run(cmd),
         Command::Sample(cmd) => sample::run(cmd, &runtime),
         Command::Backup(args) => backup::run(args, &runtime),
+        Command::Compare(args) => compare::run(args, &runtime),
     };
     match result {
         Ok(code) => code,

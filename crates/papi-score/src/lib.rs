@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub mod change;
+pub mod compare;
 pub mod design;
 pub mod design_effect;
 pub mod flags;

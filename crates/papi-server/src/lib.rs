@@ -23,6 +23,7 @@ use tokio::sync::RwLock;
 pub mod auth;
 mod body;
 pub mod commit;
+pub mod compare;
 mod cpu;
 pub mod dashboard;
 mod edge;
@@ -166,6 +167,7 @@ fn routes(state: Arc<AppState>) -> Router {
         )
         .route("/surveys/{id}/{version}/recompute", post(recompute::start))
         .route("/recompute/{job}", get(recompute::status))
+        .route("/compare", get(compare::compare))
         .route("/exports", post(exports::create))
         .route("/exports/{id}", get(exports::get_one))
         .route("/exports/{id}/file", get(exports::file))

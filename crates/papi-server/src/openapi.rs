@@ -335,6 +335,7 @@ impl Modify for BearerAuth {
         crate::dashboard::set_task,
         crate::recompute::start,
         crate::recompute::status,
+        crate::compare::compare,
         crate::fieldwork::review,
         crate::fieldwork::reviews,
         crate::fieldwork::api,
