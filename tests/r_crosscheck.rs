@@ -3,18 +3,24 @@
 //! indicators, every estimate, standard error, 95% interval (t with `df = degf(design)`, and normal),
 //! degrees of freedom and design effect (`deff = "replace"`), overall and for domains (`svyby`), agrees
 //! to 1e-6 relative; so do designs without strata or without clusters, and raked weights and estimates.
+//! The jackknife (`--variance jackknife`) is checked against R's JKn replicate design in `jackknife.rs`.
 //! Each test prints the largest difference of each quantity.
 //!
 //! Needs `Rscript` with the `survey` package (Debian: r-base-core r-cran-survey); CI installs them,
 //! and there a missing R fails this test.
 
 mod common;
+#[path = "r_crosscheck/jackknife.rs"]
+mod jackknife;
+#[path = "r_crosscheck/margins.rs"]
+mod margins;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
 use common::*;
+use margins::{Margins, POPULATIONS};
 use papi_survey::{Scoring, Survey};
 use serde_json::Value;
 
@@ -22,8 +28,23 @@ fn rscript() -> Option<()> {
     rscript_with("survey", "the R cross-check")
 }
 
+/// The districts (strata) of generated interviews and their communes: the last has one.
+const DISTRICTS: [(&str, usize); 6] = [
+    ("Tây Sơn", 4),
+    ("An Lão", 3),
+    ("Phù Cát", 5),
+    ("Vân Canh", 2),
+    ("Hoài Ân", 3),
+    ("Vĩnh Thạnh", 1),
+];
+
 /// Interviews for tests/fixtures/small.toml: six districts (strata), the last with one commune.
 fn generate(path: &Path, seed: u64) {
+    generate_in(path, seed, &DISTRICTS);
+}
+
+/// Interviews for tests/fixtures/small.toml in `districts` (name, communes).
+fn generate_in(path: &Path, seed: u64, districts: &[(&str, usize)]) {
     let mut rng = Rng(seed);
     let mut w = csv::Writer::from_path(path).unwrap();
     w.write_record([
@@ -43,14 +64,6 @@ fn generate(path: &Path, seed: u64) {
         "last_visit",
     ])
     .unwrap();
-    let districts = [
-        ("Tây Sơn", 4),
-        ("An Lão", 3),
-        ("Phù Cát", 5),
-        ("Vân Canh", 2),
-        ("Hoài Ân", 3),
-        ("Vĩnh Thạnh", 1),
-    ];
     let mut n = 0;
     for (d, (district, communes)) in districts.iter().enumerate() {
         let effect = rng.next() * 0.4 - 0.2;
@@ -279,8 +292,21 @@ fn run_r(
     layout: Layout,
     margins: Option<(&Path, &Path)>,
 ) -> Vec<RRow> {
+    run_r_script("crosscheck.R", scores, combos, out, by, layout, margins)
+}
+
+/// Runs `script` (in tests/r/, with crosscheck.R's arguments and output) and reads R's estimates.
+fn run_r_script(
+    script: &str,
+    scores: &Path,
+    combos: &Path,
+    out: &Path,
+    by: Option<&str>,
+    layout: Layout,
+    margins: Option<(&Path, &Path)>,
+) -> Vec<RRow> {
     let mut cmd = Command::new("Rscript");
-    cmd.arg(repo().join("tests/r/crosscheck.R"))
+    cmd.arg(repo().join("tests/r").join(script))
         .arg(scores)
         .arg(combos)
         .arg(out)
@@ -640,27 +666,8 @@ fn raked_weights_and_estimates_equal_rs_rake() {
     let data = dir.path().join("interviews.csv");
     generate(&data, 53);
     let survey = Survey::load(fixture("small.toml")).unwrap();
-    let districts = [
-        ("Tây Sơn", 120_000.0),
-        ("An Lão", 28_000.0),
-        ("Phù Cát", 186_000.0),
-        ("Vân Canh", 27_000.0),
-        ("Hoài Ân", 87_000.0),
-        ("Vĩnh Thạnh", 30_000.0),
-    ];
-    let total: f64 = districts.iter().map(|d| d.1).sum();
-    let sexes = [("yes", total * 0.49), ("no", total * 0.51)];
-    let margins = dir.path().join("margins.toml");
-    let mut toml = String::from("[[margins]]\ncolumns = [\"sex\"]\ncells = [\n");
-    for (s, p) in &sexes {
-        toml.push_str(&format!("  {{ sex = \"{s}\", population = {p} }},\n"));
-    }
-    toml.push_str("]\n\n[[margins]]\ncolumns = [\"district\"]\ncells = [\n");
-    for (d, p) in &districts {
-        toml.push_str(&format!("  {{ district = \"{d}\", population = {p} }},\n"));
-    }
-    toml.push_str("]\n");
-    write(&margins, &toml);
+    let files = Margins::write(dir.path(), &POPULATIONS);
+    let margins = &files.toml;
     let weights_out = dir.path().join("weights.csv");
     let def = fixture("small.toml");
     let out = ok(&[
@@ -685,27 +692,11 @@ fn raked_weights_and_estimates_equal_rs_rake() {
     // R rakes the original design weights to the same margins.
     let (scores, combos) = (dir.path().join("scores.csv"), dir.path().join("combos.csv"));
     r_inputs(&survey, &data, &scores, &combos, None);
-    let (m_sex, m_district) = (dir.path().join("sex.csv"), dir.path().join("district.csv"));
-    write(
-        &m_sex,
-        &(String::from("sex,Freq\n")
-            + &sexes
-                .iter()
-                .map(|(s, p)| format!("{s},{p}\n"))
-                .collect::<String>()),
-    );
-    write(
-        &m_district,
-        &(String::from("district,Freq\n")
-            + &districts
-                .iter()
-                .map(|(d, p)| format!("{d},{p}\n"))
-                .collect::<String>()),
-    );
+    let (m_sex, m_district) = (&files.sex, &files.district);
     let (r_weights, r_est) = (dir.path().join("rw.csv"), dir.path().join("re.csv"));
     let o = Command::new("Rscript")
         .arg(repo().join("tests/r/rake.R"))
-        .args([&scores, &m_sex, &m_district, &r_weights, &r_est])
+        .args([&scores, m_sex, m_district, &r_weights, &r_est])
         .output()
         .unwrap();
     assert!(
@@ -773,7 +764,7 @@ fn raked_weights_and_estimates_equal_rs_rake() {
             &dir.path().join("rr.csv"),
             by,
             Layout::StrataAndClusters,
-            Some((&m_sex, &m_district)),
+            Some((m_sex, m_district)),
         );
         gaps.merge(compare(&ours(&report, by), None, &r));
     }

@@ -552,6 +552,19 @@ fn bad_input_is_refused_with_the_column_and_the_rule() {
         &["--year", "2015"],
         "--year 2015: that year's official totals have six dimensions",
     );
+    // A variance method papi does not have: the option and the methods it has are named.
+    check(
+        "variance.csv",
+        &text,
+        &["--variance", "bootstrap"],
+        "invalid value 'bootstrap' for '--variance <VARIANCE>'",
+    );
+    check(
+        "variance.csv",
+        &text,
+        &["--variance", "bootstrap"],
+        "[possible values: linearization, jackknife]",
+    );
     // A file that does not exist.
     let out = run(&["score", "--responses", "/nonexistent/interviews.parquet"]);
     assert_eq!(out.status.code(), Some(2));

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
-use papi_score::{Interval, Margins, Options};
+use papi_score::{Interval, Margins, Options, Variance};
 
 use super::{load_survey, open_store, progress_bar, Paths};
 
@@ -31,6 +31,24 @@ impl From<IntervalArg> for Interval {
         match a {
             IntervalArg::T => Interval::T,
             IntervalArg::Normal => Interval::Normal,
+        }
+    }
+}
+
+/// How the standard errors are computed.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum VarianceArg {
+    /// Taylor linearization (R's `svydesign`).
+    Linearization,
+    /// The delete-one-PSU jackknife, raking redone in every replicate (R's `as.svrepdesign(type = "JKn")`).
+    Jackknife,
+}
+
+impl From<VarianceArg> for Variance {
+    fn from(a: VarianceArg) -> Variance {
+        match a {
+            VarianceArg::Linearization => Variance::Linearization,
+            VarianceArg::Jackknife => Variance::JackknifeJkn,
         }
     }
 }
@@ -60,6 +78,10 @@ pub struct ScoreArgs {
     /// 95% intervals: t (the design's degrees of freedom) or normal.
     #[arg(long, value_enum, default_value = "t")]
     pub interval: IntervalArg,
+    /// Standard errors: linearization, or the JKn jackknife (one replicate per PSU, raking redone in
+    /// each; df from the replicate weights, as R's degf).
+    #[arg(long, value_enum, default_value = "linearization")]
+    pub variance: VarianceArg,
     /// Year of the official table for the performance group (default: the latest year in it).
     #[arg(long)]
     pub year: Option<i32>,
@@ -108,6 +130,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         min_respondents: args.min_respondents,
         reference: Some((table, year)),
         interval: args.interval.into(),
+        variance: args.variance.into(),
     };
     let mut columns = papi_score::needed_columns(&survey, &options);
     if args.weights_out.is_some() {
@@ -184,6 +207,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             "margins": options.margins.as_ref().map(|m| serde_json::json!(m.margins.iter().map(|x| &x.columns).collect::<Vec<_>>())),
             "margins_file": args.margins.as_ref().map(|p| p.display().to_string()),
             "interval": options.interval.name(),
+            "variance": options.variance.name(),
         });
         let (report, recorded) = runtime.block_on(async {
             let r = papi_recompute::record_run(

@@ -20,6 +20,9 @@ pub struct Design {
     /// PSUs per stratum.
     pub stratum_psus: Vec<u32>,
     pub strata_names: Vec<String>,
+    /// The cluster value of each PSU, to name it (empty without a cluster column: each respondent is
+    /// its own PSU, named by its row).
+    pub psu_names: Vec<String>,
     /// Group (domain) of each row; one group when nothing is asked for.
     pub group: Vec<u32>,
     /// The `by` values of each group, in order of first appearance.
@@ -105,6 +108,7 @@ impl Design {
         // PSUs: clusters nested in strata; without a cluster column each respondent is a PSU.
         let mut psu = Vec::with_capacity(rows);
         let mut psu_stratum = Vec::new();
+        let mut psu_names = Vec::new();
         match &survey.design.cluster {
             Some(k) => {
                 let (cluster, values) =
@@ -122,6 +126,7 @@ impl Design {
                     let next = index.len() as u32;
                     let id = *index.entry((*h, *c)).or_insert_with(|| {
                         psu_stratum.push(*h);
+                        psu_names.push(values[*c as usize].clone().unwrap_or_default());
                         next
                     });
                     psu.push(id);
@@ -193,6 +198,7 @@ impl Design {
                 .into_iter()
                 .map(Option::unwrap_or_default)
                 .collect(),
+            psu_names,
             group,
             groups,
             cell,
@@ -206,6 +212,20 @@ impl Design {
     /// Domains keep the whole design's, as `confint(svyby(...), df = degf(design))`.
     pub fn degrees_of_freedom(&self) -> i64 {
         self.psu_stratum.len() as i64 - self.stratum_psus.len() as i64
+    }
+
+    /// PSU `p` as a reader knows it: its cluster (and stratum), or the row of a respondent who is a PSU.
+    pub fn psu_label(&self, p: u32) -> String {
+        let stratum = &self.strata_names[self.psu_stratum[p as usize] as usize];
+        let name = match self.psu_names.get(p as usize) {
+            Some(cluster) => format!("'{cluster}'"),
+            None => format!("the respondent in row {}", p + 1),
+        };
+        if stratum.is_empty() {
+            name
+        } else {
+            format!("{name} of stratum '{stratum}'")
+        }
     }
 
     /// Strata with a single PSU (their variance is handled as R's `survey.lonely.psu = "adjust"`).

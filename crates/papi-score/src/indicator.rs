@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use crate::design::Design;
 use crate::rake::{self, RakeReport};
+use crate::replicate::Replicates;
 use crate::ScoreError;
 
 /// How the rows of the design fall into groups, cells and PSUs, shared by every indicator's pass.
@@ -17,6 +18,8 @@ pub(crate) struct Layout<'a> {
     /// The PSUs whose influence totals each group's variance needs, aligned with its influence.
     pub psus_of_group: Vec<Vec<u32>>,
     pub calibration: Option<&'a RakeReport>,
+    /// The jackknife's replicates, when standard errors come from them instead of linearization.
+    pub replicates: Option<&'a Replicates>,
     /// Fewest respondents for an estimate in a group.
     pub min_respondents: u64,
 }
@@ -33,10 +36,12 @@ pub(crate) struct GroupRatio {
     pub weighted_squares: f64,
 }
 
-/// One indicator's results in every group, with its influence totals per PSU of the group.
+/// One indicator's results in every group, with what the variances of the combinations above it are
+/// made of: its influence totals per PSU of the group (linearization), or its replicate estimates (the
+/// jackknife). Both combine linearly.
 pub(crate) struct IndicatorPass {
     pub groups: Vec<GroupRatio>,
-    /// Per group, aligned with that group's PSU list.
+    /// Per group: aligned with that group's PSU list, or one value per replicate.
     pub influence: Vec<Vec<f64>>,
 }
 
@@ -92,14 +97,40 @@ pub(crate) fn pass(
         den: vec![0.0; n_cells],
         n: vec![0; n_cells],
     };
-    for ((&yi, &w), &c) in y.iter().zip(&design.weights).zip(&design.cell) {
-        if !yi.is_nan() {
-            let c = c as usize;
-            sums.num[c] += w * yi;
-            sums.den[c] += w;
-            sums.n[c] += 1;
+    // The jackknife's sums per accumulation cell, beside (not instead of) the cells' own, so that
+    // the estimates are those of linearization to the last bit.
+    let replicate_sums = match layout.replicates {
+        None => {
+            for ((&yi, &w), &c) in y.iter().zip(&design.weights).zip(&design.cell) {
+                if !yi.is_nan() {
+                    let c = c as usize;
+                    sums.num[c] += w * yi;
+                    sums.den[c] += w;
+                    sums.n[c] += 1;
+                }
+            }
+            None
         }
-    }
+        Some(reps) => {
+            let (mut num, mut den) = (vec![0.0; reps.cells()], vec![0.0; reps.cells()]);
+            for (((&yi, &w), &c), &a) in y
+                .iter()
+                .zip(&design.weights)
+                .zip(&design.cell)
+                .zip(&reps.cell)
+            {
+                if !yi.is_nan() {
+                    let (c, a) = (c as usize, a as usize);
+                    sums.num[c] += w * yi;
+                    sums.den[c] += w;
+                    sums.n[c] += 1;
+                    num[a] += w * yi;
+                    den[a] += w;
+                }
+            }
+            Some((reps, num, den))
+        }
+    };
     let mut influence = Vec::with_capacity(n_groups);
     let mut groups = Vec::with_capacity(n_groups);
     // (p, Σ w·o) of each group with an estimate.
@@ -123,6 +154,18 @@ pub(crate) fn pass(
             continue;
         }
         let p = num / den;
+        if let Some((reps, cell_num, cell_den)) = &replicate_sums {
+            let estimates = reps.ratios(g, cell_num, cell_den);
+            groups.push(GroupRatio {
+                estimate: Some(p),
+                variance: reps.variance(&estimates),
+                n,
+                weighted_squares: 0.0,
+            });
+            influence.push(estimates);
+            ratio_of_group.push(Some((p, den)));
+            continue;
+        }
         let z: Vec<f64> = match layout.calibration {
             None => cells
                 .iter()

@@ -6,7 +6,9 @@
 //! - Indicators are ratio estimators, Σ w·o·y / Σ w·o, so a missing answer never counts as zero.
 //! - Every other estimate is a linear combination of indicators; its standard error comes from Taylor
 //!   linearization under a stratified cluster design with PSUs taken with replacement, as R's `survey`
-//!   package computes it (lonely PSUs as `survey.lonely.psu = "adjust"`, domains as `svyby`).
+//!   package computes it (lonely PSUs as `survey.lonely.psu = "adjust"`, domains as `svyby`), or on
+//!   request from the delete-one-PSU jackknife, R's `as.svrepdesign(type = "JKn")`, with raking redone
+//!   in every replicate ([`replicate`]).
 //! - Intervals are Student's t with the design's degrees of freedom ([`interval`]); design effects
 //!   follow R's `deff = "replace"` ([`design_effect`]); thin estimates are [`flags`]ged.
 //! - Weights may be raked to population margins first ([`rake::Margins`]).
@@ -28,6 +30,7 @@ mod indicator;
 pub mod interval;
 pub mod rake;
 pub mod render;
+pub mod replicate;
 mod residual;
 #[cfg(test)]
 mod tests;
@@ -37,9 +40,11 @@ pub use design::Design;
 pub use flags::Flags;
 pub use interval::{Interval, IntervalRule, Z95};
 pub use rake::Margins;
+pub use replicate::{ReplicateSummary, Variance};
 
 use design_effect::{design_effect, effective_n, srs_variance};
 use indicator::{IndicatorPass, Layout};
+use replicate::Replicates;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
@@ -83,6 +88,8 @@ pub struct Options {
     pub reference: Option<(ReferenceTable, i32)>,
     /// Student's t intervals with the design's degrees of freedom (the default), or normal ones.
     pub interval: Interval,
+    /// Standard errors by linearization (the default) or the JKn jackknife.
+    pub variance: Variance,
 }
 
 /// The columns of the interview table that scoring reads.
@@ -126,7 +133,8 @@ pub struct Estimate {
     /// Null when a t interval has no degrees of freedom.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    /// Degrees of freedom of the whole design (PSUs − strata), the same for every estimate and domain.
+    /// Degrees of freedom of the whole design (PSUs − strata; under the jackknife, R's `degf` of the
+    /// replicate design), the same for every estimate and domain.
     pub df: i64,
     /// Design effect, as R's `deff = "replace"` (see [`design_effect`]).
     pub deff: Option<f64>,
@@ -206,7 +214,8 @@ pub struct DesignSummary {
     pub respondents: u64,
     pub strata_count: usize,
     pub psus: usize,
-    /// PSUs − strata (R's `degf`): the degrees of freedom of every interval, domains included.
+    /// PSUs − strata (R's `degf`): the degrees of freedom of every interval, domains included. Under
+    /// the jackknife, R's `degf` of the replicate design: the rank of its replicate weights − 1.
     pub df: i64,
     /// `t` or `normal`.
     pub interval: Interval,
@@ -214,6 +223,12 @@ pub struct DesignSummary {
     pub interval_multiplier: Option<f64>,
     pub lonely_psu: &'static str,
     pub raked: Option<RakeSummary>,
+    /// How the standard errors were computed: absent for linearization (the default), `jackknife`.
+    #[serde(skip_serializing_if = "Variance::is_linearization")]
+    pub variance: Variance,
+    /// The jackknife's replicates: absent under linearization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicates: Option<ReplicateSummary>,
     pub warnings: Vec<String>,
 }
 
@@ -460,7 +475,15 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         }
         None => None,
     };
-    let rule = IntervalRule::new(options.interval, design.degrees_of_freedom());
+    let replicates = match options.variance {
+        Variance::Linearization => None,
+        Variance::JackknifeJkn => Some(Replicates::new(&design, calibration.as_ref())?),
+    };
+    let design_df = match &replicates {
+        Some(r) => r.degrees_of_freedom(),
+        None => design.degrees_of_freedom(),
+    };
+    let rule = IntervalRule::new(options.interval, design_df);
     let n_groups = design.groups.len();
     let mut cells_of_group: Vec<Vec<u32>> = vec![Vec::new(); n_groups];
     for (c, &g) in design.cell_group.iter().enumerate() {
@@ -470,6 +493,7 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
     // (the others are zeros), or every PSU when raking spreads influence over the whole sample.
     let n_psus = design.psu_stratum.len();
     let psus_of_group: Vec<Vec<u32>> = match &calibration {
+        _ if replicates.is_some() => vec![Vec::new(); n_groups],
         None => cells_of_group
             .iter()
             .map(|cells| cells.iter().map(|&c| design.cell_psu[c as usize]).collect())
@@ -480,7 +504,9 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         design: &design,
         cells_of_group,
         psus_of_group,
-        calibration: calibration.as_ref(),
+        // The jackknife rakes every replicate instead of projecting influence values on the margins.
+        calibration: calibration.as_ref().filter(|_| replicates.is_none()),
+        replicates: replicates.as_ref(),
         min_respondents: options.min_respondents.max(1),
     };
     let (dim_passes, total_squares) = all_passes(survey, df, &layout)?;
@@ -506,13 +532,23 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         weight_sum[g as usize] += w;
     }
     let mut groups = Vec::with_capacity(n_groups);
-    for (g, cells) in layout.psus_of_group.iter().enumerate() {
+    for g in 0..n_groups {
+        // What each estimate's variance is computed from: influence totals per PSU of the group, or
+        // one estimate per replicate.
+        let width = match &replicates {
+            Some(r) => r.len(),
+            None => layout.psus_of_group[g].len(),
+        };
+        let spread = |z: &[f64]| match &replicates {
+            Some(r) => r.variance(z),
+            None => design.variance(&layout.psus_of_group[g], z),
+        };
         let srs = |squares: &[f64]| srs_variance(weight_sum[g], squares[g], respondents[g]);
         let combination = |estimate: f64, z: &[f64], squares: &[f64], inherited: Flags| {
             Estimate::new(
                 Measured {
                     estimate,
-                    variance: design.variance(cells, z),
+                    variance: spread(z),
                     srs_variance: srs(squares),
                     respondents: respondents[g],
                     inherited,
@@ -521,18 +557,18 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             )
         };
         let indicator_flags = |k: usize| Flags::of(rule.df, passes[k].groups[g].n);
-        let mut total_z = vec![0.0; cells.len()];
+        let mut total_z = vec![0.0; width];
         let mut total = Some(0.0);
         let mut total_flags = Flags::default();
         let mut dims = Vec::new();
         for (dim, dp) in survey.dimensions.iter().zip(&dim_passes) {
             let n_d = dim.subdimensions.len() as f64;
-            let mut dim_z = vec![0.0; cells.len()];
+            let mut dim_z = vec![0.0; width];
             let mut dim_est = Some(0.0);
             let mut dim_flags = Flags::default();
             let mut subs = Vec::new();
             for (sub, sp) in dim.subdimensions.iter().zip(&dp.parts) {
-                let mut sub_z = vec![0.0; cells.len()];
+                let mut sub_z = vec![0.0; width];
                 let mut m = Some(0.0);
                 let mut sub_flags = Flags::default();
                 for &k in &sub.indicators {
@@ -662,15 +698,32 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         .collect();
     let mut warnings = Vec::new();
     if !lonely.is_empty() && survey.design.strata.is_some() {
+        warnings.push(match &replicates {
+            None => format!(
+                "{} stratum/strata with a single PSU ({}): variance centred at the population mean, as R's survey.lonely.psu = \"adjust\"",
+                lonely.len(),
+                lonely.join(", ")
+            ),
+            Some(_) => format!(
+                "{} stratum/strata with a single PSU ({}): the jackknife replicate of each drops that PSU and multiplies every other PSU by H/(H − 1), as R's as.svrepdesign(type = \"JKn\") with survey.lonely.psu = \"adjust\"",
+                lonely.len(),
+                lonely.join(", ")
+            ),
+        });
+    }
+    if let Some(r) = replicates.as_ref().filter(|r| !r.summary().df_from_rank) {
         warnings.push(format!(
-            "{} stratum/strata with a single PSU ({}): variance centred at the population mean, as R's survey.lonely.psu = \"adjust\"",
-            lonely.len(),
-            lonely.join(", ")
+            "{} raked replicates: df is taken as replicates − 1, not computed from the rank of the replicate weights as R's degf",
+            r.len()
         ));
     }
     if rule.multiplier.is_none() {
+        let rule_of_df = match &replicates {
+            None => "PSUs − strata",
+            Some(_) => "the rank of the replicate weights − 1",
+        };
         warnings.push(format!(
-            "the design has {} degrees of freedom (PSUs − strata): no t interval can be given",
+            "the design has {} degrees of freedom ({rule_of_df}): no t interval can be given",
             rule.df
         ));
     }
@@ -691,6 +744,8 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             interval_multiplier: rule.multiplier,
             lonely_psu: "adjust",
             raked,
+            variance: options.variance,
+            replicates: replicates.as_ref().map(Replicates::summary),
             warnings,
         },
         groups,

@@ -40,6 +40,10 @@ pub struct RakeReport {
     pub max_relative_gap: f64,
     /// For each margin: the cell of each row, and the number of rows in each cell.
     pub cells: Vec<(Vec<usize>, Vec<usize>)>,
+    /// For each margin: the population total of each cell (what a jackknife replicate is raked to).
+    pub populations: Vec<Vec<f64>>,
+    /// For each margin: each cell as a reader knows it, `sex = male × district = Tây Sơn`.
+    pub labels: Vec<Vec<String>>,
 }
 
 const TOLERANCE: f64 = 1e-9;
@@ -84,6 +88,7 @@ impl Margins {
     /// Rakes `weights` (one per row of `df`) to the margins.
     pub fn rake(&self, df: &DataFrame, weights: &mut [f64]) -> Result<RakeReport, ScoreError> {
         let mut plans = Vec::new();
+        let mut labels = Vec::new();
         for (m, margin) in self.margins.iter().enumerate() {
             let err = |message: String| ScoreError::Margins {
                 file: format!("margin {}", m + 1),
@@ -168,6 +173,17 @@ impl Margins {
                     "no respondent falls in cell {key:?}: it cannot be raked to"
                 )));
             }
+            let mut label = vec![String::new(); population.len()];
+            for (key, &c) in &key_of_cell {
+                label[c] = margin
+                    .columns
+                    .iter()
+                    .zip(key)
+                    .map(|(col, v)| format!("{col} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(" × ");
+            }
+            labels.push(label);
             plans.push((cell_of_row, population));
         }
         let mut sweeps = 0;
@@ -177,20 +193,22 @@ impl Margins {
                 .map(|(cells, pop)| gap(cells, pop, weights))
                 .fold(0.0, f64::max);
             if gap < TOLERANCE {
-                let cells = plans
+                let (cells, populations) = plans
                     .into_iter()
                     .map(|(cells, pop)| {
                         let mut count = vec![0usize; pop.len()];
                         for &c in &cells {
                             count[c] += 1;
                         }
-                        (cells, count)
+                        ((cells, count), pop)
                     })
-                    .collect();
+                    .unzip();
                 return Ok(RakeReport {
                     sweeps,
                     max_relative_gap: gap,
                     cells,
+                    populations,
+                    labels,
                 });
             }
             if sweeps == MAX_SWEEPS {

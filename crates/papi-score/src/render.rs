@@ -118,10 +118,25 @@ pub fn table(survey: &Survey, report: &Report, lang: &str) -> String {
         out.push('\n');
     }
     let d = &report.design;
+    // Under the jackknife, df is R's degf of the replicate design.
+    let (df_vi, df_en) = match &d.replicates {
+        None => ("số PSU − số tầng", "PSUs − strata"),
+        Some(r) => {
+            let _ = writeln!(
+                out,
+                "SE: jackknife JKn, {} bản sao (xóa từng PSU) / SE: JKn jackknife, {} replicates (one PSU deleted in each)",
+                r.replicates, r.replicates
+            );
+            (
+                "hạng của trọng số bản sao − 1",
+                "rank of the replicate weights − 1",
+            )
+        }
+    };
     let _ = match (d.interval, d.interval_multiplier) {
         (Interval::T, Some(q)) => writeln!(
             out,
-            "KTC 95%: phân phối t, {} bậc tự do (số PSU − số tầng) / 95% intervals: Student's t with {} degrees of freedom (PSUs − strata), ±{q:.4} SE",
+            "KTC 95%: phân phối t, {} bậc tự do ({df_vi}) / 95% intervals: Student's t with {} degrees of freedom ({df_en}), ±{q:.4} SE",
             d.df, d.df
         ),
         (Interval::T, None) => writeln!(

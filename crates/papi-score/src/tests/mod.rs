@@ -1,7 +1,8 @@
 //! Tests of the engine on data generated here: properties that hold on any data set and design
-//! (`properties.rs`), and the degrees of freedom, design effects, flags and intervals of known designs
-//! (`precision.rs`).
+//! (`properties.rs`), the degrees of freedom, design effects, flags and intervals of known designs
+//! (`precision.rs`), and the jackknife against its definition on the rows (`jackknife.rs`).
 
+mod jackknife;
 mod precision;
 mod properties;
 

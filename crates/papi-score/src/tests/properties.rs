@@ -4,10 +4,10 @@
 use super::*;
 use crate::{score, Options, Report};
 
-const CASES: u64 = 24;
+pub(super) const CASES: u64 = 24;
 
 /// Case `seed`: a design layout, interviews, and the domains to score.
-fn case(seed: u64) -> (Survey, Rows, Vec<String>) {
+pub(super) fn case(seed: u64) -> (Survey, Rows, Vec<String>) {
     let mut rng = Rng(seed);
     let layout = Layout::ALL[rng.below(Layout::ALL.len())];
     let districts = 1 + rng.below(4);
@@ -31,7 +31,7 @@ fn scored(survey: &Survey, rows: &Rows, by: &[String]) -> Report {
 }
 
 /// Every number of two reports agrees (1e-9 relative), and df and flags are equal.
-fn assert_same_reports(a: &Report, b: &Report, what: &str) {
+pub(super) fn assert_same_reports(a: &Report, b: &Report, what: &str) {
     assert_eq!(a.design.df, b.design.df, "{what}: df");
     let (a, b) = (by_key(a), by_key(b));
     assert_eq!(
