@@ -25,7 +25,9 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+# While a page reloads, Chromium may report a node it has just dropped either as stale or, for a text
+# read, as a plain WebDriverException ("does not belong to the document"): waits retry on both.
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -86,7 +88,7 @@ def no_violation(driver, where):
 
 
 def stale_safe(driver):
-    return WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
+    return WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
 
 
 checked = []

@@ -20,7 +20,9 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+# While a page reloads, Chromium may report a node it has just dropped either as stale or, for a text
+# read, as a plain WebDriverException ("does not belong to the document"): waits retry on both.
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -194,7 +196,7 @@ try:
     supervisor.find_element(By.NAME, "comment").send_keys("Phỏng vấn quá nhanh, cần kiểm tra lại.")
     supervisor.find_element(By.CSS_SELECTOR, "#review button").click()
     # The page reloads once the decision is stored: wait for the new page's history row.
-    WebDriverWait(supervisor, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+    WebDriverWait(supervisor, 30, ignored_exceptions=(StaleElementReferenceException, WebDriverException)).until(
         lambda d: "Phỏng vấn quá nhanh" in d.find_element(By.TAG_NAME, "table").text)
     assert supervisor.find_element(By.ID, "state").text == "Có vấn đề"
     no_console_errors(supervisor, "an interview's page")
