@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -41,11 +42,19 @@ pub struct CompareQuery {
 pub async fn compare(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    Query(q): Query<CompareQuery>,
+    query: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Json<papi_score::compare::Comparison>, ApiError> {
     if !matches!(actor.role, Role::Analyst | Role::Admin) {
         return Err(ApiError::forbidden("compare score runs"));
     }
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "compare.query",
+            format!("Cần hai tham số a và b (mã lần tính điểm): {e}"),
+            format!("Give the two score runs as a and b: {e}"),
+        )
+    })?;
     let load = |which: &'static str, id: String| {
         let state = state.clone();
         async move {
