@@ -198,14 +198,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(AUDIT_SQL)
-                    .bind(now)
-                    .bind(reviewer)
-                    .bind("interview.review")
-                    .bind(&id_text)
-                    .bind(SqlJson(json!({ "from": from, "to": to_state, "comment": comment })))
-                    .execute(&mut *tx)
-                    .await?;
+                audit_in!(tx, now, reviewer, "interview.review", &id_text, json!({ "from": from, "to": to_state, "comment": comment }));
                 tx.commit().await?;
             }
             from
@@ -287,14 +280,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(AUDIT_SQL)
-                    .bind(now)
-                    .bind(by)
-                    .bind("survey.setting")
-                    .bind(format!("{survey_id} {version}"))
-                    .bind(SqlJson(json!({ "key": key, "value": value })))
-                    .execute(&mut *tx)
-                    .await?;
+                audit_in!(tx, now, by, "survey.setting", format!("{survey_id} {version}"), json!({ "key": key, "value": value }));
             }
             tx.commit().await?;
         });
@@ -501,20 +487,13 @@ impl Store {
             .bind(SqlJson(&p.left_out))
             .execute(&mut *tx)
             .await?;
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(&p.published_by)
-                .bind("score.publish")
-                .bind(id.to_string())
-                .bind(SqlJson(json!({
+            audit_in!(tx, now, &p.published_by, "score.publish", id.to_string(), json!({
                     "survey": format!("{} {}", p.survey_id, p.survey_version),
                     "overall_run": p.overall_run,
                     "strata_run": p.strata_run,
                     "wave_year": p.wave_year,
                     "left_out": p.left_out.len(),
-                })))
-                .execute(&mut *tx)
-                .await?;
+                }));
             tx.commit().await?;
         });
         Ok(Publication {
@@ -635,14 +614,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(by)
-                .bind("plan.task_status")
-                .bind(format!("{plan_id} {task_id}"))
-                .bind(SqlJson(json!({ "status": status, "note": note })))
-                .execute(&mut *tx)
-                .await?;
+            audit_in!(tx, now, by, "plan.task_status", format!("{plan_id} {task_id}"), json!({ "status": status, "note": note }));
             tx.commit().await?;
         });
         Ok(TaskStatus {

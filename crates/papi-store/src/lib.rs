@@ -42,6 +42,21 @@ enum Pool {
     Postgres(PgPool),
 }
 
+/// Appends to the audit log inside the transaction `tx` (on either backend), so that the evidence of a
+/// change commits or rolls back with it: `audit_in!(tx, at, actor, action, subject, details_json)`.
+macro_rules! audit_in {
+    ($tx:ident, $at:expr, $actor:expr, $action:expr, $subject:expr, $details:expr) => {
+        sqlx::query($crate::fieldwork::AUDIT_SQL)
+            .bind($at)
+            .bind($actor)
+            .bind($action)
+            .bind($subject)
+            .bind(sqlx::types::Json($details))
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 /// Runs the same code against whichever pool the store has; the body is compiled once per backend.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {

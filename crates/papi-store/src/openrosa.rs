@@ -10,7 +10,6 @@ use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use crate::fieldwork::AUDIT_SQL;
 use crate::{insert_sql, Pool, PreparedInterview, Store, StoreError};
 
 /// The review state of an edit, from the state of the version it replaces: a supervisor's "rejected"
@@ -137,14 +136,7 @@ impl Store {
                                 .bind(received_at)
                                 .execute(&mut *tx)
                                 .await?;
-                                sqlx::query(AUDIT_SQL)
-                                    .bind(received_at)
-                                    .bind(by)
-                                    .bind("interview.edit")
-                                    .bind(&row.id)
-                                    .bind(SqlJson(json!({ "replaces": replaces, "review_state": { "was": from, "now": to } })))
-                                    .execute(&mut *tx)
-                                    .await?;
+                                audit_in!(tx, received_at, by, "interview.edit", &row.id, json!({ "replaces": replaces, "review_state": { "was": from, "now": to } }));
                                 EditOutcome::Created
                             } else {
                                 EditOutcome::OriginalSuperseded

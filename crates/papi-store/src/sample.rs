@@ -10,7 +10,7 @@ use serde_json::{json, Value as Json};
 use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 
-use crate::fieldwork::{location_json, location_pairs, AUDIT_SQL};
+use crate::fieldwork::{location_json, location_pairs};
 use crate::{Pool, Store, StoreError};
 
 /// A place's key: its location values, from the top column down, joined with " / " (as quotas are).
@@ -221,12 +221,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(by)
-                .bind("sample.register")
-                .bind(format!("{survey_id} {version}"))
-                .bind(SqlJson(json!({
+            audit_in!(tx, now, by, "sample.register", format!("{survey_id} {version}"), json!({
                     "sample_version": sample_version,
                     "frame_hash": sample.frame_hash,
                     "sample_hash": sample.sample_hash,
@@ -235,9 +230,7 @@ impl Store {
                     "planned": sample.places.iter().map(|p| p.planned).sum::<i64>(),
                     "assignments_kept": kept.iter().filter(|k| places.contains(&k.0)).count(),
                     "assignments_dropped": kept.iter().filter(|k| !places.contains(&k.0)).count(),
-                })))
-                .execute(&mut *tx)
-                .await?;
+                }));
             tx.commit().await?;
             sample_version
         });
@@ -386,18 +379,11 @@ impl Store {
                     e.into()
                 })?;
             }
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(by)
-                .bind("sample.assignments")
-                .bind(format!("{survey_id} {version}"))
-                .bind(SqlJson(json!({
+            audit_in!(tx, now, by, "sample.assignments", format!("{survey_id} {version}"), json!({
                     "assignments": assignments.len(),
                     "enumerators": assignments.iter().map(|a| a.enumerator.as_str())
                         .collect::<std::collections::BTreeSet<_>>().len(),
-                })))
-                .execute(&mut *tx)
-                .await?;
+                }));
             tx.commit().await?;
         });
         Ok(())
@@ -465,14 +451,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(AUDIT_SQL)
-                .bind(now)
-                .bind(by)
-                .bind("survey.margins")
-                .bind(format!("{survey_id} {version}"))
-                .bind(SqlJson(json!({ "margins_version": margins_version })))
-                .execute(&mut *tx)
-                .await?;
+            audit_in!(tx, now, by, "survey.margins", format!("{survey_id} {version}"), json!({ "margins_version": margins_version }));
             tx.commit().await?;
             margins_version
         }))
