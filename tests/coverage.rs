@@ -57,16 +57,20 @@ fn scored(
     score(survey, &df, &options).unwrap()
 }
 
+/// A group's domain values, as one key ("" for the whole sample).
+fn group_key(g: &papi_score::Group) -> String {
+    g.by.values()
+        .map(|v| v.as_str().unwrap_or("").to_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn totals(report: &papi_score::Report) -> BTreeMap<String, f64> {
     report
         .groups
         .iter()
         .filter_map(|g| {
-            let key =
-                g.by.values()
-                    .map(|v| v.as_str().unwrap_or("").to_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
+            let key = group_key(g);
             Some((key, g.total.estimate?))
         })
         .collect()
@@ -216,11 +220,7 @@ fn coverage_of(
         );
         if seed < domain_samples {
             for g in scored(&w.survey, &interviews, &["district"]).groups {
-                let key =
-                    g.by.values()
-                        .map(|v| v.as_str().unwrap_or("").to_owned())
-                        .collect::<Vec<_>>()
-                        .join("/");
+                let key = group_key(&g);
                 districts.add(&g.total, true_districts[&key]);
             }
         }

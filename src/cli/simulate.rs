@@ -205,53 +205,12 @@ pub fn run(args: SimulateArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Res
     let sample = args.draw.draw(&survey)?;
     let sim = plan(&args, &survey, &sample)?;
     let bar = progress_bar(sim.len() as u64, "simulating");
-    let format = match args.format {
-        OutputFormat::Csv => write::Format::Csv,
-        OutputFormat::Parquet => write::Format::Parquet,
-        OutputFormat::Jsonl => write::Format::Jsonl,
-    };
     let progress = |n: usize| {
         if n % 1024 == 0 {
             bar.set_position(n as u64)
         }
     };
-    let n = match &args.output {
-        Some(path) => {
-            // Write beside the target and rename: a failed run leaves no half-written file.
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile_in(dir)?;
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))?;
-            let result = write::write(
-                &survey,
-                sim.interviews(),
-                format,
-                std::io::BufWriter::new(file),
-                progress,
-            );
-            match result {
-                Ok(n) => {
-                    std::fs::rename(&tmp, path)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    n
-                }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e.into());
-                }
-            }
-        }
-        None => write::write(
-            &survey,
-            sim.interviews(),
-            format,
-            std::io::BufWriter::new(std::io::stdout()),
-            progress,
-        )?,
-    };
+    let n = write_out(&args, &survey, sim.interviews(), progress)?;
     bar.finish_and_clear();
     eprintln!(
         "simulated {n} interview(s) of survey {} {}",
@@ -322,37 +281,56 @@ fn from_population(
     draw_options.interviews = Some(per_village);
     let sample = papi_recompute::design::draw_for_survey(survey, &frame, &draw_options)?.0;
     let interviews = population.interviews(&sample, args.seed)?;
-    let format = match args.format {
-        OutputFormat::Csv => write::Format::Csv,
-        OutputFormat::Parquet => write::Format::Parquet,
-        OutputFormat::Jsonl => write::Format::Jsonl,
-    };
-    let n = match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            write::write(
-                survey,
-                interviews.into_iter(),
-                format,
-                std::io::BufWriter::new(file),
-                |_| {},
-            )?
-        }
-        None => write::write(
-            survey,
-            interviews.into_iter(),
-            format,
-            std::io::BufWriter::new(std::io::stdout()),
-            |_| {},
-        )?,
-    };
+    let n = write_out(args, survey, interviews.into_iter(), |_| {})?;
     eprintln!(
         "simulated {n} interview(s) from the population of {} adults (seed {population_seed}), sample seed {}",
         population.len(),
         args.draw.sample_seed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `interviews` in `--format` to `--output`, whole or not at all (beside the target, then
+/// renamed), or to standard output; returns how many were written.
+fn write_out(
+    args: &SimulateArgs,
+    survey: &Survey,
+    interviews: impl Iterator<Item = papi_survey::Interview>,
+    progress: impl FnMut(usize),
+) -> anyhow::Result<usize> {
+    let format = match args.format {
+        OutputFormat::Csv => write::Format::Csv,
+        OutputFormat::Parquet => write::Format::Parquet,
+        OutputFormat::Jsonl => write::Format::Jsonl,
+    };
+    let Some(path) = &args.output else {
+        let out = std::io::BufWriter::new(std::io::stdout());
+        return Ok(write::write(survey, interviews, format, out, progress)?);
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile_in(dir)?;
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    match write::write(
+        survey,
+        interviews,
+        format,
+        std::io::BufWriter::new(file),
+        progress,
+    ) {
+        Ok(n) => {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.into())
+        }
+    }
 }
 
 fn tempfile_in(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
