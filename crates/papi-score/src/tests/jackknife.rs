@@ -3,7 +3,7 @@
 //! by row when there are margins, every estimate recomputed from them); its degrees of freedom against
 //! the rank of those weights; and the properties that hold on any data.
 
-use super::properties::{assert_same_reports, case, CASES};
+use super::properties::{assert_same_reports, case, weights_scaled, CASES};
 use super::*;
 use crate::design::Design;
 use crate::replicate::rank::rank_from_gram;
@@ -384,15 +384,7 @@ fn scaling_the_weights_changes_no_estimate_or_standard_error_under_the_jackknife
     for seed in 0..CASES {
         let (survey, rows, by) = case(seed);
         let factor = [0.013, 7.25, 1250.0][seed as usize % 3];
-        let scaled: Rows = rows
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                let w: f64 = r[2].as_deref().unwrap().parse().unwrap();
-                r[2] = Some((w * factor).to_string());
-                r
-            })
-            .collect();
+        let scaled = weights_scaled(&rows, factor);
         // Margins fix the weights' scale: raked, both are raked to the same totals.
         for margins in [None, Some(road_margins(&rows))] {
             let options = jackknife(&by, margins);

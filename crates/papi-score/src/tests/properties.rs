@@ -72,20 +72,24 @@ fn permuting_rows_changes_nothing() {
     }
 }
 
+/// `rows` with every weight (the third column) multiplied by `factor`.
+pub(crate) fn weights_scaled(rows: &Rows, factor: f64) -> Rows {
+    rows.iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let w: f64 = r[2].as_deref().unwrap().parse().unwrap();
+            r[2] = Some((w * factor).to_string());
+            r
+        })
+        .collect()
+}
+
 #[test]
 fn scaling_the_weights_changes_no_estimate_se_df_or_design_effect() {
     for seed in 0..CASES {
         let (survey, rows, by) = case(seed);
         let factor = [0.013, 7.25, 1250.0][seed as usize % 3];
-        let scaled: Rows = rows
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                let w: f64 = r[2].as_deref().unwrap().parse().unwrap();
-                r[2] = Some((w * factor).to_string());
-                r
-            })
-            .collect();
+        let scaled = weights_scaled(&rows, factor);
         assert_same_reports(
             &scored(&survey, &rows, &by),
             &scored(&survey, &scaled, &by),
