@@ -14,34 +14,24 @@
 Usage: python3 csp.py PAPI_BINARY DATABASE_URL SURVEY_TOML
 A screenshot of the form showing the markup as text goes to $PAPI_SCREENSHOTS when it names a directory.
 """
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from selenium import webdriver
 # While a page reloads, Chromium may report a node it has just dropped either as stale or, for a text
 # read, as a plain WebDriverException ("does not belong to the document"): waits retry on both.
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from papi_browser import api, free_port, new_driver
+
 papi, database, definition = sys.argv[1:4]
 PAYLOAD = "<img src=x onerror=window.__pwned=1>"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 port = free_port()
@@ -58,23 +48,6 @@ def wait_up(server):
         except Exception:
             time.sleep(0.1)
     raise SystemExit("the server did not start")
-
-
-def api(method, path, token, body=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-
-
-def new_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--user-data-dir=" + tempfile.mkdtemp(prefix="papi-chromium-")]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def violations(driver):
@@ -163,7 +136,7 @@ try:
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "assignments-status").text.startswith("✓"))
     admin = subprocess.run([papi, "token", "create", "--role", "admin", "--name", "csp-test-admin", "--database", database],
                            check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    stored = api("GET", "/api/v1/surveys/papi/2019.1/assignments", admin)["assignments"]
+    stored = api(base, "GET", "/api/v1/surveys/papi/2019.1/assignments", admin)["assignments"]
     assert {"place": place, "enumerator": "ĐTV Thử"} in [{"place": a["place"], "enumerator": a["enumerator"]} for a in stored], stored
     no_violation(driver, "the fieldwork page's assignments")
 
@@ -228,8 +201,8 @@ server = subprocess.Popen([papi, "serve", "--database", database, "--survey", ho
 driver = None
 try:
     wait_up(server)
-    api("POST", "/api/v1/surveys/hostile/1/sample", admin, {"frame": FRAME, "seed": 2019})
-    api("PUT", "/api/v1/surveys/hostile/1/assignments", admin, {"assignments": [
+    api(base, "POST", "/api/v1/surveys/hostile/1/sample", admin, {"frame": FRAME, "seed": 2019})
+    api(base, "PUT", "/api/v1/surveys/hostile/1/assignments", admin, {"assignments": [
         {"place": f"Bình Định / Tây Sơn / {VILLAGE}", "enumerator": "ĐTV Hoa"}]})
 
     driver = new_driver()

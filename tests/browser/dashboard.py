@@ -10,22 +10,19 @@ in through the sign-in page as each role:
 
 Usage: python3 dashboard.py PAPI_BINARY DATABASE_URL
 """
-import json
 import re
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-from selenium import webdriver
 # While a page reloads, Chromium may report a node it has just dropped either as stale or, for a text
 # read, as a plain WebDriverException ("does not belong to the document"): waits retry on both.
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from papi_browser import api, free_port, new_driver
 
 papi, database = sys.argv[1:3]
 
@@ -39,14 +36,6 @@ DIMENSIONS_VI = [
     "Quản trị môi trường",
     "Quản trị điện tử",
 ]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 port = free_port()
@@ -70,23 +59,6 @@ while time.time() < deadline:
     if "press ctrl-c" in line:
         break
 assert set(passwords) >= {"demo-leader", "demo-supervisor", "demo-enumerator"}, printed
-
-
-def api(method, path, token, body=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-
-
-def new_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--user-data-dir=" + tempfile.mkdtemp(prefix="papi-chromium-")]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def sign_in(driver, user, path):
@@ -114,10 +86,10 @@ def charts_drawn(driver, where):
 
 # Demo districts have 64 respondents (the first one 66, with the demo's two problem interviews):
 # above 65 every other district is suppressed.
-api("PUT", "/api/v1/surveys/papi/2019.1/settings", tokens["admin"], {"dashboard_min_respondents": 65})
-suppressed = [g for g in api("GET", "/api/v1/dashboard/papi/2019.1", tokens["leader"])["strata"]["groups"] if g["suppressed"]]
+api(base, "PUT", "/api/v1/surveys/papi/2019.1/settings", tokens["admin"], {"dashboard_min_respondents": 65})
+suppressed = [g for g in api(base, "GET", "/api/v1/dashboard/papi/2019.1", tokens["leader"])["strata"]["groups"] if g["suppressed"]]
 assert 0 < len(suppressed) < 11, suppressed
-ids = [i["id"] for i in api("GET", "/api/v1/interviews?survey=papi&version=2019.1&limit=200", tokens["admin"])["items"]]
+ids = [i["id"] for i in api(base, "GET", "/api/v1/interviews?survey=papi&version=2019.1&limit=200", tokens["admin"])["items"]]
 
 checked = []
 leader = new_driver()

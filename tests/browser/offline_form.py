@@ -11,9 +11,7 @@ forced resend of everything stores none twice.
 Usage: python3 offline_form.py PAPI_BINARY DATABASE_URL SURVEY_TOML
 Screenshots of the place pickers go to $PAPI_SCREENSHOTS when it names a directory.
 """
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,15 +23,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from papi_browser import api, free_port
+
 papi, database, definition = sys.argv[1:4]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def token(role, name):
@@ -58,14 +50,8 @@ def start_server():
     raise SystemExit("the server did not start")
 
 
-def api(method, path, bearer, body=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-
-
 def stored(admin):
-    return api("GET", "/api/v1/interviews?survey=small&version=1&limit=1000", admin)["items"]
+    return api(base, "GET", "/api/v1/interviews?survey=small&version=1&limit=1000", admin)["items"]
 
 
 # The survey's sample: every commune of two districts. The enumerator works in three of the four.
@@ -107,8 +93,8 @@ enumerator = token("enumerator", "ĐTV Hoa")
 unassigned = token("enumerator", "ĐTV Mai")
 admin = token("admin", "browser-test-admin")
 server = start_server()
-api("POST", "/api/v1/surveys/small/1/sample", admin, {"frame": FRAME, "seed": 2019})
-api("PUT", "/api/v1/surveys/small/1/assignments", admin, {"assignments": [
+api(base, "POST", "/api/v1/surveys/small/1/sample", admin, {"frame": FRAME, "seed": 2019})
+api(base, "PUT", "/api/v1/surveys/small/1/assignments", admin, {"assignments": [
     {"place": f"Bình Định / {d} / {c}", "enumerator": "ĐTV Hoa"} for d, c in ASSIGNED]})
 shots = os.environ.get("PAPI_SCREENSHOTS")
 
