@@ -33,21 +33,32 @@ fn browser_tools() -> Option<()> {
     None
 }
 
+/// Runs `tests/browser/SCRIPT.py` against the papi binary and `db` (with `extra` arguments), and
+/// returns what it printed; `failed` names it when it fails.
+fn run_script(script: &str, db: &TestDb, extra: &[std::path::PathBuf], failed: &str) -> String {
+    let out = Command::new("python3")
+        .arg(repo().join(format!("tests/browser/{script}.py")))
+        .arg(env!("CARGO_BIN_EXE_papi"))
+        .arg(&db.url)
+        .args(extra)
+        .current_dir(repo())
+        .output()
+        .expect("python3 runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{failed}:\n{text}");
+    text
+}
+
 on_both_databases! {
     fn the_form_works_offline_and_sends_each_interview_once(db: &TestDb) {
         if browser_tools().is_none() {
             return;
         }
-        let out = Command::new("python3")
-            .arg(repo().join("tests/browser/offline_form.py"))
-            .arg(env!("CARGO_BIN_EXE_papi"))
-            .arg(&db.url)
-            .arg(fixture("small.toml"))
-            .current_dir(repo())
-            .output()
-            .expect("python3 runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the browser test failed:\n{text}");
+        let text = run_script("offline_form", db, &[fixture("small.toml")], "the browser test failed");
         eprintln!("{} {}", db.kind, text.trim());
         let survey = papi_survey::Survey::load(fixture("small.toml")).unwrap();
         assert_eq!(db.count(&survey), 3);
@@ -59,15 +70,7 @@ on_both_databases! {
         if browser_tools().is_none() {
             return;
         }
-        let out = Command::new("python3")
-            .arg(repo().join("tests/browser/dashboard.py"))
-            .arg(env!("CARGO_BIN_EXE_papi"))
-            .arg(&db.url)
-            .current_dir(repo())
-            .output()
-            .expect("python3 runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the dashboard browser test failed:\n{text}");
+        let text = run_script("dashboard", db, &[], "the dashboard browser test failed");
         assert!(text.contains("dashboard pages checked in Chromium: dashboard, dimension, english, print, leader refused fieldwork, supervisor, enumerator refused"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
@@ -78,16 +81,7 @@ on_both_databases! {
         if browser_tools().is_none() {
             return;
         }
-        let out = Command::new("python3")
-            .arg(repo().join("tests/browser/csp.py"))
-            .arg(env!("CARGO_BIN_EXE_papi"))
-            .arg(&db.url)
-            .arg(fixture("small.toml"))
-            .current_dir(repo())
-            .output()
-            .expect("python3 runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the Content-Security-Policy browser test failed:\n{text}");
+        let text = run_script("csp", db, &[fixture("small.toml")], "the Content-Security-Policy browser test failed");
         assert!(text.contains("pages checked in Chromium under the Content-Security-Policy: the sign-in page, the dashboard, the printable dashboard, sign-out, a dimension page, the fieldwork page, the fieldwork page's assignments, an interview's page, the form's sign-in, the enumerator's form, the policy's own refusal"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
