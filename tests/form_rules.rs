@@ -10,19 +10,26 @@ use common::*;
 use papi_survey::{Answer, Submission};
 use serde_json::{json, Value};
 
-#[test]
-fn the_forms_expressions_agree_with_the_servers() {
+/// Whether Node.js runs here; in CI it must.
+fn node(what: &str) -> bool {
     if Command::new("node")
         .arg("--version")
         .output()
-        .map(|o| !o.status.success())
-        .unwrap_or(true)
+        .is_ok_and(|o| o.status.success())
     {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "node is missing: CI needs it to check the form's rules"
-        );
-        eprintln!("node is not installed here: the form's expressions are not compared");
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "node is missing: CI needs it to check {what}"
+    );
+    eprintln!("node is not installed here: {what} is not checked");
+    false
+}
+
+#[test]
+fn the_forms_expressions_agree_with_the_servers() {
+    if !node("the form's rules") {
         return;
     }
     let survey = shipped_survey();
@@ -106,4 +113,100 @@ fn the_forms_expressions_agree_with_the_servers() {
         "form and server agree on {} rule evaluations",
         result["compared"]
     );
+}
+
+/// Answers by name for the server's evaluator, as the form sees them (unanswered is empty).
+struct Named<'a>(&'a [(&'a str, Value)]);
+
+impl papi_survey::expr::Answers for Named<'_> {
+    fn answer(&self, position: usize) -> papi_survey::expr::Value {
+        match &self.0[position].1 {
+            Value::Number(n) => papi_survey::expr::Value::Number(n.as_f64().unwrap()),
+            Value::String(s) => papi_survey::expr::Value::Text(s.clone()),
+            other => papi_survey::expr::Value::Text(other.to_string()),
+        }
+    }
+}
+
+#[test]
+fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
+    if !node("the form's functions") {
+        return;
+    }
+    let answers: Vec<(&str, Value)> = vec![
+        ("a", json!("yes")),
+        ("n", json!(7)),
+        ("x", json!(2.5)),
+        ("m", json!("red blue")),
+        ("d", json!("2026-11-30")),
+        ("t", json!("  some   text ")),
+        ("e", json!("")),
+    ];
+    let cases = [
+        "if(${n} > 5, 'large', 'small')",
+        "coalesce(${e}, ${a})",
+        "concat(${a}, '-', ${n}, '-', ${x})",
+        "contains(${m}, 'blu') and starts-with(${m}, 'red') and ends-with(${m}, 'ue')",
+        "substr(${m}, 1, 4)",
+        "substr(${m}, 4)",
+        "normalize-space(${t})",
+        "int(${x}) + round(${x}) + round(3.14159, 2) + floor(-${x}) + ceiling(${x})",
+        "number('12') + abs(-${n}) + pow(2, 3) + sqrt(16)",
+        "string(${n})",
+        "boolean(${e}) or boolean-from-string('true')",
+        "min(${n}, ${x}, 9) + max(${n}, ${x}, 1)",
+        "selected-at(${m}, 1)",
+        "count-selected(${m}) = 2 and selected(${m}, 'red')",
+        "string-length(${t})",
+        "${d} - date('2026-11-01')",
+        "date(20000)",
+        "decimal-date-time('2026-11-30T12:00:00Z')",
+        "regex(${a}, '^y.s$') and not(regex(${m}, '^[0-9]+$'))",
+        "${n} mod 4 = 3 and ${n} div 2 = 3.5",
+        "${e} > 0 or ${e} < 0 or ${e} = 0",
+    ];
+    let resolve = |name: &str| {
+        answers
+            .iter()
+            .position(|(n, _)| *n == name)
+            .ok_or_else(|| format!("no {name}"))
+    };
+    let mut expected = Vec::new();
+    for src in cases {
+        let e = papi_survey::expr::parse(src, &resolve).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let v = e.eval(
+            &Named(&answers),
+            &papi_survey::expr::Value::Text(String::new()),
+        );
+        expected.push(json!({ "src": src, "text": v.text(), "truthy": v.truthy() }));
+    }
+    let names: Vec<&str> = papi_survey::expr::function_names().collect();
+    let answers_json: serde_json::Map<String, Value> = answers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let script = format!(
+        "const fs = require('fs'); eval(fs.readFileSync({:?}, 'utf8') + '; globalThis.PapiExpr = PapiExpr;');
+         const answers = {}; const cases = {}; const names = {};
+         const missing = names.filter(n => !PapiExpr.FUNCTIONS.includes(n));
+         const extra = PapiExpr.FUNCTIONS.filter(n => !names.includes(n));
+         const bad = cases.map(c => {{
+           const v = PapiExpr.value(c.src, r => (answers[r] === undefined ? '' : answers[r]));
+           const text = PapiExpr.text(v);
+           return (text === c.text && PapiExpr.test(c.src, r => answers[r] ?? '') === c.truthy) ? null : {{ src: c.src, js: text, rust: c.text }};
+         }}).filter(Boolean);
+         console.log(JSON.stringify({{ missing, extra, bad }}));",
+        repo().join("crates/papi-server/web/expr.js"),
+        Value::Object(answers_json),
+        Value::Array(expected),
+        json!(names),
+    );
+    let out = Command::new("node").args(["-e", &script]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result, json!({ "missing": [], "extra": [], "bad": [] }));
 }

@@ -717,48 +717,6 @@ fn villages_offered(form: &str) -> BTreeSet<(String, String, String)> {
     villages
 }
 
-/// Runs ODK Validate (JavaRosa, the form engine of ODK Collect, as pyxform ships it) on an XForm and
-/// requires it to pass. Not run here without pyxform or Java; CI has both, and there a missing one
-/// fails.
-fn odk_validate(xml: &str) {
-    if pyxform().is_none() {
-        return;
-    }
-    let jar = Command::new("python3")
-        .args(["-c", "import os, pyxform; print(os.path.join(os.path.dirname(pyxform.__file__), 'validators', 'odk_validate', 'bin', 'ODK_Validate.jar'))"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    let java = Command::new("java")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !java || !std::path::Path::new(&jar).exists() {
-        if std::env::var_os("CI").is_some() {
-            panic!("Java or pyxform's ODK_Validate.jar is missing: CI checks the served forms with ODK Validate");
-        }
-        eprintln!("Java or ODK Validate is not installed here: the served forms are not run through JavaRosa (CI does)");
-        return;
-    }
-    let dir = tempdir();
-    let file = dir.path().join("form.xml");
-    write(&file, xml);
-    let out = Command::new("java")
-        .args(["-Djava.awt.headless=true", "-jar", &jar])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && text.contains("Xform is valid"),
-        "ODK Validate refused the form:\n{text}"
-    );
-}
-
 /// The form formList names for a device, checked against the bytes it downloads: (form, hash).
 fn device_form(server: &Server, base: &str) -> (String, String) {
     let list = get(server, &format!("{base}/formList"), None);
@@ -882,4 +840,61 @@ fn place_of(location: &Value) -> String {
         .map(|c| location[c].as_str().unwrap())
         .collect::<Vec<_>>()
         .join(" / ")
+}
+
+on_both_databases! {
+    fn the_files_a_forms_media_questions_name_are_kept_and_served_to_who_reads_answers(db: &TestDb) {
+        // The questionnaire with a photo of the commune office, as a survey team would add it.
+        let dir = tempdir();
+        let definition = dir.path().join("papi-photo.toml");
+        let text = std::fs::read_to_string(repo().join("survey-defs/papi-2019.toml"))
+            .unwrap()
+            .replacen("version = \"2019.1\"", "version = \"2019.1-photo\"", 1)
+            + "\n[[questions]]\nid = \"office_photo\"\ntype = \"image\"\nlabel = { vi = \"Ảnh trụ sở UBND xã\", en = \"Photo of the commune office\" }\n";
+        write(&definition, &text);
+        let def = definition.to_str().unwrap();
+        ok(&["sample", "register", "--database", &db.url, "--survey", def, "--frame", "survey-defs/frames/binh-dinh.toml", "--seed", "2019"]);
+        ok(&["sample", "assign", "--database", &db.url, "--survey", def, "--enumerator", "enum-photo", "--all"]);
+        let survey = Survey::load(&definition).unwrap();
+        let server = Server::start(&["--database", &db.url]);
+        let key = token(db, "enumerator", "enum-photo");
+        let mut iv = submissions("81", "1").remove(0);
+        iv["survey"]["version"] = json!("2019.1-photo");
+        iv["answers"]["office_photo"] = json!("1764489600000.jpg");
+        let id = iv["id"].as_str().unwrap().to_owned();
+        let xml = instance(&survey, &iv, None);
+        let path = format!("/odk/key/{key}/submission");
+        let photo = b"JPEG bytes of the commune office".to_vec();
+        let r = post(&server, &path, None, &[
+            xml_part(&xml),
+            ("1764489600000.jpg", Some("1764489600000.jpg"), "image/jpeg", photo.clone()),
+            ("stray.jpg", Some("stray.jpg"), "image/jpeg", vec![b'x'; 10]),
+        ], false);
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(r.body.contains("not kept"), "the stray file is said to be left out: {}", r.body);
+        // A resend with the same file is acknowledged; another file under the same name is refused.
+        let again = post(&server, &path, None, &[xml_part(&xml), ("1764489600000.jpg", Some("1764489600000.jpg"), "image/jpeg", photo.clone())], false);
+        assert_eq!(again.status, 201, "{}", again.body);
+        let other = post(&server, &path, None, &[xml_part(&xml), ("1764489600000.jpg", Some("1764489600000.jpg"), "image/jpeg", b"another photo".to_vec())], false);
+        assert_eq!(other.status, 409, "{}", other.body);
+        assert_eq!(other.envelope(), "attachment.conflict");
+
+        let supervisor = token(db, "supervisor", "sup-photo");
+        let one = server.get_as(&format!("/api/v1/interviews/{id}"), &supervisor);
+        assert_eq!(one.status, 200, "{}", one.body);
+        let files = one.json()["attachments"].clone();
+        assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+        assert_eq!(files[0]["name"], "1764489600000.jpg");
+        assert_eq!(files[0]["size"], photo.len());
+        let file = server.get_as(&format!("/api/v1/interviews/{id}/attachments/1764489600000.jpg"), &supervisor);
+        assert_eq!((file.status, file.body.as_bytes()), (200, photo.as_slice()));
+        let leader = token(db, "leader", "leader-photo");
+        let denied = server.get_as(&format!("/api/v1/interviews/{id}/attachments/1764489600000.jpg"), &leader);
+        assert_eq!(denied.status, 403, "leaders see aggregates only");
+        let other_enumerator = token(db, "enumerator", "enum-other");
+        let hidden = server.get_as(&format!("/api/v1/interviews/{id}/attachments/1764489600000.jpg"), &other_enumerator);
+        assert_eq!(hidden.status, 404, "another enumerator's file does not exist for them");
+        let missing = server.get_as(&format!("/api/v1/interviews/{id}/attachments/stray.jpg"), &supervisor);
+        assert_eq!(missing.status, 404);
+    }
 }

@@ -418,13 +418,13 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
             ("survey", 0, "", "workbook.missing_sheet"),
         ),
         (
-            "no settings sheet",
-            |w| w.retain(|(n, _)| *n != "settings"),
-            ("settings", 0, "", "workbook.missing_sheet"),
+            "a type papi does not keep",
+            |w| set(w, 0, 6, 0, "select_one_from_file villages.csv"),
+            ("survey", 7, "type", "survey.unknown_type"),
         ),
         (
-            "an unknown type",
-            |w| set(w, 0, 6, 0, "geopoint"),
+            "a misspelt type",
+            |w| set(w, 0, 6, 0, "integr"),
             ("survey", 7, "type", "survey.unknown_type"),
         ),
         (
@@ -448,8 +448,11 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
             ("survey", 12, "name", "survey.duplicate_name"),
         ),
         (
-            "a missing translation",
-            |w| set(w, 0, 11, 3, ""),
+            "a question with neither label nor hint",
+            |w| {
+                set(w, 0, 11, 2, "");
+                set(w, 0, 11, 3, "");
+            },
             ("survey", 12, "label", "label.missing_language"),
         ),
         (
@@ -470,7 +473,7 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
         (
             "a bad required",
             |w| set(w, 0, 6, 6, "maybe"),
-            ("survey", 7, "required", "survey.invalid_required"),
+            ("survey", 7, "required", "question.invalid_required"),
         ),
         (
             "a duplicate choice",
@@ -478,9 +481,9 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
             ("choices", 3, "name", "choices.duplicate_value"),
         ),
         (
-            "no form version",
-            |w| set(w, 2, 1, 2, ""),
-            ("settings", 2, "version", "settings.missing"),
+            "a pattern that is not a regular expression",
+            |w| set(w, 0, 8, 8, "regex(., '[0-9')"),
+            ("survey", 9, "constraint", "question.invalid_constraint"),
         ),
         (
             "an unclosed group",
@@ -542,6 +545,36 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
     assert!(!dir.path().join("notes.toml").exists());
 }
 
+/// pyxform's XForm of `xlsx` compared with ours (`pyxform_check.py`): what was compared, as JSON, or
+/// every difference.
+fn compare_with_pyxform(xlsx: &Path, ours: &Path) -> Result<serde_json::Value, String> {
+    let script = repo().join("tests/xlsform/pyxform_check.py");
+    let theirs = ours.with_extension("pyxform.xml");
+    let convert = Command::new("python3")
+        .arg(&script)
+        .args(["convert", xlsx.to_str().unwrap(), theirs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    if !convert.status.success() {
+        return Err(format!(
+            "pyxform refused the workbook: {}",
+            String::from_utf8_lossy(&convert.stderr)
+        ));
+    }
+    let compare = Command::new("python3")
+        .arg(&script)
+        .args(["compare", ours.to_str().unwrap(), theirs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    if !compare.status.success() {
+        return Err(format!(
+            "our XForm and pyxform's differ:\n{}",
+            String::from_utf8_lossy(&compare.stderr)
+        ));
+    }
+    Ok(serde_json::from_slice(&compare.stdout).unwrap())
+}
+
 #[test]
 fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constraint() {
     if pyxform().is_none() {
@@ -550,7 +583,6 @@ fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constrai
     let dir = tempdir();
     let xlsx = dir.path().join("papi-2019.xlsx");
     let ours = dir.path().join("ours.xml");
-    let theirs = dir.path().join("pyxform.xml");
     ok(&[
         "xlsform",
         "export",
@@ -565,30 +597,8 @@ fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constrai
         "-o",
         ours.to_str().unwrap(),
     ]);
-    let script = repo().join("tests/xlsform/pyxform_check.py");
-    let convert = Command::new("python3")
-        .arg(&script)
-        .args(["convert", xlsx.to_str().unwrap(), theirs.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        convert.status.success(),
-        "pyxform refused our XLSForm: {}",
-        String::from_utf8_lossy(&convert.stderr)
-    );
-    let compare = Command::new("python3")
-        .arg(&script)
-        .args(["compare", ours.to_str().unwrap(), theirs.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let counts = String::from_utf8_lossy(&compare.stdout).into_owned();
-    assert!(
-        compare.status.success(),
-        "our XForm and pyxform's differ:\n{}",
-        String::from_utf8_lossy(&compare.stderr)
-    );
+    let counts = compare_with_pyxform(&xlsx, &ours).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("XForm compared with pyxform's: {counts}");
-    let counts: serde_json::Value = serde_json::from_str(counts.trim()).unwrap();
     let survey = shipped_survey();
     assert_eq!(
         counts["questions"],
@@ -610,4 +620,389 @@ fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constrai
             .filter(|q| q.constraint.is_some())
             .count()
     );
+}
+
+// ---- The corpus: workbooks as survey teams write them ------------------------------------------
+
+/// A workbook written as pyxform's markdown tables: a line `| sheet |` starts a sheet, the lines
+/// under it (first cell empty) are its rows; text outside the tables says what the workbook shows.
+fn corpus_workbook(dir: &Path, name: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo().join(format!("tests/xlsform/corpus/{name}.md")))
+        .unwrap_or_else(|e| panic!("corpus workbook {name}: {e}"));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let mut sheet: Option<(String, Vec<Vec<String>>)> = None;
+    let mut sheets = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| l.starts_with('|')) {
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_owned())
+            .collect();
+        if !cells[0].is_empty() {
+            sheets.extend(sheet.take());
+            sheet = Some((cells[0].clone(), Vec::new()));
+        } else if let Some((_, rows)) = sheet.as_mut() {
+            rows.push(cells[1..].to_vec());
+        }
+    }
+    sheets.extend(sheet);
+    for (name, rows) in &sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.is_empty() {
+                    ws.write_string(r as u32, c as u16, cell).unwrap();
+                }
+            }
+        }
+    }
+    let path = dir.join(format!("{name}.xlsx"));
+    wb.save(&path).unwrap();
+    path
+}
+
+fn corpus_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("tests/xlsform/corpus"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            let stem = p.file_stem()?.to_string_lossy().into_owned();
+            (p.extension()? == "md").then_some(stem)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// `papi xlsform import --json` of a corpus workbook: the definition's path and the JSON report.
+fn import_corpus(dir: &Path, name: &str) -> (std::path::PathBuf, serde_json::Value, bool) {
+    let xlsx = corpus_workbook(dir, name);
+    let toml = dir.join(format!("{name}.toml"));
+    let out = run(&[
+        "xlsform",
+        "import",
+        xlsx.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim())
+        .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}{}", stdout(&out), stderr(&out)));
+    (toml, report, out.status.success())
+}
+
+fn warnings_of(report: &serde_json::Value) -> Vec<(String, u64, String, String)> {
+    report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["sheet"].as_str().unwrap().to_owned(),
+                w["row"].as_u64().unwrap(),
+                w["column"].as_str().unwrap().to_owned(),
+                w["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_workbook_imports_and_says_what_it_left_out() {
+    let dir = tempdir();
+    for name in corpus_names().iter().filter(|n| !n.starts_with("refused_")) {
+        let (toml, report, imported) = import_corpus(dir.path(), name);
+        assert!(imported, "{name} was refused: {report}");
+        // What was imported loads as a definition of its own.
+        ok(&["survey", "check", toml.to_str().unwrap()]);
+        let warnings = warnings_of(&report);
+        match name.as_str() {
+            "legacy_spellings" => {
+                assert_eq!(report["survey"], "legacy_spellings", "{report}");
+                for (row, column, code) in [
+                    (2, "form_id", "settings.default"),
+                    (2, "version", "settings.default"),
+                    (5, "name", "survey.renamed"),
+                    (6, "name", "survey.renamed"),
+                ] {
+                    let sheet = if code.starts_with("settings") {
+                        "settings"
+                    } else {
+                        "survey"
+                    };
+                    assert!(
+                        warnings.contains(&(sheet.into(), row, column.into(), code.into())),
+                        "{name}: no {code} warning at {sheet} row {row} column {column}: {warnings:?}"
+                    );
+                }
+                let def = std::fs::read_to_string(&toml).unwrap();
+                assert!(def.contains("id = \"age_years\""), "{def}");
+                assert!(def.contains("id = \"car_color_other\""), "{def}");
+                assert!(
+                    def.contains("relevant = \"selected(${car_color}, 'other')\""),
+                    "{def}"
+                );
+                assert!(def.contains("languages = [\"en\", \"fr\"]"), "{def}");
+            }
+            "columns_kept" => {
+                let settings: Vec<_> = warnings
+                    .iter()
+                    .filter(|w| w.3 == "column.not_kept")
+                    .map(|w| (w.0.as_str(), w.2.as_str()))
+                    .collect();
+                assert_eq!(
+                    settings,
+                    [
+                        ("settings", "instance_name"),
+                        ("settings", "submission_url")
+                    ],
+                    "{warnings:?}"
+                );
+                let def = std::fs::read_to_string(&toml).unwrap();
+                for kept in [
+                    "guidance_hint",
+                    "required_message",
+                    "read_only = true",
+                    "default = \"2\"",
+                    "image = ",
+                ] {
+                    assert!(def.contains(kept), "{kept} not kept: {def}");
+                }
+            }
+            _ => assert!(
+                warnings.iter().all(|w| w.3 != "column.not_kept"),
+                "{name}: a column was left out: {warnings:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_workbook_with_what_papi_does_not_keep_is_refused_with_every_problem_at_once() {
+    let dir = tempdir();
+    let (toml, report, imported) = import_corpus(dir.path(), "refused_loop_and_file");
+    assert!(!imported, "{report}");
+    assert!(!toml.exists(), "nothing may be written");
+    let problems: Vec<(String, u64, String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["sheet"].as_str().unwrap().to_owned(),
+                p["row"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_owned(),
+                p["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (row, column, code) in [
+        (2, "type", "survey.unknown_type"),
+        (4, "type", "survey.unknown_type"),
+        (5, "type", "survey.unknown_type"),
+        (6, "type", "survey.unknown_list"),
+        (7, "name", "survey.missing_name"),
+    ] {
+        assert!(
+            problems.contains(&("survey".into(), row, column.into(), code.into())),
+            "no {code} at survey row {row}: {problems:?}"
+        );
+    }
+    let messages = report["problems"].to_string();
+    assert!(messages.contains("loop"), "{messages}");
+    assert!(messages.contains("choices sheet"), "{messages}");
+}
+
+/// Interviews of an imported form, checked by `papi survey validate --json`: each line's errors as
+/// (field, rule).
+fn validate(
+    dir: &Path,
+    toml: &Path,
+    interviews: &[serde_json::Value],
+) -> Vec<Vec<(String, String)>> {
+    let file = dir.join("interviews.jsonl");
+    let text: Vec<String> = interviews.iter().map(|i| i.to_string()).collect();
+    write(&file, &(text.join("\n") + "\n"));
+    let out = run(&[
+        "survey",
+        "validate",
+        "--survey",
+        toml.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    let mut errors = vec![Vec::new(); interviews.len()];
+    for line in stdout(&out).lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let n = e["line"].as_u64().unwrap() as usize - 1;
+        errors[n].push((
+            e["error"]["field"].as_str().unwrap().to_owned(),
+            e["error"]["rule"].as_str().unwrap().to_owned(),
+        ));
+    }
+    errors
+}
+
+fn interview(form: &str, answers: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "survey": { "id": form, "version": "1" },
+        "answers": answers,
+    })
+}
+
+#[test]
+fn the_server_checks_repeats_cascades_and_the_answers_phones_give() {
+    let dir = tempdir();
+    let (repeat, ..) = import_corpus(dir.path(), "repeat_household");
+    let members = |n: u64, ages: &[u64]| {
+        let reps: Vec<serde_json::Value> = ages
+            .iter()
+            .map(|a| serde_json::json!({ "first_name": "An", "age": a }))
+            .collect();
+        interview(
+            "repeat_household",
+            serde_json::json!({ "n_members": n, "member": reps }),
+        )
+    };
+    let errors = validate(
+        dir.path(),
+        &repeat,
+        &[
+            members(2, &[40, 12]),
+            members(3, &[40, 12]),
+            members(2, &[40, 130]),
+            interview(
+                "repeat_household",
+                serde_json::json!({ "n_members": 1, "member": [{ "age": 40, "at_school": "yes" }] }),
+            ),
+            interview(
+                "repeat_household",
+                serde_json::json!({ "n_members": 1, "age": 3 }),
+            ),
+        ],
+    );
+    assert_eq!(errors[0], [], "two members of two");
+    assert_eq!(
+        errors[1],
+        [("answers.member".into(), "answer.repeat_count".into())]
+    );
+    assert_eq!(
+        errors[2],
+        [("answers.member[2].age".into(), "answer.constraint".into())]
+    );
+    assert_eq!(
+        errors[3],
+        [(
+            "answers.member[1].at_school".into(),
+            "answer.not_relevant".into()
+        )]
+    );
+    assert_eq!(
+        errors[4],
+        [("answers.age".into(), "answer.unknown_question".into())]
+    );
+
+    let (cascade, ..) = import_corpus(dir.path(), "cascading_selects");
+    let place = |p: &str, d: &str, c: &str| {
+        interview(
+            "cascading_selects",
+            serde_json::json!({ "province": p, "district": d, "commune": c }),
+        )
+    };
+    let errors = validate(
+        dir.path(),
+        &cascade,
+        &[
+            place("binh_dinh", "tay_son", "phu_phong"),
+            place("binh_dinh", "song_cau", "xuan_phu"),
+        ],
+    );
+    assert_eq!(errors[0], []);
+    // Sông Cầu is in Phú Yên: refused, and so is its commune, which the district's filter then hides.
+    assert_eq!(
+        errors[1],
+        [
+            ("answers.district".into(), "answer.not_a_choice".into()),
+            ("answers.commune".into(), "answer.not_a_choice".into())
+        ]
+    );
+
+    let (device, ..) = import_corpus(dir.path(), "device_and_place");
+    let good = serde_json::json!({
+        "home": "13.7765 109.2237 12.5 4.8",
+        "road": "13.7765 109.2237 0 5;13.7770 109.2240 0 5",
+        "field": "13.7765 109.2237 0 5;13.7770 109.2240 0 5;13.7760 109.2245 0 5;13.7765 109.2237 0 5",
+        "arrived": "08:30:00.000+07:00",
+        "appointment": "2026-12-01T09:00:00.000+07:00",
+        "card": "8935049500124",
+        "pain": 4,
+        "consent": "OK",
+        "photo": "1764489600000.jpg",
+        "today": "2026-11-30",
+        "deviceid": "collect:AbC123",
+    });
+    let mut bad = good.clone();
+    for (k, v) in [
+        ("home", serde_json::json!("200 10")),
+        (
+            "field",
+            serde_json::json!("13 109;13.1 109;13.1 109.1;13.2 109.2"),
+        ),
+        ("arrived", serde_json::json!("half past eight")),
+        ("pain", serde_json::json!(11)),
+        ("consent", serde_json::json!("yes")),
+        ("photo", serde_json::json!("../../etc/passwd")),
+    ] {
+        bad[k] = v;
+    }
+    let errors = validate(
+        dir.path(),
+        &device,
+        &[
+            interview("device_and_place", good),
+            interview("device_and_place", bad),
+        ],
+    );
+    assert_eq!(errors[0], []);
+    let fields: Vec<&str> = errors[1].iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "answers.home",
+            "answers.field",
+            "answers.arrived",
+            "answers.consent",
+            "answers.photo",
+            "answers.pain"
+        ],
+        "{:?}",
+        errors[1]
+    );
+}
+
+#[test]
+fn our_xform_agrees_with_pyxform_on_every_corpus_workbook() {
+    if pyxform().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    for name in corpus_names().iter().filter(|n| !n.starts_with("refused_")) {
+        let (toml, report, imported) = import_corpus(dir.path(), name);
+        assert!(imported, "{name}: {report}");
+        let xlsx = dir.path().join(format!("{name}.xlsx"));
+        let ours = dir.path().join(format!("{name}.ours.xml"));
+        ok(&[
+            "xlsform",
+            "xform",
+            toml.to_str().unwrap(),
+            "-o",
+            ours.to_str().unwrap(),
+        ]);
+        // JavaRosa, the form engine of ODK Collect, takes our form.
+        odk_validate(&std::fs::read_to_string(&ours).unwrap());
+        let counts = compare_with_pyxform(&xlsx, &ours).unwrap_or_else(|e| panic!("{name}: {e}"));
+        eprintln!("{name}: {counts}");
+    }
 }

@@ -88,17 +88,44 @@ pub fn run(cmd: XlsformCommand) -> anyhow::Result<ExitCode> {
             output,
             json,
         } => match papi_xlsform::import_workbook(&workbook) {
-            Ok((toml, survey)) => {
+            Ok(papi_xlsform::Imported {
+                toml,
+                survey,
+                warnings,
+            }) => {
                 let output = output.unwrap_or_else(|| workbook.with_extension("toml"));
                 write_whole(&output, toml.as_bytes())?;
+                // What papi left out or changed is said, never dropped silently.
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "output": output.display().to_string(),
+                            "survey": survey.id,
+                            "version": survey.version,
+                            "questions": survey.questions.len(),
+                            "indicators": survey.indicators.len(),
+                            "warnings": warnings,
+                        })
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for w in &warnings {
+                    eprintln!("warning: {w}");
+                }
                 println!(
-                    "{}: survey {} version {}: {} questions, {} indicators, {} dimensions",
+                    "{}: survey {} version {}: {} questions, {} indicators, {} dimensions{}",
                     output.display(),
                     survey.id,
                     survey.version,
                     survey.questions.len(),
                     survey.indicators.len(),
-                    survey.dimensions.len()
+                    survey.dimensions.len(),
+                    if warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} warning(s) above)", warnings.len())
+                    }
                 );
                 Ok(ExitCode::SUCCESS)
             }

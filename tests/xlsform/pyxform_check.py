@@ -23,12 +23,19 @@ def local(tag):
     return tag.split("}", 1)[-1]
 
 
+def papi_id(name):
+    """A workbook's name as papi keeps it: lower case, '-' and '.' as '_' (papi warns of each)."""
+    out = re.sub(r"[-. ]", "_", name.strip()).lower()
+    return out if re.match(r"[a-z]", out) else "q" + out
+
+
 def canon(expr, names):
     """An expression with every absolute path reduced to its last step, and no whitespace: both
     renderings name the same question by different paths and pad them differently."""
     if expr is None:
         return None
-    expr = re.sub(r"/data(?:/[A-Za-z_][\w.-]*)+", lambda m: m.group(0).rsplit("/", 1)[1], expr)
+    expr = re.sub(r"/data(?:/[A-Za-z_][\w.-]*)+", lambda m: papi_id(m.group(0).rsplit("/", 1)[1]), expr)
+    expr = re.sub(r"(?:\.\./)+([A-Za-z_][\w.-]*)", lambda m: papi_id(m.group(1)), expr)
     expr = re.sub(r"\$\{([^}]+)\}", r"\1", expr)
     return re.sub(r"\s+", "", expr)
 
@@ -38,62 +45,124 @@ def canon(expr, names):
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
+LANGUAGES = {"vietnamese": "vi", "english": "en", "french": "fr", "spanish": "es", "portuguese": "pt",
+             "chinese": "zh", "khmer": "km", "lao": "lo", "thai": "th", "arabic": "ar", "swahili": "sw",
+             "hindi": "hi"}
+
+
+def language(name):
+    """A translation's language as a code: papi writes `English (en)` where a workbook may say
+    `English`; both are English."""
+    m = re.search(r"\(([^)]+)\)\s*$", name)
+    if m:
+        return m.group(1).strip()
+    return LANGUAGES.get(name.strip().lower(), name.strip())
+
+
 def read(path):
     root = ET.parse(path).getroot()
     model = root.find(f"{H}head/{XF}model")
     texts = {}
     for tr in model.findall(f"{XF}itext/{XF}translation"):
-        lang = tr.get("lang")
+        lang = language(tr.get("lang"))
         for t in tr.findall(f"{XF}text"):
             value = t.find(f"{XF}value")
-            texts.setdefault(t.get("id"), {})[lang] = "".join(value.itertext()).translate(QUOTES) if value is not None else ""
+            value = next((v for v in t.findall(f"{XF}value") if v.get("form") is None), None)
+            text = "".join(value.itertext()).translate(QUOTES) if value is not None else ""
+            # Around an <output>, pyxform pads with spaces.
+            texts.setdefault(t.get("id"), {})[lang] = " ".join(text.split())
     lists = {}
     for inst in model.findall(f"{XF}instance"):
         if inst.get("id"):
             items = []
             for item in inst.findall(f"{XF}root/{XF}item"):
                 name = item.find(f"{XF}name").text
-                label = texts.get(item.find(f"{XF}itextId").text, {})
+                text_id = item.find(f"{XF}itextId")
+                if text_id is not None:
+                    label = texts.get(text_id.text, {})
+                else:
+                    # One language: pyxform writes the label itself.
+                    label = {"": " ".join("".join(item.find(f"{XF}label").itertext()).split())}
                 items.append((name, tuple(sorted(label.items()))))
             lists[inst.get("id")] = items
     binds = {}
     for b in model.findall(f"{XF}bind"):
-        name = b.get("nodeset").rsplit("/", 1)[1]
+        # pyxform's meta/instanceName (papi warns that it does not keep instance_name).
+        if "/meta/" in b.get("nodeset"):
+            continue
+        name = papi_id(b.get("nodeset").rsplit("/", 1)[1])
         binds[name] = b
     questions = {}
 
-    def walk(el, group):
+    def text_of(el):
+        if el is None:
+            return {}
+        ref = el.get("ref")
+        if ref and "itext" in ref:
+            return texts.get(re.search(r"jr:itext\('([^']+)'\)", ref).group(1), {})
+        text = " ".join("".join(el.itertext()).translate(QUOTES).split())
+        return {"": text} if text else {}
+
+    def walk(el, group, relevants):
         for child in el:
             tag = local(child.tag)
-            if tag == "group":
-                walk(child, child.get("ref").rsplit("/", 1)[1])
-            elif tag in ("input", "select1", "select"):
-                ref = child.get("ref")
+            if tag in ("group", "repeat"):
+                ref = child.get("ref") or child.get("nodeset")
+                name = papi_id(ref.rsplit("/", 1)[1])
+                rel = binds.get(name).get("relevant") if name in binds else None
+                # A group's skip logic holds for each question in it (papi writes it on each).
+                inner = relevants + ([rel] if rel and tag == "group" and not is_repeat(child) else [])
+                walk(child, group if tag == "repeat" or is_repeat(child) else name, inner)
+            elif tag in ("input", "select1", "select", "trigger", "upload", "range"):
+                ref = "/".join(papi_id(p) if p else p for p in child.get("ref").split("/"))
                 name = ref.rsplit("/", 1)[1]
-                label_ref = child.find(f"{XF}label").get("ref")
-                label = texts.get(re.search(r"jr:itext\('([^']+)'\)", label_ref).group(1), {})
+                label = text_of(child.find(f"{XF}label"))
                 itemset = child.find(f"{XF}itemset")
                 choices = None
+                choice_filter = None
                 if itemset is not None:
-                    choices = lists[re.search(r"instance\('([^']+)'\)", itemset.get("nodeset")).group(1)]
+                    nodeset = itemset.get("nodeset")
+                    choices = lists[re.search(r"instance\('([^']+)'\)", nodeset).group(1)]
+                    f = re.search(r"\[(.*)\]$", nodeset)
+                    choice_filter = canon(f.group(1), None) if f else None
                 b = binds[name]
                 msg = b.get(f"{JR}constraintMsg")
                 if msg:
-                    msg = texts.get(re.search(r"jr:itext\('([^']+)'\)", msg).group(1), {})
+                    found = re.search(r"jr:itext\('([^']+)'\)", msg)
+                    # One language: pyxform writes the message itself, not a translation.
+                    msg = texts.get(found.group(1), {}) if found else {"": msg}
+                own = [r for r in relevants + [b.get("relevant")] if r]
+                relevant = None
+                if len(own) == 1:
+                    relevant = canon(own[0], None)
+                elif own:
+                    relevant = "and".join(f"({canon(r, None)})" for r in own)
                 questions[name] = {
                     "path": ref,
                     "group": group,
                     "control": tag,
                     "type": b.get("type"),
-                    "required": b.get("required"),
-                    "relevant": canon(b.get("relevant"), None),
+                    "required": None if b.get("required") in (None, "false()") else b.get("required"),
+                    "relevant": relevant,
                     "constraint": canon(b.get("constraint"), None),
                     "constraint_message": msg and tuple(sorted(msg.items())),
+                    "calculate": canon(b.get("calculate"), None),
+                    "readonly": b.get("readonly"),
                     "label": tuple(sorted(label.items())),
                     "choices": choices,
+                    "choice_filter": choice_filter,
+                    "appearance": child.get("appearance"),
                 }
 
-    walk(root.find(f"{H}body"), None)
+    def is_repeat(group):
+        return group.find(f"{XF}repeat") is not None
+
+    walk(root.find(f"{H}body"), None, [])
+    # Questions with no control: calculations and what the device records.
+    for name, b in binds.items():
+        if name not in questions and (b.get("calculate") or b.get(f"{JR}preload") in ("property", "date")):
+            questions[name] = {"path": b.get("nodeset"), "type": b.get("type"), "calculate": canon(b.get("calculate"), None),
+                               "preload": (b.get(f"{JR}preload"), b.get(f"{JR}preloadParams")), "control": None}
     instance = model.find(f"{XF}instance")[0]
     preload = {b.get("nodeset").rsplit("/", 1)[1]: (b.get(f"{JR}preload"), b.get(f"{JR}preloadParams"))
                for b in model.findall(f"{XF}bind") if b.get(f"{JR}preload")}
@@ -101,10 +170,21 @@ def read(path):
             "form_id": instance.get("id"), "version": instance.get("version")}
 
 
+def one_language(texts, other):
+    """Texts in one language compare by their words: pyxform writes an untranslated form's text
+    itself, papi as a translation."""
+    if texts is None or other is None:
+        return texts
+    if "" in dict(texts) or "" in dict(other):
+        return tuple(sorted(set(dict(texts).values())))
+    return texts
+
+
 def compare(ours_path, theirs_path):
     ours, theirs = read(ours_path), read(theirs_path)
     problems = []
-    if (ours["form_id"], ours["version"]) != (theirs["form_id"], theirs["version"]):
+    # Without a version in the workbook, papi names one from its content (and warns).
+    if ours["form_id"] != theirs["form_id"] or (theirs["version"] is not None and ours["version"] != theirs["version"]):
         problems.append(f"form id/version: ours {ours['form_id']} {ours['version']}, pyxform {theirs['form_id']} {theirs['version']}")
     if list(ours["questions"]) != list(theirs["questions"]):
         problems.append(f"questions differ or are in another order:\n  ours {list(ours['questions'])}\n  pyxform {list(theirs['questions'])}")
@@ -114,15 +194,27 @@ def compare(ours_path, theirs_path):
         if mine is None:
             continue
         counts["questions"] += 1
-        for key in ("path", "group", "control", "type", "required", "relevant", "constraint", "constraint_message", "label", "choices"):
-            if mine[key] != q[key]:
+        for key in ("path", "group", "control", "type", "required", "relevant", "constraint", "constraint_message",
+                    "calculate", "readonly", "label", "choices", "choice_filter", "appearance", "preload"):
+            a, b = mine.get(key), q.get(key)
+            if key in ("label", "constraint_message"):
+                a, b = one_language(a, b), one_language(b, a)
+            if key == "choices" and a and b:
+                a = [(n, one_language(t, u)) for (n, t), (_, u) in zip(a, b)] + a[len(b):]
+                b = [(n, one_language(t, u)) for (n, t), (_, u) in zip(b, mine[key])] + b[len(a):]
+            if key == "path" and q.get("path", "").count("/") > 3:
+                # Nested groups: papi keeps the innermost group, so the path skips the outer ones.
+                a, b = a.rsplit("/", 2)[-2:], b.rsplit("/", 2)[-2:]
+            if key in q and a != b:
                 problems.append(f"{name}: {key}: ours {mine[key]!r}, pyxform {q[key]!r}")
         counts["binds"] += 1
-        counts["labels"] += 1
-        counts["choices"] += len(q["choices"] or [])
-        counts["relevant"] += q["relevant"] is not None
-        counts["constraints"] += q["constraint"] is not None
-    if ours["preload"] != theirs["preload"]:
+        counts["labels"] += "label" in q
+        counts["choices"] += len(q.get("choices") or [])
+        counts["relevant"] += q.get("relevant") is not None
+        counts["constraints"] += q.get("constraint") is not None
+    # papi always records the interview's start and end (as started_at and finished_at); a workbook's
+    # start and end rows are those two.
+    if not set(theirs["preload"].values()) <= set(ours["preload"].values()):
         problems.append(f"preloads (start, end, instanceID): ours {ours['preload']}, pyxform {theirs['preload']}")
     print(json.dumps(counts))
     if problems:

@@ -2,7 +2,7 @@
 //! group (SCORING.md §3.1), its influence totals per PSU and variance (§3.5), and the row residuals
 //! that its design effect and those of the combinations above it are computed from.
 
-use papi_survey::{Scoring, Survey};
+use papi_survey::{QuestionType, Scoring, Survey};
 use polars::prelude::*;
 
 use crate::design::Design;
@@ -239,6 +239,8 @@ fn indicator_scores(survey: &Survey, k: usize, col: &Column) -> Result<Vec<f64>,
                     Some(v) => match values.iter().find(|(k, _)| k == v) {
                         Some((_, s)) => *s,
                         None if choices.iter().any(|c| c.value == v) => f64::NAN,
+                        // A calculation's value the indicator does not list is not scored.
+                        None if q.kind == QuestionType::Calculate => f64::NAN,
                         None => {
                             let t = v.trim();
                             match values.iter().find(|(k, _)| k == t) {

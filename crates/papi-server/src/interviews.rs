@@ -241,6 +241,29 @@ fn read_scope(actor: &Actor) -> Result<Scope, ApiError> {
         .ok_or_else(|| ApiError::forbidden("read respondents' answers"))
 }
 
+/// Interview `id` with its definition, if `actor` may read it: the roles that read answers, an
+/// enumerator only their own (another's does not exist for them).
+async fn readable(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<(Arc<Survey>, StoredInterview)>, ApiError> {
+    let scope = read_scope(actor)?;
+    let Some((survey_id, version)) = state.store.interview_survey(id).await? else {
+        return Ok(None);
+    };
+    let Some(survey) = state.survey(&survey_id, &version).await? else {
+        return Ok(None);
+    };
+    let Some(stored) = state.store.interview(&survey, id).await? else {
+        return Ok(None);
+    };
+    if scope == Scope::Own && stored.interview.enumerator.as_deref() != Some(actor.name.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some((survey, stored)))
+}
+
 /// `GET /api/v1/interviews/{id}`.
 #[utoipa::path(
     get,
@@ -260,28 +283,65 @@ pub async fn get_one(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let scope = read_scope(&actor)?;
     let not_found = || ApiError::not_found(&format!("interview {id}"));
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let (survey_id, version) = state
+    let (survey, stored) = readable(&state, &actor, uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut body = encode(&survey, &stored);
+    body["attachments"] = json!(state.store.attachments_of(uuid).await?);
+    Ok(Json(body))
+}
+
+/// `GET /api/v1/interviews/{id}/attachments/{name}`: a file sent with the interview (a photo, a
+/// recording, a device's audit log), for the roles that read answers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/interviews/{id}/attachments/{name}",
+    tag = "interviews",
+    params(
+        ("id" = String, Path, description = "Interview UUID"),
+        ("name" = String, Path, description = "The file's name, as the answer gives it")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file, with its media type and SHA-256 (`ETag`)"),
+        (status = 401, description = "No valid token", body = crate::openapi::Error),
+        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = crate::openapi::Error),
+        (status = 404, description = "No such interview or file (or another enumerator's)", body = crate::openapi::Error)
+    )
+)]
+pub async fn attachment(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let not_found = || ApiError::not_found(&format!("file {name} of interview {id}"));
+    let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    readable(&state, &actor, uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    let (info, bytes) = state
         .store
-        .interview_survey(uuid)
+        .attachment(uuid, &name)
         .await?
         .ok_or_else(not_found)?;
-    let survey = state
-        .survey(&survey_id, &version)
-        .await?
-        .ok_or_else(not_found)?;
-    let stored = state
-        .store
-        .interview(&survey, uuid)
-        .await?
-        .ok_or_else(not_found)?;
-    // An enumerator sees only their own: another's interview does not exist for them.
-    if scope == Scope::Own && stored.interview.enumerator.as_deref() != Some(actor.name.as_str()) {
-        return Err(not_found());
-    }
-    Ok(Json(encode(&survey, &stored)))
+    // Served as a download whatever its declared type, so that no uploaded file runs as a page.
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        info.name.replace(['"', '\\', '\r', '\n'], "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, info.media_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::ETAG, format!("\"{}\"", info.sha256)),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/interviews?survey=ID&version=V[&after=SEQ][&limit=N][&enumerator=][&review_state=]

@@ -151,6 +151,10 @@ fn routes(state: Arc<AppState>) -> Router {
             post(interviews::create).get(interviews::list),
         )
         .route("/interviews/{id}", get(interviews::get_one))
+        .route(
+            "/interviews/{id}/attachments/{name}",
+            get(interviews::attachment),
+        )
         .route("/interviews/{id}/review", post(fieldwork::review))
         .route("/interviews/{id}/reviews", get(fieldwork::reviews))
         .route("/dashboard/{id}/{version}", get(dashboard::api))

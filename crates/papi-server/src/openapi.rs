@@ -70,6 +70,18 @@ pub struct StoredInterview {
     received_at: String,
     /// received, approved, has_issues or rejected.
     review_state: String,
+    /// The files sent with the interview (one interview's page only).
+    attachments: Option<Vec<Attachment>>,
+}
+
+/// A file sent with an interview; its bytes are at `/api/v1/interviews/{id}/attachments/{name}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Attachment {
+    name: String,
+    media_type: String,
+    size: i64,
+    sha256: String,
 }
 
 /// The result of a submission.
@@ -319,6 +331,7 @@ impl Modify for BearerAuth {
         crate::interviews::create,
         crate::interviews::create_batch,
         crate::interviews::get_one,
+        crate::interviews::attachment,
         crate::interviews::list,
         crate::surveys::list,
         crate::exports::create,
@@ -346,7 +359,7 @@ impl Modify for BearerAuth {
         crate::sample::get_places,
         crate::sample::set_assignments,
     ),
-    components(schemas(Submission, SurveyRef, StoredInterview, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
+    components(schemas(Submission, SurveyRef, StoredInterview, Attachment, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
         ExportRequest, ExportFormat, ReviewState, ExportJob, ExportProgress, ExportLinks,
         crate::dashboard::Dashboard, crate::dashboard::TaskUpdate, crate::recompute::Job,
         crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView,

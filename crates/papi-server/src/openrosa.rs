@@ -21,7 +21,7 @@ use axum::Router;
 use base64::Engine as _;
 use md5::{Digest, Md5};
 use papi_auth::Role;
-use papi_store::{EditOutcome, InsertOutcome, PreparedInterview};
+use papi_store::{AttachmentOutcome, EditOutcome, InsertOutcome, NewAttachment, PreparedInterview};
 use papi_survey::{FieldError, Survey};
 use uuid::Uuid;
 
@@ -35,6 +35,8 @@ use crate::AppState;
 pub const ACCEPT_CONTENT_LENGTH: usize = 10 * 1024 * 1024;
 /// Largest `xml_submission_file`: a PAPI-sized interview is about 40 KiB of XML.
 pub const MAX_XML: usize = 2 * 1024 * 1024;
+/// Most files one submission request may carry (photos, recordings, the audit log).
+const MAX_FILES: usize = 64;
 
 const RESPONSE_NS: &str = "http://openrosa.org/http/response";
 
@@ -370,8 +372,8 @@ fn accepted(status: StatusCode, vi: &str, en: &str) -> Response {
     envelope(status, "submit_success", "accepted", vi, en)
 }
 
-/// `POST submission`: multipart with `xml_submission_file` (and attachments, which papi reads and
-/// does not keep: its surveys have no media questions).
+/// `POST submission`: multipart with `xml_submission_file` and the files its media questions name,
+/// kept beside the interview.
 async fn submit(
     State(state): State<Arc<AppState>>,
     device: Device,
@@ -379,19 +381,35 @@ async fn submit(
 ) -> Result<Response, OpenRosaError> {
     let mut multipart = multipart.map_err(|e| multipart_error(e.status(), e.body_text()))?;
     let mut xml: Option<Vec<u8>> = None;
+    let mut files: Vec<NewAttachment> = Vec::new();
     while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|e| multipart_error(e.status(), e.body_text()))?
     {
         let is_xml = field.name() == Some("xml_submission_file");
+        // A file part is named after the file, as the instance's answer names it.
+        let file_name = field
+            .file_name()
+            .or(field.name())
+            .unwrap_or_default()
+            .to_owned();
+        let media_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = field
             .chunk()
             .await
             .map_err(|e| multipart_error(e.status(), e.body_text()))?
         {
-            if is_xml {
+            if !is_xml {
+                // The body limit bounds every file together.
+                bytes.extend_from_slice(&chunk);
+                continue;
+            }
+            {
                 if bytes.len() + chunk.len() > MAX_XML {
                     return Err(error(
                         StatusCode::PAYLOAD_TOO_LARGE,
@@ -408,6 +426,22 @@ async fn submit(
                 }
                 bytes.extend_from_slice(&chunk);
             }
+        }
+        if !is_xml {
+            if files.len() >= MAX_FILES {
+                return Err(error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "openrosa.too_many_files",
+                    format!("Một lần gửi có tối đa {MAX_FILES} tệp."),
+                    format!("One submission carries at most {MAX_FILES} files."),
+                ));
+            }
+            files.push(NewAttachment {
+                name: file_name,
+                media_type,
+                content: bytes,
+            });
+            continue;
         }
         if is_xml {
             if xml.is_some() {
@@ -441,6 +475,20 @@ async fn submit(
     interview.enumerator = Some(device.actor.name.clone());
     crate::sample::check_place(&state, &survey, &device.actor, &interview).await?;
     let id = interview.id;
+    // Only the files the interview's media questions name are kept; any other is left out, and the
+    // response says so.
+    let named = survey.media_files(&interview.answers);
+    let sent = files.len();
+    files.retain(|f| named.contains(&f.name));
+    let left_out = sent - files.len();
+    let (note_vi, note_en) = if left_out == 0 {
+        (String::new(), String::new())
+    } else {
+        (
+            format!(" {left_out} tệp không thuộc câu hỏi nào của phiếu nên không được lưu."),
+            format!(" {left_out} file(s) no question of the interview names were not kept."),
+        )
+    };
     if let Some(old) = &instance.deprecated_id {
         let replaces = Uuid::parse_str(old).map_err(|_| {
             error(
@@ -452,16 +500,23 @@ async fn submit(
         })?;
         let row = PreparedInterview::new(&survey, &interview).map_err(ApiError::from)?;
         let owner = (device.actor.role == Role::Enumerator).then_some(device.actor.name.as_str());
-        return match state.store.insert_edit(&survey, &row, replaces, owner).await? {
+        let outcome = state
+            .store
+            .insert_edit(&survey, &row, replaces, owner)
+            .await?;
+        if matches!(outcome, EditOutcome::Created | EditOutcome::Duplicate) {
+            keep_files(&state, id, &files).await?;
+        }
+        return match outcome {
             EditOutcome::Created => Ok(accepted(
                 StatusCode::CREATED,
-                &format!("Đã nhận bản sửa {id} của phiếu {replaces}."),
-                &format!("Edit {id} of interview {replaces} received."),
+                &format!("Đã nhận bản sửa {id} của phiếu {replaces}.{note_vi}"),
+                &format!("Edit {id} of interview {replaces} received.{note_en}"),
             )),
             EditOutcome::Duplicate => Ok(accepted(
                 StatusCode::CREATED,
-                &format!("Bản sửa {id} đã được nhận trước đó."),
-                &format!("Edit {id} was already received."),
+                &format!("Bản sửa {id} đã được nhận trước đó.{note_vi}"),
+                &format!("Edit {id} was already received.{note_en}"),
             )),
             EditOutcome::Conflict => Err(conflict(id)),
             EditOutcome::UnknownOriginal => Err(error(
@@ -478,19 +533,53 @@ async fn submit(
             )),
         };
     }
-    match state.committer.submit(survey, vec![interview]).await?[0] {
+    let outcome = state.committer.submit(survey, vec![interview]).await?[0];
+    // A split submission sends its files over several requests, each with the instance again: the
+    // files are kept once the interview is, whichever request brings them.
+    if matches!(outcome, InsertOutcome::Created | InsertOutcome::Duplicate) {
+        keep_files(&state, id, &files).await?;
+    }
+    match outcome {
         InsertOutcome::Created => Ok(accepted(
             StatusCode::CREATED,
-            &format!("Đã nhận phiếu {id}."),
-            &format!("Interview {id} received."),
+            &format!("Đã nhận phiếu {id}.{note_vi}"),
+            &format!("Interview {id} received.{note_en}"),
         )),
         // A resend (or the XML part repeated in a split submission): acknowledged, not stored twice.
         InsertOutcome::Duplicate => Ok(accepted(
             StatusCode::CREATED,
-            &format!("Phiếu {id} đã được nhận trước đó."),
-            &format!("Interview {id} was already received."),
+            &format!("Phiếu {id} đã được nhận trước đó.{note_vi}"),
+            &format!("Interview {id} was already received.{note_en}"),
         )),
         InsertOutcome::Conflict => Err(conflict(id)),
+    }
+}
+
+/// Keeps the files of a stored interview; another file under a name already kept is a conflict.
+async fn keep_files(
+    state: &AppState,
+    id: Uuid,
+    files: &[NewAttachment],
+) -> Result<(), OpenRosaError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let outcomes = state.store.keep_attachments(id, files).await?;
+    match files
+        .iter()
+        .zip(outcomes)
+        .find(|(_, o)| *o == AttachmentOutcome::Different)
+    {
+        Some((f, _)) => Err(error(
+            StatusCode::CONFLICT,
+            "attachment.conflict",
+            format!("Phiếu {id} đã có tệp '{}' với nội dung khác.", f.name),
+            format!(
+                "Interview {id} already has a file '{}' with other content.",
+                f.name
+            ),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -73,7 +73,18 @@ pub async fn get_one(
                 "relevant": q.relevant_source,
                 "constraint": q.constraint_source,
                 "constraint_message": q.constraint_message,
-                "choices": s.choices_of(q).iter().map(|c| json!({ "value": c.value, "label": c.label })).collect::<Vec<_>>(),
+                "required_if": q.required_if_source,
+                "required_message": q.required_message,
+                "guidance_hint": q.guidance_hint,
+                "calculation": q.calculation_source,
+                "choice_filter": q.choice_filter_source,
+                "repeat": q.repeat.map(|r| &s.questions[r].id),
+                "repeat_count": q.repeat_count_source,
+                "default": q.default,
+                "appearance": q.appearance,
+                "read_only": q.read_only,
+                "parameters": q.parameters,
+                "choices": s.choices_of(q).iter().map(|c| json!({ "value": c.value, "label": c.label, "columns": c.columns })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -83,6 +94,7 @@ pub async fn get_one(
         "title": s.title,
         "languages": s.languages,
         "location": s.design.location,
+        "groups": s.groups.iter().map(|g| json!({ "id": g.id, "label": g.label, "appearance": g.appearance })).collect::<Vec<_>>(),
         "questions": questions,
     })))
 }

@@ -15,6 +15,8 @@ const UI = {
         choose: "Chọn", pickplace: "Vui lòng chọn đủ địa bàn của phiếu.",
         noplaces: "Bạn chưa được phân công thôn nào của khảo sát này nên chưa thể điền phiếu. Hãy báo giám sát viên; danh sách địa bàn sẽ tự cập nhật khi có mạng.",
         noplacelist: "Chưa tải được danh sách địa bàn được phân công; cần có mạng một lần.",
+        elsewhere: "Câu này (tệp đính kèm hoặc nhóm lặp) cần trả lời bằng ODK Collect hoặc Enketo; biểu mẫu web chưa nhận được.",
+        locate: "Lấy vị trí", locating: "Đang lấy vị trí…", nolocation: "Không lấy được vị trí; hãy nhập 'vĩ_độ kinh_độ'.", ok: "Đồng ý (OK)",
         "col:province": "Tỉnh", "col:district": "Huyện", "col:commune": "Xã", "col:village": "Thôn" },
   en: { title: "Interview form", unsent: "Unsent", token: "Enumerator access token", save: "Save",
         survey: "Survey", finish: "Finish interview", new: "New interview", outbox: "Interviews on this device", send: "Send now",
@@ -26,6 +28,8 @@ const UI = {
         choose: "Choose", pickplace: "Please choose every level of the interview's place.",
         noplaces: "No village of this survey is assigned to you yet, so no interview can be filled. Tell your supervisor; the list of places updates by itself when there is signal.",
         noplacelist: "The list of your assigned places is not loaded yet; it needs signal once.",
+        elsewhere: "This question (a file or a repeat) is answered in ODK Collect or Enketo; the web form does not take it yet.",
+        locate: "Get location", locating: "Getting the location…", nolocation: "No location; type 'latitude longitude'.", ok: "OK",
         "col:province": "Province", "col:district": "District", "col:commune": "Commune", "col:village": "Village" },
 };
 
@@ -183,21 +187,39 @@ function locationPicked() {
 }
 
 // ---- The form ---------------------------------------------------------------------------------
+// Types the form shows no control for: the server computes calculations, the device records the rest.
+const UNSHOWN = ["calculate", "today", "deviceid", "phonenumber", "username", "email", "subscriberid", "simserial", "audit"];
+// Types answered in ODK Collect or Enketo only: files, and repeats with their questions.
+const elsewhere = (q) => ["image", "audio", "video", "file", "repeat"].includes(q.type) || !!q.repeat;
+const NUMERIC = ["integer", "decimal", "range"];
+const calculated = {}; // calculation values, as the form computes them for skip logic and labels
+function answerOf(q) {
+  const el = $("q-" + q.id);
+  if (q.type === "calculate") return calculated[q.id];
+  if (!el || el.classList.contains("hidden") || elsewhere(q) || q.type === "note") return undefined;
+  if (q.type === "select_one") {
+    const c = el.querySelector("input:checked");
+    return c ? c.value : undefined;
+  }
+  if (q.type === "select_multiple") {
+    const cs = [...el.querySelectorAll("input:checked")].map((c) => c.value);
+    return cs.length ? cs : undefined;
+  }
+  if (q.type === "acknowledge") return $("in-" + q.id).checked ? "OK" : undefined;
+  const input = $("in-" + q.id);
+  if (!input) return undefined;
+  const v = input.value.trim();
+  if (v === "") return undefined;
+  if (NUMERIC.includes(q.type)) return Number(v);
+  // A local date and time, sent with its moment in UTC.
+  if (q.type === "datetime") { const d = new Date(v); return Number.isNaN(d.getTime()) ? v : d.toISOString(); }
+  return v;
+}
 function answersFromForm() {
   const out = {};
   for (const q of survey.questions) {
-    const el = $("q-" + q.id);
-    if (!el || el.classList.contains("hidden")) continue;
-    if (q.type === "select_one") {
-      const c = el.querySelector("input:checked");
-      if (c) out[q.id] = c.value;
-    } else if (q.type === "select_multiple") {
-      const cs = [...el.querySelectorAll("input:checked")].map((c) => c.value);
-      if (cs.length) out[q.id] = cs;
-    } else {
-      const v = $("in-" + q.id).value.trim();
-      if (v !== "") out[q.id] = q.type === "integer" || q.type === "decimal" ? Number(v) : v;
-    }
+    const a = answerOf(q);
+    if (a !== undefined && a !== "") out[q.id] = a;
   }
   return out;
 }
@@ -208,21 +230,53 @@ function check(showAll) {
   const answers = {};
   const visible = {};
   let errors = 0;
+  const seen = (r) => asValue(visible[r]);
   for (const q of survey.questions) {
+    if (q.repeat) continue;
+    const shown = !q.relevant || PapiExpr.test(q.relevant, seen);
+    if (q.type === "calculate") {
+      delete calculated[q.id];
+      if (shown && q.calculation) {
+        const v = PapiExpr.value(q.calculation, seen);
+        const t = typeof v === "number" && !Number.isFinite(v) ? "" : PapiExpr.text(v);
+        if (t !== "") calculated[q.id] = typeof v === "number" ? v : t;
+      }
+      if (calculated[q.id] !== undefined) visible[q.id] = calculated[q.id];
+      continue;
+    }
     const el = $("q-" + q.id);
-    const shown = !q.relevant || PapiExpr.test(q.relevant, (r) => asValue(visible[r]));
+    if (!el) continue;
     el.classList.toggle("hidden", !shown);
     const err = el.querySelector(".error");
     err.textContent = "";
     if (!shown) continue;
-    const a = answersFromForm()[q.id];
+    // Labels that show answers (`${name}`) follow them.
+    for (const node of el.querySelectorAll("[data-template]")) {
+      node.textContent = node.dataset.template.replace(/\$\{([^}]+)\}/g, (_, n) => PapiExpr.text(seen(n.trim())));
+    }
+    if (q.choice_filter) {
+      for (const c of q.choices) {
+        const box = $(`q-${q.id}-${c.value}`);
+        if (!box) continue;
+        const column = (name) => (name === "name" ? c.value : name === "label" ? label(c.label) : (c.columns || {})[name] || "");
+        const offered = PapiExpr.test(q.choice_filter, { answer: seen, column });
+        box.parentElement.classList.toggle("hidden", !offered);
+        if (!offered) box.checked = false;
+      }
+    }
+    const a = answerOf(q);
     let message = "";
-    if (q.type === "integer" || q.type === "decimal") {
+    const required = q.required || (q.required_if && PapiExpr.test(q.required_if, seen));
+    if (elsewhere(q)) {
+      if (required) { errors++; err.textContent = tr("elsewhere"); }
+      continue;
+    }
+    if (NUMERIC.includes(q.type)) {
       const raw = $("in-" + q.id).value.trim();
       if (raw !== "" && Number.isNaN(Number(raw))) message = tr("number");
       else if (raw !== "" && q.type === "integer" && !Number.isInteger(Number(raw))) message = tr("whole");
     }
-    if (!message && a === undefined && q.required) message = tr("required");
+    if (!message && a === undefined && required) message = (q.required_message && label(q.required_message)) || tr("required");
     if (!message && a !== undefined && q.constraint && !PapiExpr.test(q.constraint, (r) => asValue(visible[r]), asValue(a))) {
       message = label(q.constraint_message) || tr("constraint");
     }
@@ -237,24 +291,68 @@ function check(showAll) {
   return { answers, errors };
 }
 
+// A label or hint whose text shows answers (`${name}`) is re-written as they change.
+function textNode(tag, attrs, text) {
+  const node = el(tag, attrs, text);
+  if (text.includes("${")) node.dataset.template = text;
+  return node;
+}
+function control(q, div) {
+  if (q.type === "select_one" || q.type === "select_multiple") {
+    const type = q.type === "select_one" ? "radio" : "checkbox";
+    for (const c of q.choices) {
+      div.append(el("label", { class: "choice" },
+        el("input", { type, name: q.id, id: `q-${q.id}-${c.value}`, value: c.value }), " " + label(c.label)));
+    }
+    return;
+  }
+  if (q.type === "note") return;
+  if (elsewhere(q)) { div.append(el("div", { class: "hint" }, tr("elsewhere"))); return; }
+  if (q.type === "acknowledge") {
+    div.append(el("label", { class: "choice" }, el("input", { type: "checkbox", id: "in-" + q.id, name: q.id }), " " + tr("ok")));
+    return;
+  }
+  const types = { integer: "number", decimal: "number", range: "number", date: "date", time: "time", datetime: "datetime-local" };
+  const attrs = { type: types[q.type] || "text", id: "in-" + q.id, name: q.id };
+  if (q.type === "integer") attrs.inputmode = "numeric";
+  if (q.type === "decimal") { attrs.step = "any"; attrs.inputmode = "decimal"; }
+  if (q.type === "range") {
+    const p = Object.fromEntries((q.parameters || "").split(/\s+/).filter((x) => x.includes("=")).map((x) => x.split("=")));
+    Object.assign(attrs, { min: p.start || 1, max: p.end || 10, step: p.step || 1, inputmode: "decimal" });
+  }
+  if (q.read_only) attrs.readonly = "readonly";
+  const input = q.type === "geotrace" || q.type === "geoshape" || (q.appearance || "").includes("multiline")
+    ? el("textarea", attrs) : el("input", attrs);
+  if (q.default !== undefined && q.default !== null) input.value = q.default;
+  div.append(input);
+  if (q.type === "geopoint") {
+    const button = el("button", { type: "button" }, tr("locate"));
+    button.onclick = () => {
+      const err = div.querySelector(".error");
+      if (!navigator.geolocation) { err.textContent = tr("nolocation"); return; }
+      err.textContent = tr("locating");
+      navigator.geolocation.getCurrentPosition((pos) => {
+        const c = pos.coords;
+        input.value = `${c.latitude} ${c.longitude} ${c.altitude || 0} ${c.accuracy || 0}`;
+        err.textContent = "";
+        check(false); saveDraft();
+      }, () => { err.textContent = tr("nolocation"); }, { enableHighAccuracy: true, timeout: 30000 });
+    };
+    div.append(button);
+  }
+}
+
 function render() {
   renderLocation();
   const form = $("questions");
   form.replaceChildren();
   for (const q of survey.questions) {
+    if (UNSHOWN.includes(q.type) || q.repeat) continue;
     const div = el("div", { class: "question", id: "q-" + q.id },
-      el("label", { class: "q" }, label(q.label) + (q.required ? " *" : "")));
-    if (q.hint) div.append(el("div", { class: "hint" }, label(q.hint)));
-    if (q.type === "select_one" || q.type === "select_multiple") {
-      const type = q.type === "select_one" ? "radio" : "checkbox";
-      for (const c of q.choices) {
-        div.append(el("label", { class: "choice" },
-          el("input", { type, name: q.id, id: `q-${q.id}-${c.value}`, value: c.value }), " " + label(c.label)));
-      }
-    } else {
-      const type = q.type === "integer" || q.type === "decimal" ? "number" : q.type === "date" ? "date" : "text";
-      div.append(el("input", { type, id: "in-" + q.id, name: q.id, step: q.type === "decimal" ? "any" : undefined }));
-    }
+      textNode("label", { class: "q", for: "in-" + q.id }, label(q.label) + (q.required ? " *" : "")));
+    if (q.hint) div.append(textNode("div", { class: "hint" }, label(q.hint)));
+    if (q.guidance_hint) div.append(el("details", { class: "hint" }, el("summary", {}, "?"), label(q.guidance_hint)));
+    control(q, div);
     div.append(el("div", { class: "error" }));
     form.append(div);
   }
@@ -287,7 +385,9 @@ function restore(sub) {
     if (a === undefined) continue;
     if (q.type === "select_one") { const el = $(`q-${q.id}-${a}`); if (el) el.checked = true; }
     else if (q.type === "select_multiple") { for (const v of a) { const el = $(`q-${q.id}-${v}`); if (el) el.checked = true; } }
-    else $("in-" + q.id).value = String(a);
+    else if (q.type === "acknowledge") { const el = $("in-" + q.id); if (el) el.checked = a === "OK"; }
+    else if (q.type === "datetime") { const el = $("in-" + q.id); if (el) { const d = new Date(a); el.value = new Date(d - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); } }
+    else { const el = $("in-" + q.id); if (el) el.value = String(a); }
     check(false); // later questions appear as their conditions are met
   }
 }

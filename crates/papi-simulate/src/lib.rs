@@ -463,7 +463,8 @@ impl<'a> Simulation<'a> {
         let survey = self.survey;
         let mut answers: Vec<Option<Answer>> = vec![None; survey.questions.len()];
         for (q, question) in survey.questions.iter().enumerate() {
-            if !survey.is_relevant(q, &answers) {
+            // Repetitions are not simulated: a PAPI questionnaire asks each question once.
+            if question.repeat.is_some() || !survey.is_relevant(q, &answers) {
                 continue;
             }
             let targets: Vec<(&Scoring, f64)> = self.indicators_of[q]
@@ -491,6 +492,10 @@ impl<'a> Simulation<'a> {
                     Some(_) => continue,
                 }
             }
+        }
+        if survey.questions.iter().any(|q| q.calculation.is_some()) {
+            // Calculations are the server's: computed as they are for a real interview.
+            let _ = survey.check_rules(&mut answers);
         }
         let start = Utc
             .from_local_datetime(&chrono::NaiveDateTime::new(
@@ -670,10 +675,44 @@ fn draw_unscored(
         QuestionType::Text => question
             .required
             .then(|| Answer::Text("Không có ý kiến thêm".into())),
-        QuestionType::Date => Some(Answer::Date(
+        QuestionType::Date | QuestionType::Today => Some(Answer::Date(
             NaiveDate::from_ymd_opt(2019, 1, 1).expect("valid")
                 + Duration::days(rng.random_range(0..180)),
         )),
+        QuestionType::Range => {
+            let (start, end, step) = question.range_scale();
+            let steps = ((end - start) / step).abs().floor() as u32;
+            Some(Answer::Decimal(
+                start + step * f64::from(rng.random_range(0..=steps)) * (end - start).signum(),
+            ))
+        }
+        // Answers the device gives (a place, a time, a photo): drawn only where the form requires one.
+        kind => question.required.then(|| {
+            Answer::Text(
+                match kind {
+                    QuestionType::Time => "08:30:00.000+07:00",
+                    QuestionType::DateTime => "2019-07-01T08:30:00.000+07:00",
+                    QuestionType::Geopoint => "13.7765 109.2237 10 5",
+                    QuestionType::Geotrace => "13.7765 109.2237 10 5;13.7770 109.2240 10 5",
+                    QuestionType::Geoshape => {
+                        "13.7765 109.2237 0 5;13.7770 109.2240 0 5;13.7760 109.2245 0 5;13.7765 109.2237 0 5"
+                    }
+                    QuestionType::Acknowledge => "OK",
+                    QuestionType::Image => "photo.jpg",
+                    QuestionType::Audio => "recording.m4a",
+                    QuestionType::Video => "video.mp4",
+                    QuestionType::File | QuestionType::Audit => "file.csv",
+                    _ => "simulated",
+                }
+                .to_owned(),
+            )
+        })
+        .filter(|_| {
+            !matches!(
+                kind,
+                QuestionType::Note | QuestionType::Calculate | QuestionType::Repeat
+            )
+        }),
     }
 }
 

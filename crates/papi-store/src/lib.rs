@@ -67,6 +67,8 @@ macro_rules! on_pool {
     };
 }
 
+mod attachments;
+pub use attachments::{AttachmentInfo, AttachmentOutcome, NewAttachment};
 mod fieldwork;
 pub use fieldwork::*;
 mod openrosa;

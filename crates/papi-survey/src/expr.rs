@@ -1,12 +1,16 @@
-//! XLSForm expressions (`relevant`, `constraint`): a small subset of XPath 1.0.
+//! XLSForm expressions (`relevant`, `constraint`, `calculation`, `choice_filter`): the part of XPath
+//! 1.0 and of ODK's functions that survey forms use.
 //!
 //! Parsing turns the text into a tree whose references are already resolved to question positions, so
-//! evaluating a rule for each of a million interviews does no string look-ups.
+//! evaluating a rule for each of a million interviews does no string look-ups. The web form evaluates
+//! the same functions the same way (`web/expr.js`).
 
 use std::fmt;
 
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+
 /// A parsed expression. References hold the position of the question in the definition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Expr {
     Number(f64),
     Text(String),
@@ -15,12 +19,120 @@ pub enum Expr {
     Answer(usize),
     /// `.`: the answer being checked by a constraint.
     Current,
+    /// A column of the choice being filtered (`choice_filter`'s bare names).
+    Column(String),
     Negate(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    Selected(Box<Expr>, Box<Expr>),
-    CountSelected(Box<Expr>),
-    StringLength(Box<Expr>),
+    Call(Function, Vec<Expr>),
+    /// `regex(text, 'pattern')` with its pattern compiled once.
+    Regex(Box<Expr>, Box<regex::Regex>),
+    /// `jr:choice-name(value, '${question}')`: the label of a choice of that question.
+    ChoiceName(Box<Expr>, usize),
+    /// `..`: the repetition being checked (only as `position(..)`).
+    Parent,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+
+/// The functions papi evaluates, by their XPath name and number of arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Selected,
+    SelectedAt,
+    CountSelected,
+    StringLength,
+    Not,
+    True,
+    False,
+    If,
+    Coalesce,
+    Concat,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Substr,
+    NormalizeSpace,
+    Int,
+    Round,
+    Number,
+    String,
+    Boolean,
+    BooleanFromString,
+    Abs,
+    Floor,
+    Ceiling,
+    Pow,
+    Sqrt,
+    Min,
+    Max,
+    Sum,
+    Count,
+    Today,
+    Now,
+    Date,
+    /// Values only the device knows; papi keeps the one the device computed.
+    Once,
+    Uuid,
+    Random,
+    Position,
+    IndexedRepeat,
+    DecimalDateTime,
+}
+
+/// (name, function, least and most arguments; `usize::MAX` for any number).
+const FUNCTIONS: [(&str, Function, usize, usize); 39] = [
+    ("selected", Function::Selected, 2, 2),
+    ("selected-at", Function::SelectedAt, 2, 2),
+    ("count-selected", Function::CountSelected, 1, 1),
+    ("string-length", Function::StringLength, 1, 1),
+    ("not", Function::Not, 1, 1),
+    ("true", Function::True, 0, 0),
+    ("false", Function::False, 0, 0),
+    ("if", Function::If, 3, 3),
+    ("coalesce", Function::Coalesce, 2, 2),
+    ("concat", Function::Concat, 1, usize::MAX),
+    ("contains", Function::Contains, 2, 2),
+    ("starts-with", Function::StartsWith, 2, 2),
+    ("ends-with", Function::EndsWith, 2, 2),
+    ("substr", Function::Substr, 2, 3),
+    ("normalize-space", Function::NormalizeSpace, 1, 1),
+    ("int", Function::Int, 1, 1),
+    ("round", Function::Round, 1, 2),
+    ("number", Function::Number, 1, 1),
+    ("string", Function::String, 1, 1),
+    ("boolean", Function::Boolean, 1, 1),
+    ("boolean-from-string", Function::BooleanFromString, 1, 1),
+    ("abs", Function::Abs, 1, 1),
+    ("floor", Function::Floor, 1, 1),
+    ("ceiling", Function::Ceiling, 1, 1),
+    ("pow", Function::Pow, 2, 2),
+    ("sqrt", Function::Sqrt, 1, 1),
+    ("min", Function::Min, 1, usize::MAX),
+    ("max", Function::Max, 1, usize::MAX),
+    ("sum", Function::Sum, 1, 1),
+    ("count", Function::Count, 1, 1),
+    ("today", Function::Today, 0, 0),
+    ("now", Function::Now, 0, 0),
+    ("date", Function::Date, 1, 1),
+    ("once", Function::Once, 1, 1),
+    ("uuid", Function::Uuid, 0, 1),
+    ("random", Function::Random, 0, 0),
+    ("position", Function::Position, 1, 1),
+    ("indexed-repeat", Function::IndexedRepeat, 3, 3),
+    ("decimal-date-time", Function::DecimalDateTime, 1, 1),
+];
+
+/// The names of the functions papi evaluates, for messages and for the web form's agreement test.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS
+        .iter()
+        .map(|(n, ..)| *n)
+        .chain(["regex", "jr:choice-name"])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,21 +169,44 @@ impl Value {
         }
     }
 
-    fn number(&self) -> f64 {
+    pub fn number(&self) -> f64 {
         match self {
             Value::Number(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
-            Value::Text(s) => s.trim().parse().unwrap_or(f64::NAN),
+            Value::Text(s) => text_number(s),
         }
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         match self {
             Value::Text(s) => s.clone(),
             Value::Number(n) => format_number(*n),
             Value::Bool(b) => b.to_string(),
         }
     }
+}
+
+/// A text as XPath reads it as a number; a date or a date and time (as ODK stores them) counts days
+/// since 1970-01-01, so that `today() - ${born}` is a number of days.
+fn text_number(s: &str) -> f64 {
+    let s = s.trim();
+    if let Ok(x) = s.parse::<f64>() {
+        return x;
+    }
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return (d - epoch).num_days() as f64;
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return (t.naive_utc() - epoch.and_hms_opt(0, 0, 0).expect("midnight")).num_milliseconds()
+            as f64
+            / 86_400_000.0;
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return (t - epoch.and_hms_opt(0, 0, 0).expect("midnight")).num_milliseconds() as f64
+            / 86_400_000.0;
+    }
+    f64::NAN
 }
 
 fn format_number(n: f64) -> String {
@@ -86,6 +221,23 @@ fn format_number(n: f64) -> String {
 pub trait Answers {
     /// The answer of the question at `position`, or `Value::Text("")` when there is none.
     fn answer(&self, position: usize) -> Value;
+    /// Every repetition's answer to a question inside a repeat (a repeat itself: one value per
+    /// repetition), for `count()`, `sum()`, `min()` and `max()`.
+    fn repeated(&self, _position: usize) -> Vec<Value> {
+        Vec::new()
+    }
+    /// A column of the choice a `choice_filter` is deciding on.
+    fn column(&self, _name: &str) -> Value {
+        Value::Text(String::new())
+    }
+    /// The label of choice `value` of the question at `position`.
+    fn choice_label(&self, _position: usize, _value: &str) -> Value {
+        Value::Text(String::new())
+    }
+    /// The 1-based number of the repetition being checked; 0 outside a repeat.
+    fn repetition(&self) -> usize {
+        0
+    }
 }
 
 impl Expr {
@@ -97,6 +249,7 @@ impl Expr {
             Expr::Bool(b) => Value::Bool(*b),
             Expr::Answer(i) => answers.answer(*i),
             Expr::Current => current.clone(),
+            Expr::Column(name) => answers.column(name),
             Expr::Negate(e) => Value::Number(-e.eval(answers, current).number()),
             Expr::Not(e) => Value::Bool(!e.eval(answers, current).truthy()),
             Expr::Binary(op, l, r) => {
@@ -110,45 +263,182 @@ impl Expr {
                 let r = r.eval(answers, current);
                 binary(*op, &l, &r)
             }
-            Expr::Selected(list, choice) => {
-                let list = list.eval(answers, current).text();
-                let choice = choice.eval(answers, current).text();
-                Value::Bool(list.split_whitespace().any(|c| c == choice.trim()))
+            Expr::Regex(e, re) => Value::Bool(re.is_match(&e.eval(answers, current).text())),
+            Expr::ChoiceName(e, q) => {
+                answers.choice_label(*q, e.eval(answers, current).text().trim())
             }
-            Expr::CountSelected(list) => {
-                let list = list.eval(answers, current).text();
-                Value::Number(list.split_whitespace().count() as f64)
-            }
-            Expr::StringLength(e) => {
-                Value::Number(e.eval(answers, current).text().chars().count() as f64)
-            }
+            Expr::Parent => Value::Text(String::new()),
+            Expr::Call(f, args) => call(*f, args, answers, current),
+        }
+    }
+
+    fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Negate(e) | Expr::Not(e) | Expr::Regex(e, _) | Expr::ChoiceName(e, _) => vec![e],
+            Expr::Binary(_, l, r) => vec![l, r],
+            Expr::Call(_, args) => args.iter().collect(),
+            Expr::Number(_)
+            | Expr::Text(_)
+            | Expr::Bool(_)
+            | Expr::Current
+            | Expr::Answer(_)
+            | Expr::Column(_)
+            | Expr::Parent => Vec::new(),
         }
     }
 
     /// The question positions the expression reads.
     pub fn references(&self, out: &mut Vec<usize>) {
-        match self {
-            Expr::Answer(i) => out.push(*i),
-            Expr::Negate(e) | Expr::Not(e) | Expr::CountSelected(e) | Expr::StringLength(e) => {
-                e.references(out)
-            }
-            Expr::Binary(_, l, r) | Expr::Selected(l, r) => {
-                l.references(out);
-                r.references(out);
-            }
-            Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Current => {}
+        if let Expr::Answer(i) = self {
+            out.push(*i);
+        }
+        for c in self.children() {
+            c.references(out);
         }
     }
 
     pub fn uses_current(&self) -> bool {
-        match self {
-            Expr::Current => true,
-            Expr::Negate(e) | Expr::Not(e) | Expr::CountSelected(e) | Expr::StringLength(e) => {
-                e.uses_current()
-            }
-            Expr::Binary(_, l, r) | Expr::Selected(l, r) => l.uses_current() || r.uses_current(),
-            Expr::Answer(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) => false,
+        matches!(self, Expr::Current) || self.children().iter().any(|c| c.uses_current())
+    }
+
+    /// Whether the value depends on the device (`once()`, `uuid()`, `random()`): the server cannot
+    /// compute it again and keeps what the device sent.
+    pub fn uses_device_values(&self) -> bool {
+        matches!(
+            self,
+            Expr::Call(Function::Once | Function::Uuid | Function::Random, _)
+        ) || self.children().iter().any(|c| c.uses_device_values())
+    }
+}
+
+fn call(f: Function, args: &[Expr], answers: &dyn Answers, current: &Value) -> Value {
+    let arg = |i: usize| args[i].eval(answers, current);
+    // Aggregates read every repetition of the question they name.
+    let many = |i: usize| -> Vec<Value> {
+        match &args[i] {
+            Expr::Answer(p) => answers.repeated(*p),
+            other => vec![other.eval(answers, current)],
         }
+    };
+    use Function as F;
+    match f {
+        F::Selected => {
+            let list = arg(0).text();
+            let choice = arg(1).text();
+            Value::Bool(list.split_whitespace().any(|c| c == choice.trim()))
+        }
+        F::SelectedAt => {
+            let list = arg(0).text();
+            let n = arg(1).number();
+            let item = (n >= 0.0)
+                .then(|| list.split_whitespace().nth(n as usize))
+                .flatten();
+            Value::Text(item.unwrap_or("").to_owned())
+        }
+        F::CountSelected => Value::Number(arg(0).text().split_whitespace().count() as f64),
+        F::StringLength => Value::Number(arg(0).text().chars().count() as f64),
+        F::Not => Value::Bool(!arg(0).truthy()),
+        F::True => Value::Bool(true),
+        F::False => Value::Bool(false),
+        F::If => {
+            if arg(0).truthy() {
+                arg(1)
+            } else {
+                arg(2)
+            }
+        }
+        F::Coalesce => {
+            let a = arg(0);
+            if a.text().is_empty() {
+                arg(1)
+            } else {
+                a
+            }
+        }
+        F::Concat => Value::Text((0..args.len()).map(|i| arg(i).text()).collect()),
+        F::Contains => Value::Bool(arg(0).text().contains(&arg(1).text())),
+        F::StartsWith => Value::Bool(arg(0).text().starts_with(&arg(1).text())),
+        F::EndsWith => Value::Bool(arg(0).text().ends_with(&arg(1).text())),
+        F::Substr => {
+            // ODK's substr: zero-based start, end exclusive.
+            let s: Vec<char> = arg(0).text().chars().collect();
+            let start = (arg(1).number().max(0.0) as usize).min(s.len());
+            let end = if args.len() > 2 {
+                (arg(2).number().max(0.0) as usize).min(s.len())
+            } else {
+                s.len()
+            };
+            Value::Text(s[start..end.max(start)].iter().collect())
+        }
+        F::NormalizeSpace => Value::Text(
+            arg(0)
+                .text()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        F::Int => Value::Number(arg(0).number().trunc()),
+        F::Round => {
+            let x = arg(0).number();
+            let digits = if args.len() > 1 { arg(1).number() } else { 0.0 };
+            let scale = 10f64.powi(digits as i32);
+            Value::Number((x * scale).round() / scale)
+        }
+        F::Number => Value::Number(arg(0).number()),
+        F::String => Value::Text(arg(0).text()),
+        F::Boolean => Value::Bool(arg(0).truthy()),
+        F::BooleanFromString => Value::Bool(matches!(arg(0).text().trim(), "true" | "1")),
+        F::Abs => Value::Number(arg(0).number().abs()),
+        F::Floor => Value::Number(arg(0).number().floor()),
+        F::Ceiling => Value::Number(arg(0).number().ceil()),
+        F::Pow => Value::Number(arg(0).number().powf(arg(1).number())),
+        F::Sqrt => Value::Number(arg(0).number().sqrt()),
+        F::Min | F::Max => {
+            let values: Vec<f64> = if args.len() == 1 {
+                many(0).iter().map(Value::number).collect()
+            } else {
+                (0..args.len()).map(|i| arg(i).number()).collect()
+            };
+            if values.is_empty() || values.iter().any(|x| x.is_nan()) {
+                return Value::Number(f64::NAN);
+            }
+            let pick = if f == F::Min { f64::min } else { f64::max };
+            Value::Number(values.into_iter().reduce(pick).unwrap_or(f64::NAN))
+        }
+        F::Sum => Value::Number(many(0).iter().map(Value::number).sum()),
+        F::Count => Value::Number(many(0).len() as f64),
+        F::Today => Value::Text(Utc::now().date_naive().format("%Y-%m-%d").to_string()),
+        F::Now => Value::Text(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        F::Date => {
+            let v = arg(0);
+            let days = v.number();
+            match v {
+                Value::Text(t) if NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok() => {
+                    Value::Text(t.trim().to_owned())
+                }
+                _ if days.is_finite() => {
+                    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+                    match epoch.checked_add_signed(chrono::Duration::days(days.floor() as i64)) {
+                        Some(d) => Value::Text(d.format("%Y-%m-%d").to_string()),
+                        None => Value::Text(String::new()),
+                    }
+                }
+                _ => Value::Text(String::new()),
+            }
+        }
+        // The device's own value is kept; on the server these read as their argument or nothing.
+        F::Once => arg(0),
+        F::Uuid | F::Random => Value::Text(String::new()),
+        F::Position => Value::Number(answers.repetition() as f64),
+        F::IndexedRepeat => {
+            let n = arg(2).number();
+            let values = many(0);
+            (n >= 1.0)
+                .then(|| values.get(n as usize - 1).cloned())
+                .flatten()
+                .unwrap_or(Value::Text(String::new()))
+        }
+        F::DecimalDateTime => Value::Number(arg(0).number()),
     }
 }
 
@@ -194,13 +484,12 @@ enum Token {
     Name(String),
     Reference(String),
     Dot,
+    DotDot,
     LParen,
     RParen,
     Comma,
     Op(&'static str),
 }
-
-const FUNCTIONS_WITH_HYPHEN: [&str; 2] = ["count-selected", "string-length"];
 
 fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
     let chars: Vec<char> = src.chars().collect();
@@ -267,6 +556,10 @@ fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 tokens.push(Token::Reference(name.trim().to_owned()));
                 i += end + 3;
             }
+            '.' if chars.get(i + 1) == Some(&'.') => {
+                tokens.push(Token::DotDot);
+                i += 2
+            }
             '.' if !chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) => {
                 tokens.push(Token::Dot);
                 i += 1
@@ -288,14 +581,18 @@ fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                     i += 1;
                 }
                 let mut name: String = chars[start..i].iter().collect();
-                // Hyphenated XPath function names; elsewhere '-' is subtraction.
-                for f in FUNCTIONS_WITH_HYPHEN {
-                    let candidate: String = chars[start..chars.len().min(start + f.len())]
-                        .iter()
-                        .collect();
-                    if candidate == f {
+                // Hyphenated XPath function names (elsewhere '-' is subtraction), and ODK's
+                // `jr:choice-name`.
+                let names = FUNCTIONS.iter().map(|(f, ..)| *f).chain(["jr:choice-name"]);
+                for f in names.filter(|f| f.contains('-')) {
+                    let end = start + f.chars().count();
+                    let candidate: String = chars[start..chars.len().min(end)].iter().collect();
+                    let whole = chars
+                        .get(end)
+                        .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
+                    if candidate == *f && whole {
                         name = candidate;
-                        i = start + f.len();
+                        i = end;
                     }
                 }
                 tokens.push(Token::Name(name));
@@ -316,6 +613,24 @@ pub fn parse(
     src: &str,
     resolve: &dyn Fn(&str) -> Result<usize, String>,
 ) -> Result<Expr, ParseError> {
+    parse_with(src, resolve, None)
+}
+
+/// Parses a `choice_filter`: `${name}` are answers, bare names are the choice list's `columns`
+/// (`name`, `label` and the sheet's further columns).
+pub fn parse_choice_filter(
+    src: &str,
+    resolve: &dyn Fn(&str) -> Result<usize, String>,
+    columns: &[String],
+) -> Result<Expr, ParseError> {
+    parse_with(src, resolve, Some(columns))
+}
+
+fn parse_with(
+    src: &str,
+    resolve: &dyn Fn(&str) -> Result<usize, String>,
+    columns: Option<&[String]>,
+) -> Result<Expr, ParseError> {
     let tokens = tokenize(src)?;
     if tokens.is_empty() {
         return Err(ParseError("the expression is empty".into()));
@@ -324,6 +639,7 @@ pub fn parse(
         tokens,
         pos: 0,
         resolve,
+        columns,
     };
     let expr = parser.or()?;
     if parser.pos < parser.tokens.len() {
@@ -342,6 +658,7 @@ fn describe(t: &Token) -> String {
         Token::Name(n) => format!("'{n}'"),
         Token::Reference(n) => format!("${{{n}}}"),
         Token::Dot => "'.'".into(),
+        Token::DotDot => "'..'".into(),
         Token::LParen => "'('".into(),
         Token::RParen => "')'".into(),
         Token::Comma => "','".into(),
@@ -353,6 +670,8 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     resolve: &'a dyn Fn(&str) -> Result<usize, String>,
+    /// In a choice filter, bare names are the choice list's columns.
+    columns: Option<&'a [String]>,
 }
 
 impl Parser<'_> {
@@ -370,10 +689,10 @@ impl Parser<'_> {
         Ok(t)
     }
 
+    /// An operator word (`and`, `or`, `div`, `mod`) where an operator may stand: `(a) and (b)` is
+    /// the operator, not a call of a function named `and`.
     fn keyword(&mut self, word: &str) -> bool {
-        if matches!(self.peek(), Some(Token::Name(n)) if n == word)
-            && !matches!(self.tokens.get(self.pos + 1), Some(Token::LParen))
-        {
+        if matches!(self.peek(), Some(Token::Name(n)) if n == word) {
             self.pos += 1;
             true
         } else {
@@ -471,6 +790,7 @@ impl Parser<'_> {
             Token::Number(n) => Ok(Expr::Number(n)),
             Token::Text(s) => Ok(Expr::Text(s)),
             Token::Dot => Ok(Expr::Current),
+            Token::DotDot => Ok(Expr::Parent),
             Token::Reference(name) => self.reference(&name),
             Token::LParen => {
                 let e = self.or()?;
@@ -502,9 +822,20 @@ impl Parser<'_> {
                 } else {
                     self.pos += 1;
                 }
-                function(&name, args)
+                match name.as_str() {
+                    "regex" => regex_call(args),
+                    "jr:choice-name" => self.choice_name(args),
+                    _ => function(&name, args),
+                }
             }
-            Token::Name(name) => self.reference(&name),
+            Token::Name(name) => match self.columns {
+                Some(columns) if columns.contains(&name) => Ok(Expr::Column(name)),
+                Some(columns) => Err(ParseError(format!(
+                    "'{name}' is not a column of the choice list (its columns: {})",
+                    columns.join(", ")
+                ))),
+                None => self.reference(&name),
+            },
             t => Err(ParseError(format!("unexpected {}", describe(&t)))),
         }
     }
@@ -512,44 +843,69 @@ impl Parser<'_> {
     fn reference(&self, name: &str) -> Result<Expr, ParseError> {
         (self.resolve)(name).map(Expr::Answer).map_err(ParseError)
     }
+
+    /// `jr:choice-name(value, '${question}')`: the question is named inside a quoted text.
+    fn choice_name(&self, mut args: Vec<Expr>) -> Result<Expr, ParseError> {
+        let question = match args.as_slice() {
+            [_, Expr::Text(t)] => t
+                .trim()
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix('}'))
+                .map(str::trim)
+                .map(str::to_owned),
+            _ => None,
+        };
+        let Some(question) = question else {
+            return Err(ParseError(
+                "jr:choice-name() takes a value and a quoted '${question}'".into(),
+            ));
+        };
+        let position = (self.resolve)(&question).map_err(ParseError)?;
+        args.pop();
+        Ok(Expr::ChoiceName(Box::new(args.remove(0)), position))
+    }
 }
 
 fn function(name: &str, mut args: Vec<Expr>) -> Result<Expr, ParseError> {
-    let arity = |n: usize, args: &Vec<Expr>| {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(ParseError(format!(
-                "{name}() takes {n} argument(s), not {}",
-                args.len()
-            )))
-        }
+    let Some(&(_, f, least, most)) = FUNCTIONS.iter().find(|(n, ..)| *n == name) else {
+        return Err(ParseError(format!("unknown function {name}()")));
     };
-    match name {
-        "selected" => {
-            arity(2, &args)?;
-            let choice = args.pop().expect("two arguments");
-            let list = args.pop().expect("two arguments");
-            Ok(Expr::Selected(Box::new(list), Box::new(choice)))
-        }
-        "count-selected" => {
-            arity(1, &args)?;
-            Ok(Expr::CountSelected(Box::new(args.remove(0))))
-        }
-        "string-length" => {
-            arity(1, &args)?;
-            Ok(Expr::StringLength(Box::new(args.remove(0))))
-        }
-        "not" => {
-            arity(1, &args)?;
-            Ok(Expr::Not(Box::new(args.remove(0))))
-        }
-        "true" | "false" => {
-            arity(0, &args)?;
-            Ok(Expr::Bool(name == "true"))
-        }
-        other => Err(ParseError(format!("unknown function {other}()"))),
+    if args.len() < least || args.len() > most {
+        let n = if least == most {
+            format!("{least}")
+        } else if most == usize::MAX {
+            format!("at least {least}")
+        } else {
+            format!("{least} to {most}")
+        };
+        return Err(ParseError(format!(
+            "{name}() takes {n} argument(s), not {}",
+            args.len()
+        )));
     }
+    Ok(match f {
+        Function::Not => Expr::Not(Box::new(args.remove(0))),
+        Function::True | Function::False => Expr::Bool(f == Function::True),
+        _ => Expr::Call(f, args),
+    })
+}
+
+/// `regex(text, 'pattern')`: the pattern must be a literal, compiled once when the definition loads.
+fn regex_call(mut args: Vec<Expr>) -> Result<Expr, ParseError> {
+    if args.len() != 2 {
+        return Err(ParseError(format!(
+            "regex() takes 2 argument(s), not {}",
+            args.len()
+        )));
+    }
+    let Expr::Text(pattern) = args.pop().expect("two arguments") else {
+        return Err(ParseError(
+            "regex() needs its pattern as a quoted text".into(),
+        ));
+    };
+    let re = regex::Regex::new(&pattern)
+        .map_err(|e| ParseError(format!("regex pattern '{pattern}': {e}")))?;
+    Ok(Expr::Regex(Box::new(args.remove(0)), Box::new(re)))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{FieldError, InterviewError};
 use crate::expr::{self, Value};
-use crate::model::{QuestionType, Scoring, Survey};
+use crate::model::{AnswerKind, Choice, QuestionType, Scoring, Survey};
 use crate::text::nfc;
 
 /// One answer, typed by its question.
@@ -23,9 +23,15 @@ pub enum Answer {
     Choices(Vec<String>),
     Integer(i64),
     Decimal(f64),
+    /// Text, and the types answered by a text in a checked format (time, geopoint, a file name...).
     Text(String),
     Date(NaiveDate),
+    /// A repeat's answers: one repetition each, its questions' ids and answers in question order.
+    Repeat(Vec<Repetition>),
 }
+
+/// One repetition of a repeat: (question id, answer) in question order, unanswered left out.
+pub type Repetition = Vec<(String, Answer)>;
 
 impl Answer {
     /// The answer as a JSON value, the way the API takes it.
@@ -38,10 +44,18 @@ impl Answer {
                 .map(Json::Number)
                 .unwrap_or(Json::Null),
             Answer::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+            Answer::Repeat(reps) => Json::Array(
+                reps.iter()
+                    .map(|r| {
+                        Json::Object(r.iter().map(|(k, a)| (k.clone(), a.to_json())).collect())
+                    })
+                    .collect(),
+            ),
         }
     }
 
-    /// The answer as one CSV cell (a select_multiple answer is its values separated by spaces).
+    /// The answer as one CSV cell (a select_multiple answer is its values separated by spaces, a
+    /// repeat its JSON).
     pub fn to_cell(&self) -> String {
         match self {
             Answer::Choice(s) | Answer::Text(s) => s.clone(),
@@ -49,6 +63,7 @@ impl Answer {
             Answer::Integer(n) => n.to_string(),
             Answer::Decimal(x) => x.to_string(),
             Answer::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Answer::Repeat(_) => self.to_json().to_string(),
         }
     }
 
@@ -56,6 +71,7 @@ impl Answer {
         match self {
             Answer::Integer(n) => Value::Number(*n as f64),
             Answer::Decimal(x) => Value::Number(*x),
+            Answer::Repeat(reps) => Value::Number(reps.len() as f64),
             other => Value::Text(other.to_cell()),
         }
     }
@@ -64,29 +80,133 @@ impl Answer {
 /// Answers of one interview, one slot per question of the definition, in its order.
 pub type Answers = Vec<Option<Answer>>;
 
-struct Slots<'a>(&'a [Option<Answer>]);
+/// What an expression sees: the answers so far, and the choice a filter is deciding on.
+struct Slots<'a> {
+    survey: &'a Survey,
+    answers: &'a [Option<Answer>],
+    choice: Option<&'a Choice>,
+    /// The repetition being checked, 1-based; 0 outside a repeat.
+    repetition: usize,
+}
+
+impl<'a> Slots<'a> {
+    fn new(survey: &'a Survey, answers: &'a [Option<Answer>]) -> Slots<'a> {
+        Slots {
+            survey,
+            answers,
+            choice: None,
+            repetition: 0,
+        }
+    }
+}
 
 impl expr::Answers for Slots<'_> {
     fn answer(&self, position: usize) -> Value {
-        self.0
+        self.answers
             .get(position)
             .and_then(Option::as_ref)
             .map(Answer::value)
             .unwrap_or(Value::Text(String::new()))
     }
+
+    fn repeated(&self, position: usize) -> Vec<Value> {
+        let q = &self.survey.questions[position];
+        let repeat = if q.kind == QuestionType::Repeat {
+            Some(position)
+        } else {
+            q.repeat
+        };
+        let Some(Some(Answer::Repeat(reps))) = repeat.and_then(|r| self.answers.get(r)) else {
+            return Vec::new();
+        };
+        if q.kind == QuestionType::Repeat {
+            return reps.iter().map(|_| Value::Number(1.0)).collect();
+        }
+        reps.iter()
+            .filter_map(|r| r.iter().find(|(k, _)| *k == q.id).map(|(_, a)| a.value()))
+            .collect()
+    }
+
+    fn choice_label(&self, position: usize, value: &str) -> Value {
+        let q = &self.survey.questions[position];
+        Value::Text(
+            self.survey
+                .choices_of(q)
+                .iter()
+                .find(|c| c.value == value)
+                .map(|c| c.label.get(self.survey.default_language()).to_owned())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn repetition(&self) -> usize {
+        self.repetition
+    }
+
+    fn column(&self, name: &str) -> Value {
+        let Some(choice) = self.choice else {
+            return Value::Text(String::new());
+        };
+        match name {
+            "name" => Value::Text(choice.value.clone()),
+            "label" => Value::Text(choice.label.get(self.survey.default_language()).to_owned()),
+            other => Value::Text(choice.columns.get(other).cloned().unwrap_or_default()),
+        }
+    }
 }
 
 fn type_error(q: &str, kind: QuestionType, got: &str) -> FieldError {
+    use QuestionType as T;
     let (vi, en) = match kind {
-        QuestionType::SelectOne => (
+        T::SelectOne => (
             "một giá trị lựa chọn (chuỗi)",
             "one choice value (a string)",
         ),
-        QuestionType::SelectMultiple => ("danh sách giá trị lựa chọn", "a list of choice values"),
-        QuestionType::Integer => ("một số nguyên", "a whole number"),
-        QuestionType::Decimal => ("một số", "a number"),
-        QuestionType::Text => ("một chuỗi văn bản", "a text string"),
-        QuestionType::Date => ("một ngày dạng YYYY-MM-DD", "a date as YYYY-MM-DD"),
+        T::SelectMultiple => ("danh sách giá trị lựa chọn", "a list of choice values"),
+        T::Integer => ("một số nguyên", "a whole number"),
+        T::Decimal | T::Range => ("một số", "a number"),
+        T::Date | T::Today => ("một ngày dạng YYYY-MM-DD", "a date as YYYY-MM-DD"),
+        T::Time => (
+            "một giờ dạng HH:MM hoặc HH:MM:SS",
+            "a time as HH:MM or HH:MM:SS",
+        ),
+        T::DateTime => (
+            "một thời điểm dạng 2026-11-30T08:30:00+07:00",
+            "a date and time such as 2026-11-30T08:30:00+07:00",
+        ),
+        T::Geopoint => (
+            "một điểm 'vĩ_độ kinh_độ [độ_cao [độ_chính_xác]]'",
+            "a point 'latitude longitude [altitude [accuracy]]'",
+        ),
+        T::Geotrace => (
+            "ít nhất hai điểm cách nhau bởi ';'",
+            "at least two points separated by ';'",
+        ),
+        T::Geoshape => (
+            "ít nhất bốn điểm cách nhau bởi ';', điểm cuối trùng điểm đầu",
+            "at least four points separated by ';', the last one the first",
+        ),
+        T::Acknowledge => ("'OK'", "'OK'"),
+        T::Image | T::Audio | T::Video | T::File | T::Audit => {
+            ("tên một tệp (không có thư mục)", "a file name (no folder)")
+        }
+        T::Calculate => ("một số hoặc một chuỗi", "a number or a text"),
+        T::Note => (
+            "không có câu trả lời (đây là ghi chú)",
+            "no answer (it is a note)",
+        ),
+        T::Repeat => (
+            "danh sách các lần lặp, mỗi lần là một đối tượng",
+            "a list of repetitions, each an object",
+        ),
+        T::Text
+        | T::Barcode
+        | T::DeviceId
+        | T::PhoneNumber
+        | T::Username
+        | T::Email
+        | T::SubscriberId
+        | T::SimSerial => ("một chuỗi văn bản", "a text string"),
     };
     FieldError::answer(
         q,
@@ -107,6 +227,65 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
+/// A geographic point as ODK writes it: latitude, longitude, then optional altitude and accuracy.
+fn valid_point(p: &str) -> bool {
+    let parts: Vec<f64> = match p.split_whitespace().map(str::parse::<f64>).collect() {
+        Ok(v) => v,
+        Err(_) => return false,
+    };
+    (2..=4).contains(&parts.len())
+        && parts.iter().all(|x| x.is_finite())
+        && (-90.0..=90.0).contains(&parts[0])
+        && (-180.0..=180.0).contains(&parts[1])
+        && parts.get(3).is_none_or(|acc| *acc >= 0.0)
+}
+
+/// Whether a text answer has its type's format (a time, a point, a file name...).
+fn text_format_ok(kind: QuestionType, s: &str) -> bool {
+    use QuestionType as T;
+    let s = s.trim();
+    match kind {
+        T::Time => {
+            let clock = s
+                .find(['Z', '+'])
+                .or_else(|| s.rfind('-').filter(|&i| i > 0))
+                .map_or(s, |i| &s[..i]);
+            chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").is_ok()
+                || chrono::NaiveTime::parse_from_str(clock, "%H:%M").is_ok()
+        }
+        T::DateTime => {
+            DateTime::parse_from_rfc3339(s).is_ok()
+                || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+                || DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z").is_ok()
+        }
+        T::Geopoint => valid_point(s),
+        T::Geotrace | T::Geoshape => {
+            let points: Vec<&str> = s
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            let enough = if kind == T::Geotrace { 2 } else { 4 };
+            points.len() >= enough
+                && points.iter().all(|p| valid_point(p))
+                && (kind == T::Geotrace || {
+                    let coords = |p: &str| -> Vec<f64> {
+                        p.split_whitespace()
+                            .take(2)
+                            .filter_map(|x| x.parse().ok())
+                            .collect()
+                    };
+                    coords(points[0]) == coords(points[points.len() - 1])
+                })
+        }
+        T::Acknowledge => s == "OK",
+        T::Image | T::Audio | T::Video | T::File | T::Audit => {
+            !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != ".."
+        }
+        _ => true,
+    }
+}
+
 impl Survey {
     /// Turns a JSON answer into a typed one (types only; rules are checked by [`Survey::check_rules`]).
     fn answer_from_json(&self, position: usize, v: &Json) -> Result<Option<Answer>, FieldError> {
@@ -115,9 +294,9 @@ impl Survey {
         if v.is_null() {
             return Ok(None);
         }
-        Ok(Some(match q.kind {
-            QuestionType::SelectOne => Answer::Choice(nfc(v.as_str().ok_or_else(wrong)?)),
-            QuestionType::SelectMultiple => match v {
+        Ok(Some(match q.kind.answer_kind() {
+            AnswerKind::Choice => Answer::Choice(nfc(v.as_str().ok_or_else(wrong)?)),
+            AnswerKind::Choices => match v {
                 Json::Array(items) => Answer::Choices(
                     items
                         .iter()
@@ -128,41 +307,133 @@ impl Survey {
                 Json::String(s) => Answer::Choices(s.split_whitespace().map(nfc).collect()),
                 _ => return Err(wrong()),
             },
-            QuestionType::Integer => match v.as_i64() {
+            AnswerKind::Integer => match v.as_i64() {
                 Some(n) => Answer::Integer(n),
                 None => match v.as_f64() {
                     Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Answer::Integer(x as i64),
                     _ => return Err(wrong()),
                 },
             },
-            QuestionType::Decimal => match v.as_f64() {
+            AnswerKind::Decimal => match v.as_f64() {
                 Some(x) if x.is_finite() => Answer::Decimal(x),
                 _ => return Err(wrong()),
             },
-            QuestionType::Text => {
+            AnswerKind::Text => {
                 let text = v.as_str().ok_or_else(wrong)?;
-                let n = text.chars().count();
-                if n > MAX_TEXT_ANSWER_CHARS {
-                    return Err(FieldError::answer(
-                        &q.id,
-                        "text.too_long",
-                        format!(
-                            "Câu trả lời {} dài {n} ký tự; tối đa {MAX_TEXT_ANSWER_CHARS}.",
-                            q.id
-                        ),
-                        format!(
-                            "The answer to {} is {n} characters long; at most {MAX_TEXT_ANSWER_CHARS} are accepted.",
-                            q.id
-                        ),
-                    ));
-                }
-                Answer::Text(nfc(text))
+                self.text_answer(position, text)?
             }
-            QuestionType::Date => {
+            AnswerKind::Date => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 Answer::Date(parse_date(&q.id, s)?)
             }
+            AnswerKind::Calculated => match v {
+                Json::String(s) if s.is_empty() => return Ok(None),
+                Json::String(s) => self.text_answer(position, s)?,
+                Json::Number(n) => match n.as_f64() {
+                    Some(x) if x.is_finite() => Answer::Decimal(x),
+                    _ => return Err(wrong()),
+                },
+                _ => return Err(wrong()),
+            },
+            // A form may send a note's empty element; anything else is not an answer to a note.
+            AnswerKind::Nothing => match v {
+                Json::String(s) if s.is_empty() => return Ok(None),
+                _ => return Err(wrong()),
+            },
+            AnswerKind::Repeat => {
+                let Json::Array(items) = v else {
+                    return Err(wrong());
+                };
+                let mut reps = Vec::with_capacity(items.len());
+                for item in items {
+                    let Json::Object(map) = item else {
+                        return Err(wrong());
+                    };
+                    let mut rep: Repetition = Vec::new();
+                    for child in self.repeat_children(position) {
+                        let cq = &self.questions[child];
+                        if let Some(a) = map.get(&cq.id) {
+                            if let Some(a) = self.answer_from_json(child, a)? {
+                                rep.push((cq.id.clone(), a));
+                            }
+                        }
+                    }
+                    if let Some(k) = map.keys().find(|k| {
+                        self.question_position(&nfc(k))
+                            .and_then(|p| self.questions[p].repeat)
+                            != Some(position)
+                    }) {
+                        return Err(FieldError::answer(
+                            &q.id,
+                            "answer.unknown_question",
+                            format!(
+                                "'{}' không phải là câu hỏi của nhóm lặp {}.",
+                                shown(k),
+                                q.id
+                            ),
+                            format!("'{}' is not a question of repeat {}.", shown(k), q.id),
+                        ));
+                    }
+                    reps.push(rep);
+                }
+                Answer::Repeat(reps)
+            }
         }))
+    }
+
+    /// The file names the media questions of `answers` give (photos, recordings, documents, the
+    /// audit log), repetitions included: the files an interview may come with.
+    pub fn media_files(&self, answers: &Answers) -> Vec<String> {
+        let mut files = Vec::new();
+        for (q, a) in self.questions.iter().zip(answers) {
+            match a {
+                Some(Answer::Text(name)) if q.kind.is_media() => files.push(name.clone()),
+                Some(Answer::Repeat(reps)) => {
+                    for (id, a) in reps.iter().flatten() {
+                        let media = self.question(id).is_some_and(|c| c.kind.is_media());
+                        if let (true, Answer::Text(name)) = (media, a) {
+                            files.push(name.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        files
+    }
+
+    /// The positions of the questions inside the repeat at `position`.
+    pub fn repeat_children(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
+        (position + 1..self.questions.len())
+            .take_while(move |&j| self.questions[j].repeat == Some(position))
+    }
+
+    /// A text answer: its length bounded and its format the one its type asks for.
+    fn text_answer(&self, position: usize, text: &str) -> Result<Answer, FieldError> {
+        let q = &self.questions[position];
+        let n = text.chars().count();
+        if n > MAX_TEXT_ANSWER_CHARS {
+            return Err(FieldError::answer(
+                &q.id,
+                "text.too_long",
+                format!(
+                    "Câu trả lời {} dài {n} ký tự; tối đa {MAX_TEXT_ANSWER_CHARS}.",
+                    q.id
+                ),
+                format!(
+                    "The answer to {} is {n} characters long; at most {MAX_TEXT_ANSWER_CHARS} are accepted.",
+                    q.id
+                ),
+            ));
+        }
+        if !text_format_ok(q.kind, text) {
+            return Err(type_error(&q.id, q.kind, &format!("'{}'", shown(text))));
+        }
+        let text = match q.kind {
+            QuestionType::Text | QuestionType::Calculate => nfc(text),
+            _ => nfc(text.trim()),
+        };
+        Ok(Answer::Text(text))
     }
 
     /// Turns a CSV cell into a typed answer; an empty cell is no answer.
@@ -176,54 +447,87 @@ impl Survey {
         if cell.is_empty() {
             return Ok(None);
         }
-        let quoted = format!("'{cell}'");
-        Ok(Some(match q.kind {
-            QuestionType::SelectOne => Answer::Choice(nfc(cell)),
-            QuestionType::SelectMultiple => {
-                Answer::Choices(cell.split_whitespace().map(nfc).collect())
-            }
-            QuestionType::Integer => Answer::Integer(
+        let quoted = format!("'{}'", shown(cell));
+        Ok(Some(match q.kind.answer_kind() {
+            AnswerKind::Choice => Answer::Choice(nfc(cell)),
+            AnswerKind::Choices => Answer::Choices(cell.split_whitespace().map(nfc).collect()),
+            AnswerKind::Integer => Answer::Integer(
                 cell.parse()
                     .map_err(|_| type_error(&q.id, q.kind, &quoted))?,
             ),
-            QuestionType::Decimal => match cell.parse::<f64>() {
+            AnswerKind::Decimal => match cell.parse::<f64>() {
                 Ok(x) if x.is_finite() => Answer::Decimal(x),
                 _ => return Err(type_error(&q.id, q.kind, &quoted)),
             },
-            QuestionType::Text => Answer::Text(nfc(cell)),
-            QuestionType::Date => Answer::Date(parse_date(&q.id, cell)?),
+            AnswerKind::Text => self.text_answer(position, cell)?,
+            AnswerKind::Date => Answer::Date(parse_date(&q.id, cell)?),
+            AnswerKind::Calculated => match cell.parse::<f64>() {
+                Ok(x) if x.is_finite() => Answer::Decimal(x),
+                _ => self.text_answer(position, cell)?,
+            },
+            AnswerKind::Nothing => return Err(type_error(&q.id, q.kind, &quoted)),
+            // A repeat's cell is its JSON, as `Answer::to_cell` writes it.
+            AnswerKind::Repeat => {
+                let json: Json =
+                    serde_json::from_str(cell).map_err(|_| type_error(&q.id, q.kind, &quoted))?;
+                return self.answer_from_json(position, &json);
+            }
         }))
     }
 
     /// Checks JSON answers (question id → value) against the definition: unknown questions, types,
-    /// choices, required answers, constraints and skip logic, all errors together.
+    /// choices, required answers, constraints and skip logic, all errors together; calculations are
+    /// computed here, whatever the client sent for them.
     pub fn check_answers(&self, raw: &Map<String, Json>) -> Result<Answers, Vec<FieldError>> {
         let mut answers: Answers = vec![None; self.questions.len()];
         let mut errors = Vec::new();
         for (id, v) in raw {
             let id = nfc(id);
             match self.question_position(&id) {
-                None => errors.push(FieldError::answer(
-                    &shown(&id),
-                    "answer.unknown_question",
-                    format!(
-                        "Không có câu hỏi '{}' trong phiên bản khảo sát {}.",
-                        shown(&id),
-                        self.version
-                    ),
-                    format!(
-                        "There is no question '{}' in survey version {}.",
-                        shown(&id),
-                        self.version
-                    ),
-                )),
-                Some(i) => match self.answer_from_json(i, v) {
-                    Ok(a) => answers[i] = a,
-                    Err(e) => errors.push(e),
-                },
+                Some(i) if self.questions[i].repeat.is_none() => {
+                    match self.answer_from_json(i, v) {
+                        Ok(a) => answers[i] = a,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                found => {
+                    let (vi, en) = match found {
+                        Some(i) => {
+                            let r = &self.questions[self.questions[i].repeat.unwrap_or(i)].id;
+                            (
+                                format!(
+                                    "Câu '{}' thuộc nhóm lặp {r}: gửi nó trong {r}.",
+                                    shown(&id)
+                                ),
+                                format!(
+                                    "Question '{}' is inside repeat {r}: send it within {r}.",
+                                    shown(&id)
+                                ),
+                            )
+                        }
+                        None => (
+                            format!(
+                                "Không có câu hỏi '{}' trong phiên bản khảo sát {}.",
+                                shown(&id),
+                                self.version
+                            ),
+                            format!(
+                                "There is no question '{}' in survey version {}.",
+                                shown(&id),
+                                self.version
+                            ),
+                        ),
+                    };
+                    errors.push(FieldError::answer(
+                        &shown(&id),
+                        "answer.unknown_question",
+                        vi,
+                        en,
+                    ))
+                }
             }
         }
-        errors.extend(self.check_rules(&answers));
+        errors.extend(self.check_rules(&mut answers));
         if errors.is_empty() {
             Ok(answers)
         } else {
@@ -231,117 +535,292 @@ impl Survey {
         }
     }
 
-    /// Checks typed answers against choices, required, relevance and constraints, in question order.
-    pub fn check_rules(&self, answers: &[Option<Answer>]) -> Vec<FieldError> {
+    /// Checks typed answers against choices, required, relevance and constraints, in question order,
+    /// and puts the server's value of every calculation in its slot.
+    pub fn check_rules(&self, answers: &mut Answers) -> Vec<FieldError> {
         let mut errors = Vec::new();
         // What later skip logic sees: answers of hidden or broken questions count as unanswered.
         let mut visible: Answers = vec![None; self.questions.len()];
-        for (i, q) in self.questions.iter().enumerate() {
-            let answer = answers.get(i).and_then(Option::as_ref);
-            let relevant = q.relevant.as_ref().is_none_or(|e| {
-                e.eval(&Slots(&visible), &Value::Text(String::new()))
-                    .truthy()
-            });
-            let id = &q.id;
-            match (answer, relevant) {
-                (Some(_), false) => {
-                    errors.push(FieldError::answer(
-                        id,
-                        "answer.not_relevant",
-                        format!(
-                            "Câu {id} bị ẩn theo điều kiện \"{}\" nên không được có câu trả lời.",
-                            q.relevant_source.as_deref().unwrap_or("")
-                        ),
-                        format!(
-                            "Question {id} is hidden by its skip logic \"{}\" and must have no answer.",
-                            q.relevant_source.as_deref().unwrap_or("")
-                        ),
-                    ));
-                    continue;
-                }
-                (None, true) if q.required => {
-                    errors.push(FieldError::answer(
-                        id,
-                        "answer.required",
-                        format!("Câu {id} là bắt buộc."),
-                        format!("Question {id} is required."),
-                    ));
-                    continue;
-                }
-                (None, _) => continue,
-                (Some(_), true) => {}
+        for i in 0..self.questions.len() {
+            let q = &self.questions[i];
+            if q.repeat.is_some() {
+                continue;
             }
-            let answer = answer.expect("matched Some above");
-            let before = errors.len();
-            let choices = self.choices_of(q);
-            let not_a_choice = |v: &str| {
-                FieldError::answer(
-                    id,
-                    "answer.not_a_choice",
-                    format!("'{}' không phải là lựa chọn của câu {id}.", shown(v)),
-                    format!(
-                        "'{}' is not a choice of question {id} (list '{}').",
-                        shown(v),
-                        q.choices.as_deref().unwrap_or("")
-                    ),
-                )
+            let given = answers.get_mut(i).and_then(Option::take);
+            let shown_as = q.id.clone();
+            let kept = match given {
+                Some(Answer::Repeat(reps)) if self.is_relevant(i, &visible) => {
+                    let reps = self.check_repetitions(i, reps, &visible, &mut errors);
+                    Some(Answer::Repeat(reps))
+                }
+                given => self.check_one(i, given, &visible, &shown_as, 0, &mut errors),
             };
-            match answer {
-                Answer::Choice(v) if !choices.iter().any(|c| &c.value == v) => {
-                    errors.push(not_a_choice(v))
-                }
-                Answer::Choices(vs) => {
-                    for (k, v) in vs.iter().enumerate() {
-                        if !choices.iter().any(|c| &c.value == v) {
-                            errors.push(not_a_choice(v));
-                        } else if vs[..k].contains(v) {
-                            errors.push(FieldError::answer(
-                                id,
-                                "answer.duplicate_choice",
-                                format!("'{v}' được chọn hai lần ở câu {id}."),
-                                format!("'{v}' is selected twice in question {id}."),
-                            ));
-                        }
-                    }
-                    if q.required && vs.is_empty() {
-                        errors.push(FieldError::answer(
-                            id,
-                            "answer.required",
-                            format!("Câu {id} là bắt buộc: chọn ít nhất một."),
-                            format!("Question {id} is required: select at least one."),
-                        ));
-                    }
-                }
-                _ => {}
+            if let Some(a) = &kept {
+                visible[i] = Some(a.clone());
             }
-            if errors.len() == before {
-                if let Some(rule) = &q.constraint {
-                    if !rule.eval(&Slots(&visible), &answer.value()).truthy() {
-                        let src = q.constraint_source.as_deref().unwrap_or("");
-                        let (vi, en) = match &q.constraint_message {
-                            Some(m) => (m.get("vi").to_owned(), m.get("en").to_owned()),
-                            None => (String::new(), String::new()),
-                        };
-                        errors.push(FieldError::answer(
-                            id,
-                            "answer.constraint",
-                            format!("Câu trả lời '{}' của câu {id} không thỏa điều kiện \"{src}\". {vi}", answer.to_cell()).trim_end().to_owned(),
-                            format!("Answer '{}' to question {id} breaks the constraint \"{src}\". {en}", answer.to_cell()).trim_end().to_owned(),
-                        ));
-                    }
-                }
-            }
-            if errors.len() == before {
-                visible[i] = Some(answer.clone());
+            if let Some(slot) = answers.get_mut(i) {
+                *slot = kept;
             }
         }
         errors
     }
 
+    /// Checks each repetition of the repeat at `position` as its own small interview, its questions
+    /// seeing the answers before the repeat and the earlier answers of the same repetition.
+    fn check_repetitions(
+        &self,
+        position: usize,
+        reps: Vec<Repetition>,
+        visible: &Answers,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<Repetition> {
+        let q = &self.questions[position];
+        if let Some(count) = &q.repeat_count {
+            let want = count
+                .eval(&Slots::new(self, visible), &Value::Text(String::new()))
+                .number();
+            if want.is_finite() && want != reps.len() as f64 {
+                errors.push(FieldError::answer(
+                    &q.id,
+                    "answer.repeat_count",
+                    format!(
+                        "Nhóm lặp {} cần {want} lần lặp, nhận được {}.",
+                        q.id,
+                        reps.len()
+                    ),
+                    format!(
+                        "Repeat {} needs {want} repetitions, got {}.",
+                        q.id,
+                        reps.len()
+                    ),
+                ));
+            }
+        }
+        let children: Vec<usize> = self.repeat_children(position).collect();
+        let mut out = Vec::with_capacity(reps.len());
+        for (n, rep) in reps.into_iter().enumerate() {
+            let mut scope = visible.clone();
+            let mut given: Answers = vec![None; self.questions.len()];
+            for (k, a) in rep {
+                if let Some(p) = self.question_position(&k) {
+                    given[p] = Some(a);
+                }
+            }
+            let mut kept: Repetition = Vec::new();
+            for &j in &children {
+                let field = format!("{}[{}].{}", q.id, n + 1, self.questions[j].id);
+                let a = self.check_one(j, given[j].take(), &scope, &field, n + 1, errors);
+                if let Some(a) = a {
+                    scope[j] = Some(a.clone());
+                    kept.push((self.questions[j].id.clone(), a));
+                }
+            }
+            out.push(kept);
+        }
+        out
+    }
+
+    /// Checks one answer given what is visible before it; returns what later questions see (and what
+    /// is kept: a calculation's value, or nothing for a hidden calculation). `field` names the answer
+    /// in errors (`q` or `repeat[2].q`).
+    fn check_one(
+        &self,
+        i: usize,
+        answer: Option<Answer>,
+        visible: &Answers,
+        field: &str,
+        repetition: usize,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Answer> {
+        let q = &self.questions[i];
+        let slots = || Slots {
+            repetition,
+            ..Slots::new(self, visible)
+        };
+        let blank = Value::Text(String::new());
+        let relevant = q
+            .relevant
+            .as_ref()
+            .is_none_or(|e| e.eval(&slots(), &blank).truthy());
+        let id = &q.id;
+        let at = |e: FieldError| FieldError {
+            field: format!("answers.{field}"),
+            ..e
+        };
+        if q.kind == QuestionType::Calculate {
+            if !relevant {
+                return None;
+            }
+            let calc = q.calculation.as_ref()?;
+            if calc.uses_device_values() {
+                return answer;
+            }
+            return match calc.eval(&slots(), &blank) {
+                Value::Number(x) if x.is_finite() => Some(Answer::Decimal(x)),
+                Value::Number(_) => None,
+                Value::Bool(b) => Some(Answer::Text(b.to_string())),
+                Value::Text(t) if t.is_empty() => None,
+                Value::Text(t) => Some(Answer::Text(t)),
+            };
+        }
+        match (&answer, relevant) {
+            (Some(_), false) => {
+                errors.push(at(FieldError::answer(
+                    id,
+                    "answer.not_relevant",
+                    format!(
+                        "Câu {id} bị ẩn theo điều kiện \"{}\" nên không được có câu trả lời.",
+                        q.relevant_source.as_deref().unwrap_or("")
+                    ),
+                    format!(
+                        "Question {id} is hidden by its skip logic \"{}\" and must have no answer.",
+                        q.relevant_source.as_deref().unwrap_or("")
+                    ),
+                )));
+                return None;
+            }
+            (None, true)
+                if q.required
+                    || q.required_if
+                        .as_ref()
+                        .is_some_and(|e| e.eval(&slots(), &blank).truthy()) =>
+            {
+                let (vi, en) = match &q.required_message {
+                    Some(m) => (m.get("vi").to_owned(), m.get("en").to_owned()),
+                    None => (String::new(), String::new()),
+                };
+                errors.push(at(FieldError::answer(
+                    id,
+                    "answer.required",
+                    format!("Câu {id} là bắt buộc. {vi}").trim_end().to_owned(),
+                    format!("Question {id} is required. {en}")
+                        .trim_end()
+                        .to_owned(),
+                )));
+                return None;
+            }
+            (None, _) => return None,
+            (Some(_), true) => {}
+        }
+        let answer = answer.expect("matched Some above");
+        let before = errors.len();
+        let choices = self.choices_of(q);
+        let offered = |v: &str| -> Option<&Choice> {
+            let choice = choices.iter().find(|c| c.value == v)?;
+            match &q.choice_filter {
+                None => Some(choice),
+                Some(filter) => {
+                    let with_choice = Slots {
+                        choice: Some(choice),
+                        ..slots()
+                    };
+                    filter.eval(&with_choice, &blank).truthy().then_some(choice)
+                }
+            }
+        };
+        let not_a_choice = |v: &str| {
+            let filtered = q.choice_filter.is_some() && choices.iter().any(|c| c.value == v);
+            let (vi_more, en_more) = if filtered {
+                (
+                    format!(
+                        " (bị lọc bởi \"{}\")",
+                        q.choice_filter_source.as_deref().unwrap_or("")
+                    ),
+                    format!(
+                        " (its choice filter \"{}\" leaves it out, given the answers before)",
+                        q.choice_filter_source.as_deref().unwrap_or("")
+                    ),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            at(FieldError::answer(
+                id,
+                "answer.not_a_choice",
+                format!(
+                    "'{}' không phải là lựa chọn của câu {id}{vi_more}.",
+                    shown(v)
+                ),
+                format!(
+                    "'{}' is not a choice of question {id} (list '{}'){en_more}.",
+                    shown(v),
+                    q.choices.as_deref().unwrap_or("")
+                ),
+            ))
+        };
+        match &answer {
+            Answer::Choice(v) if offered(v).is_none() => errors.push(not_a_choice(v)),
+            Answer::Choices(vs) => {
+                for (k, v) in vs.iter().enumerate() {
+                    if offered(v).is_none() {
+                        errors.push(not_a_choice(v));
+                    } else if vs[..k].contains(v) {
+                        errors.push(at(FieldError::answer(
+                            id,
+                            "answer.duplicate_choice",
+                            format!("'{v}' được chọn hai lần ở câu {id}."),
+                            format!("'{v}' is selected twice in question {id}."),
+                        )));
+                    }
+                }
+                if q.required && vs.is_empty() {
+                    errors.push(at(FieldError::answer(
+                        id,
+                        "answer.required",
+                        format!("Câu {id} là bắt buộc: chọn ít nhất một."),
+                        format!("Question {id} is required: select at least one."),
+                    )));
+                }
+            }
+            Answer::Decimal(x) if q.kind == QuestionType::Range => {
+                let (start, end, step) = q.range_scale();
+                let (lo, hi) = (start.min(end), start.max(end));
+                let steps = (x - start) / step;
+                if *x < lo || *x > hi || (steps - steps.round()).abs() > 1e-9 {
+                    errors.push(at(FieldError::answer(
+                        id,
+                        "answer.out_of_range",
+                        format!("{x} không nằm trên thang của câu {id} (từ {start} đến {end}, bước {step})."),
+                        format!("{x} is not on the scale of question {id} (from {start} to {end}, step {step})."),
+                    )));
+                }
+            }
+            _ => {}
+        }
+        if errors.len() == before {
+            if let Some(rule) = &q.constraint {
+                if !rule.eval(&slots(), &answer.value()).truthy() {
+                    let src = q.constraint_source.as_deref().unwrap_or("");
+                    let (vi, en) = match &q.constraint_message {
+                        Some(m) => (m.get("vi").to_owned(), m.get("en").to_owned()),
+                        None => (String::new(), String::new()),
+                    };
+                    errors.push(at(FieldError::answer(
+                        id,
+                        "answer.constraint",
+                        format!(
+                            "Câu trả lời '{}' của câu {id} không thỏa điều kiện \"{src}\". {vi}",
+                            shown(&answer.to_cell())
+                        )
+                        .trim_end()
+                        .to_owned(),
+                        format!(
+                            "Answer '{}' to question {id} breaks the constraint \"{src}\". {en}",
+                            shown(&answer.to_cell())
+                        )
+                        .trim_end()
+                        .to_owned(),
+                    )));
+                }
+            }
+        }
+        (errors.len() == before).then_some(answer)
+    }
+
     /// Whether question `position` is shown, given the answers to the questions before it.
     pub fn is_relevant(&self, position: usize, answers: &[Option<Answer>]) -> bool {
         self.questions[position].relevant.as_ref().is_none_or(|e| {
-            e.eval(&Slots(answers), &Value::Text(String::new()))
+            e.eval(&Slots::new(self, answers), &Value::Text(String::new()))
                 .truthy()
         })
     }
@@ -356,7 +835,7 @@ impl Survey {
         self.questions[position]
             .constraint
             .as_ref()
-            .is_none_or(|e| e.eval(&Slots(answers), &answer.value()).truthy())
+            .is_none_or(|e| e.eval(&Slots::new(self, answers), &answer.value()).truthy())
     }
 }
 
@@ -385,9 +864,14 @@ impl Scoring {
     /// The score in [0, 1] of an answer, or `None` when it is missing (no answer, or "don't know").
     pub fn score(&self, answer: Option<&Answer>) -> Option<f64> {
         match (self, answer?) {
-            (Scoring::Values(values), Answer::Choice(c)) => {
+            (Scoring::Values(values), Answer::Choice(c) | Answer::Text(c)) => {
                 values.iter().find(|(k, _)| k == c).map(|(_, v)| *v)
             }
+            // A calculation's number scored by value: `1 = 1.0`.
+            (Scoring::Values(values), Answer::Decimal(x)) => values
+                .iter()
+                .find(|(k, _)| k.parse::<f64>().is_ok_and(|k| k == *x))
+                .map(|(_, v)| *v),
             (Scoring::Range { lo, hi, reverse }, a) => {
                 let x = match a {
                     Answer::Integer(n) => *n as f64,
@@ -726,5 +1210,121 @@ impl Interview {
             .iter()
             .find(|(k, _)| k == column)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORM: &str = r#"
+[survey]
+id = "household"
+version = "1"
+title = { en = "Household" }
+languages = ["en"]
+
+[choices]
+yn = [{ value = "yes", label = { en = "Yes" } }, { value = "no", label = { en = "No" } }]
+
+[[questions]]
+id = "adults"
+type = "integer"
+label = { en = "Adults?" }
+
+[[questions]]
+id = "member"
+type = "repeat"
+label = { en = "Member" }
+
+[[questions]]
+id = "age"
+repeat = "member"
+type = "integer"
+label = { en = "Age?" }
+
+[[questions]]
+id = "older"
+repeat = "member"
+type = "calculate"
+calculation = "if(${age} > ${adults}, 'yes', 'no')"
+
+[[questions]]
+id = "total_age"
+type = "calculate"
+calculation = "sum(${age}) + ${adults}"
+
+[[questions]]
+id = "ticket"
+type = "calculate"
+calculation = "once(uuid())"
+
+[[questions]]
+id = "note1"
+type = "note"
+label = { en = "${total_age} years in all" }
+"#;
+
+    fn check(answers: Json) -> Result<Answers, Vec<FieldError>> {
+        let survey = Survey::from_toml(FORM, "household.toml").unwrap();
+        survey.check_answers(answers.as_object().unwrap())
+    }
+
+    #[test]
+    fn calculations_are_the_servers_whatever_the_client_sent() {
+        let survey = Survey::from_toml(FORM, "household.toml").unwrap();
+        let answers = check(serde_json::json!({
+            "adults": 2,
+            "member": [{ "age": 40 }, { "age": 1, "older": "yes" }],
+            "total_age": 9999,
+            "ticket": "d3b07384",
+            "note1": "",
+        }))
+        .unwrap();
+        let at = |id: &str| answers[survey.question_position(id).unwrap()].clone();
+        assert_eq!(at("total_age"), Some(Answer::Decimal(43.0)));
+        // A value only the device knows is kept as the device sent it.
+        assert_eq!(at("ticket"), Some(Answer::Text("d3b07384".into())));
+        assert_eq!(at("note1"), None);
+        let Some(Answer::Repeat(reps)) = at("member") else {
+            panic!("no repetitions: {answers:?}")
+        };
+        assert_eq!(
+            reps,
+            vec![
+                vec![
+                    ("age".into(), Answer::Integer(40)),
+                    ("older".into(), Answer::Text("yes".into()))
+                ],
+                vec![
+                    ("age".into(), Answer::Integer(1)),
+                    ("older".into(), Answer::Text("no".into()))
+                ],
+            ]
+        );
+        // What is stored reads back the same.
+        let iv = Interview {
+            id: Uuid::new_v4(),
+            survey_id: survey.id.clone(),
+            survey_version: survey.version.clone(),
+            location: Vec::new(),
+            weight: None,
+            enumerator: None,
+            started_at: None,
+            finished_at: None,
+            answers: answers.clone(),
+        };
+        let stored = iv.answers_json(&survey).to_string();
+        assert_eq!(survey.stored_answers(&stored).unwrap(), answers);
+    }
+
+    #[test]
+    fn a_note_takes_no_answer_and_a_repeat_only_its_own_questions() {
+        let errors = check(serde_json::json!({ "note1": "hello" })).unwrap_err();
+        assert_eq!(errors[0].rule, "answer.wrong_type");
+        let errors = check(serde_json::json!({ "member": [{ "adults": 3 }] })).unwrap_err();
+        assert_eq!(errors[0].rule, "answer.unknown_question");
+        let errors = check(serde_json::json!({ "member": { "age": 3 } })).unwrap_err();
+        assert_eq!(errors[0].rule, "answer.wrong_type");
     }
 }

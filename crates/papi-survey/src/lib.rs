@@ -25,4 +25,4 @@ pub use error::{DefinitionError, FieldError, InterviewError, Problem};
 pub use interview::{Answer, Answers, Interview, Submission, SurveyRef};
 pub use model::*;
 pub use reference::{ReferenceTable, PAPI_DIMENSIONS};
-pub use text::{nfc, Label};
+pub use text::{nfc, replace_references, Label};

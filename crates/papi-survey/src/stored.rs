@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::interview::{Answer, Answers};
-use crate::model::{QuestionType, Survey};
+use crate::model::{AnswerKind, QuestionType, Survey};
 
 impl Survey {
     /// Decodes the answers of a stored interview (see the module's documentation); the error says
@@ -62,10 +62,9 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
             likely: next,
         })? {
             next = position + 1;
-            let question = &self.survey.questions[position];
             self.answers[position] = map.next_value_seed(AnswerSeed {
-                id: &question.id,
-                kind: question.kind,
+                survey: self.survey,
+                position,
             })?;
         }
         Ok(())
@@ -113,16 +112,20 @@ impl<'de> Visitor<'de> for QuestionSeed<'_> {
 
 /// A value, typed by its question as `Survey::check_answers` types it.
 struct AnswerSeed<'s> {
-    id: &'s str,
-    kind: QuestionType,
+    survey: &'s Survey,
+    position: usize,
 }
 
 impl AnswerSeed<'_> {
+    fn kind(&self) -> QuestionType {
+        self.survey.questions[self.position].kind
+    }
+
     fn wrong<E: de::Error>(&self, got: &str) -> E {
         E::custom(format!(
             "question {} is {}, and its stored answer is {got}",
-            self.id,
-            self.kind.name()
+            self.survey.questions[self.position].id,
+            self.kind().name()
         ))
     }
 }
@@ -139,7 +142,12 @@ impl<'de> Visitor<'de> for AnswerSeed<'_> {
     type Value = Option<Answer>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "an answer to {} ({})", self.id, self.kind.name())
+        write!(
+            f,
+            "an answer to {} ({})",
+            self.survey.questions[self.position].id,
+            self.kind().name()
+        )
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -155,24 +163,27 @@ impl<'de> Visitor<'de> for AnswerSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(Some(match self.kind {
-            QuestionType::SelectOne => Answer::Choice(s.to_owned()),
-            QuestionType::Text => Answer::Text(s.to_owned()),
-            QuestionType::SelectMultiple => {
+        Ok(Some(match self.kind().answer_kind() {
+            AnswerKind::Choice => Answer::Choice(s.to_owned()),
+            AnswerKind::Text | AnswerKind::Calculated => Answer::Text(s.to_owned()),
+            AnswerKind::Choices => {
                 Answer::Choices(s.split_whitespace().map(str::to_owned).collect())
             }
-            QuestionType::Date => Answer::Date(
+            AnswerKind::Date => Answer::Date(
                 NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
                     .map_err(|_| self.wrong(&format!("'{s}', not a date as YYYY-MM-DD")))?,
             ),
-            QuestionType::Integer | QuestionType::Decimal => return Err(self.wrong("a string")),
+            AnswerKind::Integer
+            | AnswerKind::Decimal
+            | AnswerKind::Nothing
+            | AnswerKind::Repeat => return Err(self.wrong("a string")),
         }))
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-        match self.kind {
-            QuestionType::Integer => Ok(Some(Answer::Integer(n))),
-            QuestionType::Decimal => Ok(Some(Answer::Decimal(n as f64))),
+        match self.kind().answer_kind() {
+            AnswerKind::Integer => Ok(Some(Answer::Integer(n))),
+            AnswerKind::Decimal | AnswerKind::Calculated => Ok(Some(Answer::Decimal(n as f64))),
             _ => Err(self.wrong("a number")),
         }
     }
@@ -185,24 +196,59 @@ impl<'de> Visitor<'de> for AnswerSeed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
-        match self.kind {
-            QuestionType::Integer if x.fract() == 0.0 && x.abs() < 9.0e15 => {
+        match self.kind().answer_kind() {
+            AnswerKind::Integer if x.fract() == 0.0 && x.abs() < 9.0e15 => {
                 Ok(Some(Answer::Integer(x as i64)))
             }
-            QuestionType::Decimal if x.is_finite() => Ok(Some(Answer::Decimal(x))),
+            AnswerKind::Decimal | AnswerKind::Calculated if x.is_finite() => {
+                Ok(Some(Answer::Decimal(x)))
+            }
             _ => Err(self.wrong("a number")),
         }
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        if self.kind != QuestionType::SelectMultiple {
-            return Err(self.wrong("a list"));
+        match self.kind().answer_kind() {
+            AnswerKind::Choices => {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+                while let Some(v) = seq.next_element::<String>()? {
+                    values.push(v);
+                }
+                Ok(Some(Answer::Choices(values)))
+            }
+            // Repeats are few: each repetition is read as a JSON object, then typed.
+            AnswerKind::Repeat => {
+                let mut reps = Vec::new();
+                while let Some(object) =
+                    seq.next_element::<serde_json::Map<String, serde_json::Value>>()?
+                {
+                    let mut rep = Vec::with_capacity(object.len());
+                    for (id, value) in object {
+                        let position = self
+                            .survey
+                            .question_position(&id)
+                            .filter(|&p| self.survey.questions[p].repeat == Some(self.position))
+                            .ok_or_else(|| {
+                                self.wrong::<A::Error>(&format!(
+                                    "a repetition with '{id}', not one of its questions"
+                                ))
+                            })?;
+                        let answer = AnswerSeed {
+                            survey: self.survey,
+                            position,
+                        }
+                        .deserialize(value)
+                        .map_err(de::Error::custom)?;
+                        if let Some(answer) = answer {
+                            rep.push((id, answer));
+                        }
+                    }
+                    reps.push(rep);
+                }
+                Ok(Some(Answer::Repeat(reps)))
+            }
+            _ => Err(self.wrong("a list")),
         }
-        let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(2));
-        while let Some(v) = seq.next_element::<String>()? {
-            values.push(v);
-        }
-        Ok(Some(Answer::Choices(values)))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {

@@ -45,6 +45,35 @@ pub fn slug(s: &str) -> String {
     out
 }
 
+/// Rewrites every `${name}` in `text` with `with(name)`; a reference it gives `None` for stays as
+/// written. Labels show answers this way, and renamed questions are renamed in them.
+pub fn replace_references(text: &str, with: impl Fn(&str) -> Option<String>) -> String {
+    if !text.contains("${") {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                match with(after[..end].trim()) {
+                    Some(new) => out.push_str(&new),
+                    None => out.push_str(&rest[start..start + 3 + end]),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A text in each of the survey's languages, keyed by language code (`vi`, `en`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]

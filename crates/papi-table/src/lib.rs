@@ -55,7 +55,7 @@ pub fn columns(survey: &Survey) -> Vec<String> {
 pub fn question_dtype(kind: QuestionType) -> DataType {
     match kind {
         QuestionType::Integer => DataType::Int64,
-        QuestionType::Decimal => DataType::Float64,
+        QuestionType::Decimal | QuestionType::Range => DataType::Float64,
         _ => DataType::String,
     }
 }
@@ -108,7 +108,7 @@ impl<'a> FrameBuilder<'a> {
             .iter()
             .map(|q| match q.kind {
                 QuestionType::Integer => AnswerColumn::Integer(Vec::new()),
-                QuestionType::Decimal => AnswerColumn::Decimal(Vec::new()),
+                QuestionType::Decimal | QuestionType::Range => AnswerColumn::Decimal(Vec::new()),
                 _ => AnswerColumn::Text(text_builder(&q.id)),
             })
             .collect();

@@ -5,7 +5,7 @@
 //! several indicators gets one row per further indicator right under it, with only `papi_*` cells
 //! filled (pyxform skips such rows).
 
-use papi_survey::{Label, Scoring, Survey};
+use papi_survey::{Label, QuestionType, Scoring, Survey};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::{language_name, location_label, FINISHED_AT, STARTED_AT};
@@ -144,8 +144,23 @@ pub fn export_workbook(survey: &Survey) -> Result<Vec<u8>, ExportError> {
     let mut columns: Vec<String> = vec!["type".into(), "name".into()];
     columns.extend(label_columns("label", langs));
     columns.extend(label_columns("hint", langs));
+    columns.extend(label_columns("guidance_hint", langs));
     columns.extend(["required".into(), "relevant".into(), "constraint".into()]);
     columns.extend(label_columns("constraint_message", langs));
+    columns.extend(label_columns("required_message", langs));
+    columns.extend(
+        [
+            "calculation",
+            "choice_filter",
+            "repeat_count",
+            "default",
+            "appearance",
+            "read_only",
+            "parameters",
+        ]
+        .map(String::from),
+    );
+    columns.extend(label_columns("media::image", langs));
     columns.extend([
         "papi_role".into(),
         "papi_indicator".into(),
@@ -182,32 +197,74 @@ pub fn export_workbook(survey: &Survey) -> Result<Vec<u8>, ExportError> {
             sheet.put(cells)?;
         }
         let mut group: Option<&str> = None;
+        let mut repeat: Option<usize> = None;
         for (position, q) in survey.questions.iter().enumerate() {
-            if q.group.as_deref() != group {
+            if repeat.is_some() && q.repeat != repeat {
+                sheet.put(vec![text("type", "end_repeat")])?;
+                repeat = None;
+            }
+            if q.repeat.is_none() && q.group.as_deref() != group {
                 if group.is_some() {
                     sheet.put(vec![text("type", "end_group")])?;
                 }
                 if let Some(g) = &q.group {
-                    sheet.put(vec![text("type", "begin_group"), text("name", g.clone())])?;
+                    let mut cells = vec![text("type", "begin_group"), text("name", g.clone())];
+                    if let Some(heading) = survey.group(g) {
+                        cells.extend(label_cells("label", Some(&heading.label), langs));
+                        if let Some(a) = &heading.appearance {
+                            cells.push(text("appearance", a.clone()));
+                        }
+                    }
+                    sheet.put(cells)?;
                 }
                 group = q.group.as_deref();
             }
-            let kind = match &q.choices {
-                Some(list) => format!("{} {list}", q.kind.name()),
-                None => q.kind.name().to_owned(),
+            let kind = match (&q.choices, q.kind) {
+                (_, QuestionType::Repeat) => "begin_repeat".to_owned(),
+                (Some(list), _) => format!("{} {list}", q.kind.name()),
+                (None, _) => q.kind.name().to_owned(),
             };
+            if q.kind == QuestionType::Repeat {
+                repeat = Some(position);
+            }
             let mut cells = vec![text("type", kind), text("name", q.id.clone())];
-            cells.extend(label_cells("label", Some(&q.label), langs));
+            if !q.label.0.is_empty() {
+                cells.extend(label_cells("label", Some(&q.label), langs));
+            }
             cells.extend(label_cells("hint", q.hint.as_ref(), langs));
+            cells.extend(label_cells(
+                "guidance_hint",
+                q.guidance_hint.as_ref(),
+                langs,
+            ));
             if q.required {
                 cells.push(text("required", "yes"));
+            } else if let Some(r) = &q.required_if_source {
+                cells.push(text("required", r.clone()));
             }
-            if let Some(r) = &q.relevant_source {
-                cells.push(text("relevant", r.clone()));
+            cells.extend(label_cells(
+                "required_message",
+                q.required_message.as_ref(),
+                langs,
+            ));
+            for (column, value) in [
+                ("relevant", &q.relevant_source),
+                ("constraint", &q.constraint_source),
+                ("calculation", &q.calculation_source),
+                ("choice_filter", &q.choice_filter_source),
+                ("repeat_count", &q.repeat_count_source),
+                ("default", &q.default),
+                ("appearance", &q.appearance),
+                ("parameters", &q.parameters),
+            ] {
+                if let Some(v) = value {
+                    cells.push(text(column, v.clone()));
+                }
             }
-            if let Some(c) = &q.constraint_source {
-                cells.push(text("constraint", c.clone()));
+            if q.read_only {
+                cells.push(text("read_only", "yes"));
             }
+            cells.extend(label_cells("media::image", q.image.as_ref(), langs));
             cells.extend(label_cells(
                 "constraint_message",
                 q.constraint_message.as_ref(),
@@ -225,6 +282,9 @@ pub fn export_workbook(survey: &Survey) -> Result<Vec<u8>, ExportError> {
                 sheet.put(indicator_cells(survey, more))?;
             }
         }
+        if repeat.is_some() {
+            sheet.put(vec![text("type", "end_repeat")])?;
+        }
         if group.is_some() {
             sheet.put(vec![text("type", "end_group")])?;
         }
@@ -233,6 +293,17 @@ pub fn export_workbook(survey: &Survey) -> Result<Vec<u8>, ExportError> {
     // choices
     let mut columns: Vec<String> = vec!["list_name".into(), "name".into()];
     columns.extend(label_columns("label", langs));
+    columns.extend(label_columns("media::image", langs));
+    // The further columns choice filters read.
+    let mut extra: Vec<String> = Vec::new();
+    for c in survey.choice_lists.values().flatten() {
+        for k in c.columns.keys() {
+            if !extra.contains(k) {
+                extra.push(k.clone());
+            }
+        }
+    }
+    columns.extend(extra.iter().cloned());
     {
         let mut sheet = Sheet::new(wb.add_worksheet(), "choices", columns)?;
         for (list, choices) in &survey.choice_lists {
@@ -242,6 +313,10 @@ pub fn export_workbook(survey: &Survey) -> Result<Vec<u8>, ExportError> {
                     text("name", c.value.clone()),
                 ];
                 cells.extend(label_cells("label", Some(&c.label), langs));
+                cells.extend(label_cells("media::image", c.image.as_ref(), langs));
+                for (k, v) in &c.columns {
+                    cells.push(text(k, v.clone()));
+                }
                 sheet.put(cells)?;
             }
         }

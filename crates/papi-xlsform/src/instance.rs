@@ -7,12 +7,24 @@
 
 use std::collections::BTreeMap;
 
-use papi_survey::{QuestionType, Submission, Survey, SurveyRef};
+use papi_survey::{AnswerKind, QuestionType, Submission, Survey, SurveyRef};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value as Json};
 
 use crate::{FINISHED_AT, STARTED_AT};
+
+/// Elements ODK clients add about the device; an instance may carry them whether or not the form
+/// asks for them.
+const DEVICE_METADATA: [&str; 7] = [
+    "deviceid",
+    "deviceID",
+    "username",
+    "phonenumber",
+    "simserial",
+    "subscriberid",
+    "email",
+];
 
 /// Deepest nesting an instance may have: groups in groups are few; a deep document is an attack.
 const MAX_DEPTH: usize = 32;
@@ -77,6 +89,11 @@ pub struct XmlInstance {
     pub deprecated_id: Option<String>,
     /// Leaf elements outside `meta`, as (name, text), in document order.
     pub fields: Vec<(String, String)>,
+    /// For each field, the elements around it below the root, as (name, occurrence number): which
+    /// repetition of a repeat an answer belongs to.
+    pub ancestors: Vec<Vec<(String, usize)>>,
+    /// `meta/audit`: the file name of the device's audit log, where the form records one.
+    pub audit: Option<String>,
 }
 
 fn malformed(e: impl std::fmt::Display) -> InstanceError {
@@ -92,8 +109,11 @@ fn strip_uuid(s: &str) -> String {
 pub fn parse_instance(xml: &[u8]) -> Result<XmlInstance, InstanceError> {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(false);
-    // Open elements: (local name, has child elements, text so far).
-    let mut stack: Vec<(String, bool, String)> = Vec::new();
+    // Open elements: (local name, has child elements, text so far, occurrence number).
+    let mut stack: Vec<(String, bool, String, usize)> = Vec::new();
+    let mut occurrences = 0usize;
+    let mut ancestors = Vec::new();
+    let mut audit = None;
     let mut form_id = None;
     let mut version = String::new();
     let mut instance_id = None;
@@ -180,22 +200,32 @@ pub fn parse_instance(xml: &[u8]) -> Result<XmlInstance, InstanceError> {
             Event::Eof => break,
         };
         if let Some(name) = start {
-            stack.push((name, false, String::new()));
+            occurrences += 1;
+            stack.push((name, false, String::new(), occurrences));
         }
         if end {
-            let (name, has_children, text) =
+            let (name, has_children, text, _) =
                 stack.pop().ok_or_else(|| malformed("unbalanced end tag"))?;
             if has_children || stack.is_empty() {
                 continue;
             }
-            let in_meta = stack.last().is_some_and(|(p, _, _)| p == "meta");
+            let in_meta = stack.last().is_some_and(|(p, ..)| p == "meta");
             match (in_meta, name.as_str()) {
                 (true, "instanceID") => instance_id = Some(strip_uuid(&text)),
                 (true, "deprecatedID") => {
                     deprecated_id = Some(strip_uuid(&text)).filter(|s| !s.is_empty())
                 }
+                (true, "audit") => audit = Some(text.trim().to_owned()).filter(|a| !a.is_empty()),
                 (true, _) => {}
-                (false, _) => fields.push((name, text.trim().to_owned())),
+                (false, _) => {
+                    fields.push((name, text.trim().to_owned()));
+                    ancestors.push(
+                        stack[1..]
+                            .iter()
+                            .map(|(n, _, _, k)| (n.clone(), *k))
+                            .collect(),
+                    );
+                }
             }
         }
     }
@@ -214,6 +244,8 @@ pub fn parse_instance(xml: &[u8]) -> Result<XmlInstance, InstanceError> {
         instance_id,
         deprecated_id,
         fields,
+        ancestors,
+        audit,
     })
 }
 
@@ -228,7 +260,9 @@ impl XmlInstance {
         let mut started_at = None;
         let mut finished_at = None;
         let mut weight = None;
-        for (name, text) in &self.fields {
+        // Repetitions by (repeat question, occurrence of its element), in document order.
+        let mut repetitions: Vec<(String, usize, Map<String, Json>)> = Vec::new();
+        for (k, (name, text)) in self.fields.iter().enumerate() {
             if text.is_empty() {
                 continue;
             }
@@ -242,13 +276,17 @@ impl XmlInstance {
                 weight = Some(text.parse::<f64>().unwrap_or(f64::NAN));
             } else if survey.design.location.contains(name) {
                 location.insert(name.clone(), text.clone());
+            } else if survey.question(name).is_none() && DEVICE_METADATA.contains(&name.as_str()) {
+                // What a client adds about the device when the form does not ask for it.
+                continue;
             } else {
-                let value = match survey.question(name).map(|q| q.kind) {
-                    Some(QuestionType::Integer) => text
+                let question = survey.question(name);
+                let value = match question.map(|q| q.kind.answer_kind()) {
+                    Some(AnswerKind::Integer) => text
                         .parse::<i64>()
                         .map(Json::from)
                         .unwrap_or_else(|_| Json::String(text.clone())),
-                    Some(QuestionType::Decimal) => text
+                    Some(AnswerKind::Decimal) => text
                         .parse::<f64>()
                         .ok()
                         .and_then(serde_json::Number::from_f64)
@@ -256,8 +294,50 @@ impl XmlInstance {
                         .unwrap_or_else(|| Json::String(text.clone())),
                     _ => Json::String(text.clone()),
                 };
-                answers.insert(name.clone(), value);
+                let repeat = question
+                    .and_then(|q| q.repeat)
+                    .map(|r| survey.questions[r].id.as_str());
+                let occurrence = repeat.and_then(|r| {
+                    self.ancestors
+                        .get(k)
+                        .and_then(|a| a.iter().rev().find(|(n, _)| n == r))
+                        .map(|(_, o)| *o)
+                });
+                match (repeat, occurrence) {
+                    (Some(r), Some(o)) => {
+                        match repetitions.iter_mut().find(|(n, x, _)| n == r && *x == o) {
+                            Some((_, _, map)) => {
+                                map.insert(name.clone(), value);
+                            }
+                            None => {
+                                let mut map = Map::new();
+                                map.insert(name.clone(), value);
+                                repetitions.push((r.to_owned(), o, map));
+                            }
+                        }
+                    }
+                    _ => {
+                        answers.insert(name.clone(), value);
+                    }
+                }
             }
+        }
+        for (repeat, _, map) in repetitions {
+            let list = answers
+                .entry(repeat)
+                .or_insert_with(|| Json::Array(Vec::new()));
+            if let Json::Array(items) = list {
+                items.push(Json::Object(map));
+            }
+        }
+        if let (Some(file), Some(q)) = (
+            &self.audit,
+            survey
+                .questions
+                .iter()
+                .find(|q| q.kind == QuestionType::Audit),
+        ) {
+            answers.insert(q.id.clone(), Json::String(file.clone()));
         }
         Submission {
             id: self.instance_id.clone(),
@@ -302,5 +382,62 @@ mod tests {
             i.fields,
             vec![("q".into(), "a & b!".into()), ("m".into(), String::new())]
         );
+    }
+}
+
+#[cfg(test)]
+mod repeat_tests {
+    use super::*;
+
+    const FORM: &str = r#"
+[survey]
+id = "household"
+version = "1"
+title = { en = "Household" }
+languages = ["en"]
+
+[[questions]]
+id = "members"
+type = "integer"
+label = { en = "Members?" }
+
+[[questions]]
+id = "member"
+type = "repeat"
+label = { en = "Member" }
+
+[[questions]]
+id = "age"
+repeat = "member"
+type = "integer"
+label = { en = "Age?" }
+
+[[questions]]
+id = "photo"
+type = "image"
+label = { en = "Photo" }
+
+[[questions]]
+id = "log"
+type = "audit"
+"#;
+
+    #[test]
+    fn repetitions_become_a_list_and_a_devices_own_metadata_is_accepted() {
+        let survey = Survey::from_toml(FORM, "household.toml").unwrap();
+        let xml = br#"<?xml version="1.0"?><data id="household" version="1"><members>2</members><member><age>40</age></member><member><age>12</age></member><photo>1764489600000.jpg</photo><deviceid>collect:AbC</deviceid><meta><audit>audit.csv</audit><instanceID>uuid:6f1c2a5e-0d7b-4b8e-9d55-0a4c1f7e2b10</instanceID></meta></data>"#;
+        let instance = parse_instance(xml).unwrap();
+        let submission = instance.to_submission(&survey);
+        assert_eq!(
+            serde_json::Value::Object(submission.answers.clone()),
+            serde_json::json!({
+                "members": 2,
+                "member": [{ "age": 40 }, { "age": 12 }],
+                "photo": "1764489600000.jpg",
+                "log": "audit.csv",
+            })
+        );
+        let interview = survey.check_submission(&submission).unwrap();
+        assert_eq!(interview.answers.iter().flatten().count(), 4);
     }
 }

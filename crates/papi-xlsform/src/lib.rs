@@ -21,7 +21,9 @@ mod places;
 mod xform;
 
 pub use export::{export_workbook, ExportError};
-pub use import::{import_workbook, import_workbook_from_bytes, ImportError, SheetProblem};
+pub use import::{
+    import_workbook, import_workbook_from_bytes, ImportError, Imported, SheetProblem,
+};
 pub use instance::{parse_instance, InstanceError, XmlInstance};
 pub use xform::{xform, xform_with_places};
 
@@ -31,25 +33,44 @@ pub const FINISHED_AT: &str = "finished_at";
 
 /// XLSForm's language column suffix for a language code: `Vietnamese (vi)`.
 pub fn language_name(code: &str) -> String {
-    let name = match code {
-        "vi" => "Vietnamese",
-        "en" => "English",
-        "fr" => "French",
-        "zh" => "Chinese",
-        "km" => "Khmer",
-        "lo" => "Lao",
-        "th" => "Thai",
-        _ => code,
-    };
+    // pyxform's name for the language of a workbook that names none.
+    if code == "default" {
+        return code.to_owned();
+    }
+    let name = LANGUAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, n)| *n);
     format!("{name} ({code})")
 }
+
+/// Languages papi names in XForms, by code.
+const LANGUAGES: [(&str, &str); 12] = [
+    ("vi", "Vietnamese"),
+    ("en", "English"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("pt", "Portuguese"),
+    ("zh", "Chinese"),
+    ("km", "Khmer"),
+    ("lo", "Lao"),
+    ("th", "Thai"),
+    ("ar", "Arabic"),
+    ("sw", "Swahili"),
+    ("hi", "Hindi"),
+];
 
 /// The language code of an XLSForm language name: `Vietnamese (vi)` → `vi`, a bare `vi` → `vi`.
 pub fn language_code(name: &str) -> String {
     let name = name.trim();
     match (name.rfind('('), name.ends_with(')')) {
         (Some(open), true) => name[open + 1..name.len() - 1].trim().to_owned(),
-        _ => name.to_owned(),
+        // A bare language name (`English`, as many workbooks write it) reads as its code.
+        _ => LANGUAGES
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(code, _)| (*code).to_owned())
+            .unwrap_or_else(|| name.to_owned()),
     }
 }
 

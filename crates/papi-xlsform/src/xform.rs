@@ -29,6 +29,11 @@ pub(crate) fn esc(s: &str) -> String {
 /// Rewrites an XLSForm expression for the XForm: `${name}` and bare question names become absolute
 /// paths (as pyxform writes them), string literals and function names are left alone.
 fn xpath(src: &str, paths: &HashMap<&str, String>) -> String {
+    xpath_with(src, paths, false)
+}
+
+/// As [`xpath`]; in a choice filter (`columns`), bare names are the choice list's columns and stay.
+fn xpath_with(src: &str, paths: &HashMap<&str, String>, columns: bool) -> String {
     let chars: Vec<char> = src.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -40,7 +45,17 @@ fn xpath(src: &str, paths: &HashMap<&str, String>) -> String {
                 .position(|&x| x == c)
                 .map(|p| i + 1 + p)
                 .unwrap_or(chars.len() - 1);
-            out.extend(&chars[i..=end]);
+            // `jr:choice-name(${q}, '${q}')` names its question inside quotes.
+            let inner: String = chars[i + 1..end].iter().collect();
+            let named = inner
+                .trim()
+                .strip_prefix("${")
+                .and_then(|n| n.strip_suffix('}'))
+                .and_then(|n| paths.get(n.trim()));
+            match named {
+                Some(p) => write!(out, "{c} {p} {c}").unwrap(),
+                None => out.extend(&chars[i..=end]),
+            }
             i = end + 1;
         } else if c == '$' && chars.get(i + 1) == Some(&'{') {
             let end = chars[i..]
@@ -64,7 +79,7 @@ fn xpath(src: &str, paths: &HashMap<&str, String>) -> String {
             let word: String = chars[start..i].iter().collect();
             let call = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
             match paths.get(word.as_str()) {
-                Some(p) if !call => write!(out, " {p} ").unwrap(),
+                Some(p) if !call && !columns => write!(out, " {p} ").unwrap(),
                 _ => out.push_str(&word),
             }
         } else {
@@ -75,18 +90,67 @@ fn xpath(src: &str, paths: &HashMap<&str, String>) -> String {
     out
 }
 
+/// A text's forms: none for the text itself, `image`, `guidance`; each per language.
+type Forms = Vec<(Option<&'static str>, Label)>;
+
 pub(crate) struct Itext {
-    /// (text id, form) → text per language
-    texts: Vec<(String, Label)>,
+    /// text id → its forms
+    texts: Vec<(String, Forms)>,
 }
 
 impl Itext {
     /// Adds a translated text and returns the reference a label or message points at.
     pub(crate) fn add(&mut self, id: String, label: &Label) -> String {
+        self.add_forms(id, vec![(None, label.clone())])
+    }
+
+    /// Adds a text with further forms (an image, a guidance hint).
+    pub(crate) fn add_forms(&mut self, id: String, forms: Forms) -> String {
         let r = format!("jr:itext('{id}')");
-        self.texts.push((id, label.clone()));
+        self.texts.push((id, forms));
         r
     }
+}
+
+/// An XForm's bind type for a question type.
+fn bind_type(q: &papi_survey::Question) -> &'static str {
+    use QuestionType as T;
+    match q.kind {
+        T::Integer => "int",
+        T::Decimal => "decimal",
+        T::Range => {
+            let (a, b, step) = q.range_scale();
+            if [a, b, step].iter().all(|x| x.fract() == 0.0) {
+                "int"
+            } else {
+                "decimal"
+            }
+        }
+        T::Date | T::Today => "date",
+        T::Time => "time",
+        T::DateTime => "dateTime",
+        T::Geopoint => "geopoint",
+        T::Geotrace => "geotrace",
+        T::Geoshape => "geoshape",
+        T::Barcode => "barcode",
+        T::Image | T::Audio | T::Video | T::File | T::Audit => "binary",
+        _ => "string",
+    }
+}
+
+/// The preload of a device metadata question (jr:preload, jr:preloadParams).
+fn preload(kind: QuestionType) -> Option<(&'static str, &'static str)> {
+    use QuestionType as T;
+    Some(match kind {
+        T::Today => ("date", "today"),
+        T::DeviceId => ("property", "deviceid"),
+        T::PhoneNumber => ("property", "phonenumber"),
+        T::Username => ("property", "username"),
+        T::Email => ("property", "email"),
+        T::SubscriberId => ("property", "subscriberid"),
+        T::SimSerial => ("property", "simserial"),
+        _ => return None,
+    })
 }
 
 /// The parts of an XForm as they are written: the primary instance, secondary instances, binds, the
@@ -122,9 +186,11 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
         paths.insert(col, format!("/{root}/{col}"));
     }
     for q in &survey.questions {
-        let p = match &q.group {
-            Some(g) => format!("/{root}/{g}/{}", q.id),
-            None => format!("/{root}/{}", q.id),
+        let p = match (q.repeat, &q.group) {
+            (Some(r), _) => format!("{}/{}", paths[survey.questions[r].id.as_str()], q.id),
+            (None, _) if q.kind == QuestionType::Audit => format!("/{root}/meta/{}", q.id),
+            (None, Some(g)) => format!("/{root}/{g}/{}", q.id),
+            (None, None) => format!("/{root}/{}", q.id),
         };
         paths.insert(&q.id, p);
     }
@@ -148,14 +214,23 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
         write!(form.instances, "<instance id=\"{}\"><root>", esc(list)).unwrap();
         for (i, c) in choices.iter().enumerate() {
             let id = format!("{list}-{i}");
-            form.itext.texts.push((id.clone(), c.label.clone()));
+            let mut forms = vec![(None, c.label.clone())];
+            if let Some(image) = &c.image {
+                forms.push((Some("image"), image.clone()));
+            }
+            form.itext.texts.push((id.clone(), forms));
             write!(
                 form.instances,
-                "<item><itextId>{}</itextId><name>{}</name></item>",
+                "<item><itextId>{}</itextId><name>{}</name>",
                 esc(&id),
                 esc(&c.value)
             )
             .unwrap();
+            // The further columns a choice filter reads.
+            for (k, v) in &c.columns {
+                write!(form.instances, "<{k}>{}</{k}>", esc(v)).unwrap();
+            }
+            form.instances.push_str("</item>");
         }
         form.instances.push_str("</root></instance>");
     }
@@ -176,7 +251,18 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
         None => typed_location(survey, &mut form),
     }
     let mut group: Option<&str> = None;
-    for q in &survey.questions {
+    let audit: Vec<&papi_survey::Question> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionType::Audit)
+        .collect();
+    let mut i = 0;
+    while i < survey.questions.len() {
+        let q = &survey.questions[i];
+        i += 1;
+        if q.kind == QuestionType::Audit {
+            continue;
+        }
         if q.group.as_deref() != group {
             if let Some(g) = group {
                 write!(form.data, "</{g}>").unwrap();
@@ -184,58 +270,67 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
             }
             if let Some(g) = &q.group {
                 write!(form.data, "<{g}>").unwrap();
-                write!(form.body, "<group ref=\"/{root}/{g}\">").unwrap();
+                write!(form.body, "<group ref=\"/{root}/{g}\"").unwrap();
+                let heading = survey.group(g);
+                if let Some(a) = heading.and_then(|h| h.appearance.as_deref()) {
+                    write!(form.body, " appearance=\"{}\"", esc(a)).unwrap();
+                }
+                form.body.push('>');
+                if let Some(h) = heading.filter(|h| !h.label.0.is_empty()) {
+                    let r = form.itext.add(format!("/{root}/{g}:label"), &h.label);
+                    write!(form.body, "<label ref=\"{r}\"/>").unwrap();
+                }
             }
             group = q.group.as_deref();
         }
-        let path = &paths[q.id.as_str()];
-        write!(form.data, "<{}/>", q.id).unwrap();
-        let kind = match q.kind {
-            QuestionType::Integer => "int",
-            QuestionType::Decimal => "decimal",
-            QuestionType::Date => "date",
-            _ => "string",
-        };
-        write!(form.binds, "<bind nodeset=\"{path}\" type=\"{kind}\"").unwrap();
-        if q.required {
-            form.binds.push_str(" required=\"true()\"");
+        if q.kind == QuestionType::Repeat {
+            // The repeat's template in the instance, its questions inside it, and a repeat control.
+            let path = &paths[q.id.as_str()];
+            write!(form.data, "<{} jr:template=\"\">", q.id).unwrap();
+            write!(form.binds, "<bind nodeset=\"{path}\"").unwrap();
+            if let Some(r) = &q.relevant_source {
+                write!(form.binds, " relevant=\"{}\"", esc(&xpath(r, &paths))).unwrap();
+            }
+            form.binds.push_str("/>");
+            write!(form.body, "<group ref=\"{path}\"").unwrap();
+            if let Some(a) = &q.appearance {
+                write!(form.body, " appearance=\"{}\"", esc(a)).unwrap();
+            }
+            form.body.push('>');
+            if !q.label.0.is_empty() {
+                let r = form.itext.add(format!("{path}:label"), &q.label);
+                write!(form.body, "<label ref=\"{r}\"/>").unwrap();
+            }
+            write!(form.body, "<repeat nodeset=\"{path}\"").unwrap();
+            if let Some(c) = &q.repeat_count_source {
+                write!(form.body, " jr:count=\"{}\"", esc(&xpath(c, &paths))).unwrap();
+            }
+            form.body.push('>');
+            while i < survey.questions.len() && survey.questions[i].repeat.is_some() {
+                question(survey, &survey.questions[i], &paths, &mut form);
+                i += 1;
+            }
+            write!(form.data, "</{}>", q.id).unwrap();
+            form.body.push_str("</repeat></group>");
+            continue;
         }
-        if let Some(r) = &q.relevant_source {
-            write!(form.binds, " relevant=\"{}\"", esc(&xpath(r, &paths))).unwrap();
-        }
-        if let Some(c) = &q.constraint_source {
-            write!(form.binds, " constraint=\"{}\"", esc(&xpath(c, &paths))).unwrap();
-        }
-        if let Some(m) = &q.constraint_message {
-            let r = form.itext.add(format!("{path}:jr:constraintMsg"), m);
-            write!(form.binds, " jr:constraintMsg=\"{}\"", esc(&r)).unwrap();
-        }
-        form.binds.push_str("/>");
-        let control = match q.kind {
-            QuestionType::SelectOne => "select1",
-            QuestionType::SelectMultiple => "select",
-            _ => "input",
-        };
-        let label = form.itext.add(format!("{path}:label"), &q.label);
-        write!(
-            form.body,
-            "<{control} ref=\"{path}\"><label ref=\"{label}\"/>"
-        )
-        .unwrap();
-        if let Some(h) = &q.hint {
-            let r = form.itext.add(format!("{path}:hint"), h);
-            write!(form.body, "<hint ref=\"{r}\"/>").unwrap();
-        }
-        if let Some(list) = &q.choices {
-            write!(form.body, "<itemset nodeset=\"instance('{}')/root/item\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
-        }
-        write!(form.body, "</{control}>").unwrap();
+        question(survey, q, &paths, &mut form);
     }
     if let Some(g) = group {
         write!(form.data, "</{g}>").unwrap();
         form.body.push_str("</group>");
     }
-    write!(form.data, "<meta><instanceID/></meta></{root}>").unwrap();
+    form.data.push_str("<meta>");
+    for q in &audit {
+        write!(form.data, "<{}/>", q.id).unwrap();
+        write!(
+            form.binds,
+            "<bind nodeset=\"{}\" type=\"binary\"/>",
+            paths[q.id.as_str()]
+        )
+        .unwrap();
+    }
+    write!(form.data, "<instanceID/></meta></{root}>").unwrap();
     write!(form.binds, "<bind nodeset=\"/{root}/meta/instanceID\" type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>").unwrap();
 
     let mut translations = String::new();
@@ -247,14 +342,23 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
             if n == 0 { " default=\"true()\"" } else { "" }
         )
         .unwrap();
-        for (id, label) in &form.itext.texts {
-            write!(
-                translations,
-                "<text id=\"{}\"><value>{}</value></text>",
-                esc(id),
-                esc(label.get(lang))
-            )
-            .unwrap();
+        for (id, forms) in &form.itext.texts {
+            write!(translations, "<text id=\"{}\">", esc(id)).unwrap();
+            for (kind, label) in forms {
+                let text = with_outputs(&esc(label.get(lang)), &paths);
+                match kind {
+                    None => write!(translations, "<value>{text}</value>").unwrap(),
+                    Some("image") => write!(
+                        translations,
+                        "<value form=\"image\">jr://images/{text}</value>"
+                    )
+                    .unwrap(),
+                    Some(form) => {
+                        write!(translations, "<value form=\"{form}\">{text}</value>").unwrap()
+                    }
+                }
+            }
+            translations.push_str("</text>");
         }
         translations.push_str("</translation>");
     }
@@ -267,6 +371,125 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
         form.binds,
         form.body
     )
+}
+
+/// One question: its instance node, its bind and its body control.
+fn question(
+    survey: &Survey,
+    q: &papi_survey::Question,
+    paths: &HashMap<&str, String>,
+    form: &mut Form,
+) {
+    use QuestionType as T;
+    let path = &paths[q.id.as_str()];
+    match &q.default {
+        Some(d) => write!(form.data, "<{}>{}</{}>", q.id, esc(d), q.id).unwrap(),
+        None => write!(form.data, "<{}/>", q.id).unwrap(),
+    }
+    write!(
+        form.binds,
+        "<bind nodeset=\"{path}\" type=\"{}\"",
+        bind_type(q)
+    )
+    .unwrap();
+    if q.required {
+        form.binds.push_str(" required=\"true()\"");
+    } else if let Some(r) = &q.required_if_source {
+        write!(form.binds, " required=\"{}\"", esc(&xpath(r, paths))).unwrap();
+    }
+    if let Some(m) = &q.required_message {
+        let r = form.itext.add(format!("{path}:jr:requiredMsg"), m);
+        write!(form.binds, " jr:requiredMsg=\"{}\"", esc(&r)).unwrap();
+    }
+    if let Some(r) = &q.relevant_source {
+        write!(form.binds, " relevant=\"{}\"", esc(&xpath(r, paths))).unwrap();
+    }
+    if let Some(c) = &q.constraint_source {
+        write!(form.binds, " constraint=\"{}\"", esc(&xpath(c, paths))).unwrap();
+    }
+    if let Some(m) = &q.constraint_message {
+        let r = form.itext.add(format!("{path}:jr:constraintMsg"), m);
+        write!(form.binds, " jr:constraintMsg=\"{}\"", esc(&r)).unwrap();
+    }
+    if let Some(c) = &q.calculation_source {
+        write!(form.binds, " calculate=\"{}\"", esc(&xpath(c, paths))).unwrap();
+    }
+    if q.read_only || q.kind == T::Note {
+        form.binds.push_str(" readonly=\"true()\"");
+    }
+    if let Some((kind, param)) = preload(q.kind) {
+        write!(
+            form.binds,
+            " jr:preload=\"{kind}\" jr:preloadParams=\"{param}\""
+        )
+        .unwrap();
+    }
+    form.binds.push_str("/>");
+    // Calculations and device metadata have no control.
+    if q.kind == T::Calculate || q.kind.is_metadata() {
+        return;
+    }
+    let (control, extra) = match q.kind {
+        T::SelectOne => ("select1", String::new()),
+        T::SelectMultiple => ("select", String::new()),
+        T::Acknowledge => ("trigger", String::new()),
+        T::Image => ("upload", " mediatype=\"image/*\"".to_owned()),
+        T::Audio => ("upload", " mediatype=\"audio/*\"".to_owned()),
+        T::Video => ("upload", " mediatype=\"video/*\"".to_owned()),
+        T::File => ("upload", " mediatype=\"application/*\"".to_owned()),
+        T::Range => {
+            let (start, end, step) = q.range_scale();
+            (
+                "range",
+                format!(" start=\"{start}\" end=\"{end}\" step=\"{step}\""),
+            )
+        }
+        _ => ("input", String::new()),
+    };
+    write!(form.body, "<{control} ref=\"{path}\"{extra}").unwrap();
+    if let Some(a) = &q.appearance {
+        write!(form.body, " appearance=\"{}\"", esc(a)).unwrap();
+    }
+    form.body.push('>');
+    // A question may go by its hint alone.
+    if !q.label.0.is_empty() || q.image.is_some() {
+        let mut forms = vec![(None, q.label.clone())];
+        if let Some(image) = &q.image {
+            forms.push((Some("image"), image.clone()));
+        }
+        let label = form.itext.add_forms(format!("{path}:label"), forms);
+        write!(form.body, "<label ref=\"{label}\"/>").unwrap();
+    }
+    if q.hint.is_some() || q.guidance_hint.is_some() {
+        let mut forms = Vec::new();
+        if let Some(h) = &q.hint {
+            forms.push((None, h.clone()));
+        }
+        if let Some(g) = &q.guidance_hint {
+            forms.push((Some("guidance"), g.clone()));
+        }
+        let r = form.itext.add_forms(format!("{path}:hint"), forms);
+        write!(form.body, "<hint ref=\"{r}\"/>").unwrap();
+    }
+    if let Some(list) = &q.choices {
+        let filter = q
+            .choice_filter_source
+            .as_deref()
+            .map(|f| format!("[{}]", esc(&xpath_with(f, paths, true))))
+            .unwrap_or_default();
+        write!(form.body, "<itemset nodeset=\"instance('{}')/root/item{filter}\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
+    }
+    let _ = survey;
+    write!(form.body, "</{control}>").unwrap();
+}
+
+/// `${name}` in an (escaped) text shown as that answer, the way pyxform writes it.
+fn with_outputs(text: &str, paths: &HashMap<&str, String>) -> String {
+    papi_survey::replace_references(text, |name| {
+        paths
+            .get(name)
+            .map(|p| format!("<output value=\" {p} \"/>"))
+    })
 }
 
 /// The location columns as text fields, typed by the enumerator.
