@@ -140,6 +140,7 @@ pub fn draw<DB: DrawingBackend>(
         labels.push(lines);
         areas.push((area_top, y1));
     }
+    let shortest = areas.iter().map(|(a, b)| b - a).min().unwrap_or(0);
 
     // Bands first, the grid over them, then the data on top.
     for (i, bar) in chart.bars.iter().enumerate() {
@@ -216,7 +217,9 @@ pub fn draw<DB: DrawingBackend>(
             }
         }
 
-        let bar_h = (((y1 - y0) as f64 * 0.42).round() as i32).clamp(4, 26);
+        // Stacked, the slots' bar areas differ with their labels' lines: bars keep one height.
+        let area_h = if stacked { shortest } else { y1 - y0 };
+        let bar_h = ((area_h as f64 * 0.42).round() as i32).clamp(4, 26);
         let mut value_x = plot_left;
         match finite(bar.estimate) {
             Some(est) => {

@@ -159,7 +159,11 @@ pub fn draw<DB: DrawingBackend>(
     }
     let first_year = (x_lo.ceil()) as i32;
     let last_year = (x_hi.floor()) as i32;
-    let year_step = if last_year - first_year > 16 { 2 } else { 1 };
+    // As many years as fit side by side with a gap (every year on a wide chart, fewer on a phone's).
+    let label_w = c.text_width("2024", tick_font)? + 8;
+    let room = ((x.px(x_hi) - x.px(x_lo)) / label_w).max(1);
+    let span = (last_year - first_year).max(1);
+    let year_step = (1..=span).find(|s| span / s < room).unwrap_or(span);
     for year in (first_year..=last_year).step_by(year_step as usize) {
         let px = x.px(year as f64);
         c.line(vec![(px, plot_bottom), (px, plot_bottom + 5)], BLACK, 1)?;

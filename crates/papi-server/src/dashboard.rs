@@ -603,7 +603,7 @@ fn districts_chart(d: &Dashboard, lang: Lang, width: u32) -> Option<DistrictChar
         ),
         decimal_comma: lang == Lang::Vi,
         width,
-        height: if narrow(width) { 330 } else { 120 } + 34 * strata.groups.len() as u32,
+        height: if narrow(width) { 250 } else { 120 } + 34 * strata.groups.len() as u32,
     })
 }
 

@@ -373,7 +373,7 @@ pub async fn page(
     ];
     Ok(layout(&viewer, &base, &title, html! {
         h1 { (title) }
-        div.cards {
+        div.cards.counts {
             @for (s, n) in &f.review_states {
                 div.card { div.muted { (state_name(s, lang)) } div.big { (n) } }
             }
@@ -440,12 +440,12 @@ pub async fn page(
             }
         }
         h2 { (lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) }
-        table {
+        div.wide tabindex="0" role="region" aria-label=(lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) { table {
             thead { tr { th { (lang.t("Ngày", "Day")) } th { (lang.t("Điều tra viên", "Enumerator")) } th.num { (lang.t("Số phiếu", "Interviews")) } th.num { (lang.t("Bị đánh dấu", "Flagged")) } } }
             tbody { @for d in &f.enumerator_days {
-                tr { td { (locale::day(&d.day, lang)) } td { (d.enumerator) } td.num { (d.interviews) } td.num class=(if d.flagged > 0 { "flag" } else { "" }) { (d.flagged) } }
+                tr { td { (locale::day(&d.day, lang)) } td { (d.enumerator) } td.num { (d.interviews) } td.num class=[(d.flagged > 0).then_some("flag")] { (d.flagged) } }
             } }
-        }
+        } }
         h2 { (lang.t("Cảnh báo chất lượng", "Quality flags")) }
         p {
             (lang.t("Quá ngắn", "Too short")) ": " strong { (f.quality.short) } " · "
@@ -536,7 +536,8 @@ pub async fn interview_page(
         h2 { (lang.t("Câu trả lời", "Answers")) }
         table { tbody { @for (q, a) in survey.questions.iter().zip(&iv.answers) {
             @if let Some(a) = a {
-                tr { td.muted { (q.id) } td { (q.label.get(lang.code())) } td { (answer_text(&survey, q, a, lang)) } }
+                // The question's id under its label: ids are long words a phone must be able to break.
+                tr { td { (q.label.get(lang.code())) br; span.code { (q.id) } } td { (answer_text(&survey, q, a, lang)) } }
             }
         } } }
     }).into_response())

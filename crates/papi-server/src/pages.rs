@@ -161,16 +161,18 @@ pub fn href(path: &str, lang: Lang) -> String {
 const STYLE: &str = r#"
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{font-family:"DejaVu Sans","Noto Sans",system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 3rem;color:#1b1b1b;line-height:1.45;overflow-wrap:anywhere}
+body{font-family:"DejaVu Sans","Noto Sans",system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 3rem;color:#1b1b1b;line-height:1.45;overflow-wrap:break-word}
 header{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;border-bottom:2px solid #8b1a1a;padding:.6rem 0;margin-bottom:1rem}
 header a{color:#8b1a1a;text-decoration:none;font-weight:600;padding:.3rem 0}header .who{margin-left:auto;color:#555;font-size:.9rem}
 button,select,input{font:inherit;font-size:1rem;max-width:100%}button{padding:.35rem .8rem}
 h1{font-size:1.5rem;margin:.4rem 0}h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ddd}
 .scroll{overflow:auto;max-height:28rem}.wide{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #e2e2e2;padding:.3rem .4rem;text-align:left;vertical-align:top}
-th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.wide th:first-child,.wide td:first-child{position:sticky;left:0;background:#fff}.wide th:first-child{background:#f6f2f2}
+th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
+.code{overflow-wrap:anywhere;color:#595959;font-size:.9rem}
+.wide th:first-child,.wide td:first-child{position:sticky;left:0;background:#fff;min-width:7rem}.wide th:first-child{background:#f6f2f2}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,15rem),1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:6px;padding:.7rem 1rem;min-width:0}
+.cards.counts{grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem}
 .big{font-size:2rem;font-weight:700}.muted{color:#595959;font-size:.9rem}.up{color:#1a6b2f}.down{color:#a11}
 .headline{font-size:1.05rem;margin:.3rem 0}.headline strong{font-weight:700}
 .chart{margin:.5rem 0}.chart img{max-width:100%;height:auto}.chart.wide img{max-width:none}.bar{background:#eee;height:.7rem;border-radius:3px;min-width:4rem}
