@@ -263,7 +263,7 @@ fn refused(e: ApiError, form: &SignInForm) -> Response {
 }
 
 const SIGN_IN_STYLE: &str = "*{box-sizing:border-box}body{font-family:\"DejaVu Sans\",\"Noto Sans\",system-ui,sans-serif;max-width:24rem;margin:2rem auto;padding:0 1rem;line-height:1.45;color:#1b1b1b}\
-label{display:block;font-weight:600}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.5rem;font-size:1rem;border:1px solid #767676;border-radius:.3rem}\
+label{display:block;font-weight:600}input,button{font:inherit}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.5rem;font-size:1rem;border:1px solid #767676;border-radius:.3rem}\
 button{background:#b71c1c;color:#fff;border:0;padding:.7rem 1.2rem;border-radius:.3rem;font-size:1rem;width:100%}\
 .error{color:#a11;font-weight:600;border:1px solid #a11;border-radius:.3rem;padding:.5rem .7rem;margin:0 0 1rem}nav{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}a{color:#8b1a1a}";
 
