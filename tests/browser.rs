@@ -6,8 +6,13 @@
 //! (`tests/browser/csp.py`): no violation in the console, every form and button still working from the
 //! pages' script, and a definition's labels that hold markup shown as text, never run.
 //!
-//! Needs Debian's chromium and chromium-driver and Python's selenium; CI installs them, and there a
-//! missing one fails this test.
+//! Then every server-rendered page on a phone (`tests/browser/phone.py`): at 390 and 360 px wide, for
+//! each role, nothing wider than the screen, no text under 12 px, and no serious or critical
+//! accessibility violation found by axe-core (installed from npm when the test runs); sign-in errors
+//! on the sign-in page, and each role landing on its own page.
+//!
+//! Needs Debian's chromium and chromium-driver, Python's selenium, and npm for axe-core; CI installs
+//! them, and there a missing one fails this test.
 
 mod common;
 
@@ -72,6 +77,37 @@ on_both_databases! {
         }
         let text = run_script("dashboard", db, &[], "the dashboard browser test failed");
         assert!(text.contains("dashboard pages checked in Chromium: dashboard, dimension, english, print, leader refused fieldwork, supervisor, enumerator refused"), "{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+    }
+}
+
+/// The browser tools and npm, which brings axe-core.
+fn browser_tools_and_npm() -> Option<()> {
+    browser_tools()?;
+    let npm = Command::new("npm")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if npm {
+        return Some(());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("npm is missing: CI installs it, for axe-core");
+    }
+    eprintln!(
+        "npm is not installed here: the phone test, which needs axe-core, is not run (CI runs it)"
+    );
+    None
+}
+
+on_both_databases! {
+    fn every_page_fits_a_phone_reads_at_12_px_and_passes_axe_for_every_role(db: &TestDb) {
+        if browser_tools_and_npm().is_none() {
+            return;
+        }
+        let text = run_script("phone", db, &[], "the phone browser test failed");
+        assert!(text.contains("pages checked on a phone in Chromium: sign-in errors, leader lands on /dashboard/papi/2019.1, supervisor lands on /fieldwork/papi/2019.1, analyst lands on /dashboard/papi/2019.1, admin lands on /fieldwork/papi/2019.1, enumerator lands on /form/"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }

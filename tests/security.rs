@@ -151,16 +151,17 @@ on_both_databases! {
         let browser = Browser::new(&server);
         for (next, to) in [
             ("/dashboard/papi/2019.1?lang=en", "/dashboard/papi/2019.1?lang=en"),
-            ("/", "/"),
+            // No page asked: a leader's own page.
+            ("/", "/dashboard"),
             // Browsers drop the tab and read `//evil.example`: another site.
-            ("/\t/evil.example", "/"),
-            ("/\n/evil.example", "/"),
-            ("/\r/evil.example", "/"),
-            ("//evil.example", "/"),
-            ("/\\evil.example", "/"),
-            ("/ok\\..\\evil", "/"),
-            ("https://evil.example/", "/"),
-            ("evil.example", "/"),
+            ("/\t/evil.example", "/dashboard"),
+            ("/\n/evil.example", "/dashboard"),
+            ("/\r/evil.example", "/dashboard"),
+            ("//evil.example", "/dashboard"),
+            ("/\\evil.example", "/dashboard"),
+            ("/ok\\..\\evil", "/dashboard"),
+            ("https://evil.example/", "/dashboard"),
+            ("evil.example", "/dashboard"),
         ] {
             let r = browser.sign_in("leader-1", "the right password", next);
             assert_eq!(r.status, 303, "next={next:?}: {}", r.body);

@@ -87,7 +87,7 @@ while time.time() < deadline:
 def sign_in(driver, user, path):
     driver.get(base + path)
     WebDriverWait(driver, 30).until(lambda d: "/login" in d.current_url)
-    # The sign-in page's script keeps where to go back to.
+    # The sign-in page keeps where to go back to.
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "next").get_attribute("value") == path)
     no_violation(driver, "the sign-in page")
     driver.find_element(By.ID, "username").send_keys(user)

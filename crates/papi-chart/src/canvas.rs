@@ -381,8 +381,18 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
     out
 }
 
+/// `v` with `decimals` decimals, and a decimal comma when `comma` (as Vietnamese writes numbers).
+pub fn number(v: f64, decimals: usize, comma: bool) -> String {
+    let s = format!("{v:.decimals$}");
+    if comma {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
 /// A tick label with only the decimals the step needs.
-pub fn tick_label(v: f64, ticks: &[f64]) -> String {
+pub fn tick_label(v: f64, ticks: &[f64], comma: bool) -> String {
     let step = if ticks.len() > 1 {
         ticks[1] - ticks[0]
     } else {
@@ -393,7 +403,7 @@ pub fn tick_label(v: f64, ticks: &[f64]) -> String {
     } else {
         (-step.log10().floor()) as usize
     };
-    format!("{v:.decimals$}")
+    number(v, decimals, comma)
 }
 
 /// Maps a value in [lo, hi] to pixels [p0, p1], clamped so out-of-range values stay on the chart.

@@ -5,11 +5,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::canvas::{
-    check_range, finite, nice_ticks, tick_label, Canvas, Font, Scale, Swatch, GRID, MUTED,
+    check_range, finite, nice_ticks, number, tick_label, Canvas, Font, Scale, Swatch, GRID, MUTED,
 };
 use crate::{ChartError, DimensionChart};
 
 const MARGIN: i32 = 14;
+/// Narrower than this (a phone), each label goes above its bar, which then has the whole width.
+pub const STACK_BELOW: i32 = 480;
 // Light bar with a dark edge, so the black whisker and the dark baseline stay visible on it in print.
 pub const BAR_FILL: RGBColor = RGBColor(141, 179, 226);
 pub const BAR_EDGE: RGBColor = RGBColor(33, 102, 172);
@@ -83,8 +85,17 @@ pub fn draw<DB: DrawingBackend>(
     for b in &chart.bars {
         widest = widest.max(c.text_width(&b.label, label_font)?);
     }
-    let label_w = widest.min(c.width * 38 / 100);
-    let plot_left = MARGIN + label_w + 12;
+    let stacked = c.width < STACK_BELOW;
+    let label_w = if stacked {
+        c.width - 2 * MARGIN
+    } else {
+        widest.min(c.width * 38 / 100)
+    };
+    let plot_left = if stacked {
+        MARGIN
+    } else {
+        MARGIN + label_w + 12
+    };
     let plot_right = c.width - MARGIN - 44; // room for the value printed after the bar
     if plot_bottom - top < 10 * chart.bars.len() as i32 || plot_right - plot_left < 100 {
         return Err(ChartError::Input(format!(
@@ -106,13 +117,37 @@ pub fn draw<DB: DrawingBackend>(
         let y1 = top + (slot_h * (i + 1) as f64).round() as i32;
         (y0, y1)
     };
+    // Each label wrapped to its column (above the bar when stacked), cut with "…" if the slot is
+    // too short for it; and the part of each slot left for the bar, its bands and its marks.
+    let line_h = 15;
+    let mut labels = Vec::with_capacity(chart.bars.len());
+    let mut areas = Vec::with_capacity(chart.bars.len());
+    for (i, bar) in chart.bars.iter().enumerate() {
+        let (y0, y1) = slot(i);
+        let mut lines = c.wrap(&bar.label, label_font, label_w)?;
+        let room = if stacked { (y1 - y0) - 26 } else { y1 - y0 };
+        let fit = ((room / line_h).max(1)) as usize;
+        if lines.len() > fit {
+            let rest = lines[fit - 1..].join(" ");
+            lines.truncate(fit - 1);
+            lines.push(c.ellipsize(&rest, label_font, label_w)?);
+        }
+        let area_top = if stacked {
+            y0 + 4 + lines.len() as i32 * line_h
+        } else {
+            y0
+        };
+        labels.push(lines);
+        areas.push((area_top, y1));
+    }
+    let shortest = areas.iter().map(|(a, b)| b - a).min().unwrap_or(0);
 
     // Bands first, the grid over them, then the data on top.
     for (i, bar) in chart.bars.iter().enumerate() {
         let Some(q) = bar.quartiles.filter(|q| q.iter().all(|v| v.is_finite())) else {
             continue;
         };
-        let (y0, y1) = slot(i);
+        let (y0, y1) = areas[i];
         let edges = [lo, q[0], q[1], q[2], hi];
         for (k, band) in BANDS.iter().enumerate() {
             let (a, b) = (x.px(edges[k]), x.px(edges[k + 1]));
@@ -124,10 +159,17 @@ pub fn draw<DB: DrawingBackend>(
     let ticks = nice_ticks(lo, hi, 10);
     for t in &ticks {
         let px = x.px(*t);
-        c.line(vec![(px, top), (px, plot_bottom)], GRID, 1)?;
+        if stacked {
+            // Not across the labels above the bars.
+            for &(a, b) in &areas {
+                c.line(vec![(px, a), (px, b)], GRID, 1)?;
+            }
+        } else {
+            c.line(vec![(px, top), (px, plot_bottom)], GRID, 1)?;
+        }
         c.line(vec![(px, plot_bottom), (px, plot_bottom + 5)], BLACK, 1)?;
         c.text(
-            &tick_label(*t, &ticks),
+            &tick_label(*t, &ticks, chart.decimal_comma),
             (px, plot_bottom + 8),
             Font::new(12.0),
             HPos::Center,
@@ -147,30 +189,37 @@ pub fn draw<DB: DrawingBackend>(
         VPos::Top,
     )?;
 
-    let line_h = 15;
     for (i, bar) in chart.bars.iter().enumerate() {
-        let (y0, y1) = slot(i);
+        let (y0, y1) = areas[i];
         let mid = (y0 + y1) / 2;
-        // The label, wrapped to the column and cut with "…" if the slot is too short for it.
-        let mut lines = c.wrap(&bar.label, label_font, label_w)?;
-        let fit = (((y1 - y0) / line_h).max(1)) as usize;
-        if lines.len() > fit {
-            let rest = lines[fit - 1..].join(" ");
-            lines.truncate(fit - 1);
-            lines.push(c.ellipsize(&rest, label_font, label_w)?);
-        }
-        let first = mid - (lines.len() as i32 * line_h) / 2 + line_h / 2;
-        for (k, line) in lines.iter().enumerate() {
-            c.text(
-                line,
-                (plot_left - 10, first + k as i32 * line_h),
-                label_font,
-                HPos::Right,
-                VPos::Center,
-            )?;
+        let lines = &labels[i];
+        if stacked {
+            let first = slot(i).0 + 4 + line_h / 2;
+            for (k, line) in lines.iter().enumerate() {
+                c.text(
+                    line,
+                    (MARGIN, first + k as i32 * line_h),
+                    label_font,
+                    HPos::Left,
+                    VPos::Center,
+                )?;
+            }
+        } else {
+            let first = mid - (lines.len() as i32 * line_h) / 2 + line_h / 2;
+            for (k, line) in lines.iter().enumerate() {
+                c.text(
+                    line,
+                    (plot_left - 10, first + k as i32 * line_h),
+                    label_font,
+                    HPos::Right,
+                    VPos::Center,
+                )?;
+            }
         }
 
-        let bar_h = (((y1 - y0) as f64 * 0.42).round() as i32).clamp(4, 26);
+        // Stacked, the slots' bar areas differ with their labels' lines: bars keep one height.
+        let area_h = if stacked { shortest } else { y1 - y0 };
+        let bar_h = ((area_h as f64 * 0.42).round() as i32).clamp(4, 26);
         let mut value_x = plot_left;
         match finite(bar.estimate) {
             Some(est) => {
@@ -198,7 +247,7 @@ pub fn draw<DB: DrawingBackend>(
         }
         if let Some(est) = finite(bar.estimate) {
             c.text(
-                &format!("{est:.2}"),
+                &number(est, 2, chart.decimal_comma),
                 (value_x + 6, mid),
                 Font::new(12.0).bold(),
                 HPos::Left,

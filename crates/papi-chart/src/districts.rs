@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::canvas::{check_range, Canvas, Font, GRID, MUTED};
+use crate::canvas::{check_range, number, Canvas, Font, GRID, MUTED};
 use crate::{ChartError, DistrictChart};
 
 const MARGIN: i32 = 14;
@@ -106,7 +106,8 @@ pub fn draw<DB: DrawingBackend>(
         )));
     }
     let grid_bottom = grid_top + row_h * n_rows;
-    let value_font = Font::new((row_h as f64 * 0.5).clamp(9.0, 14.0));
+    // Never under 12 px: the chart is shown at its own size on a phone.
+    let value_font = Font::new((row_h as f64 * 0.5).clamp(12.0, 14.0));
 
     for j in 0..n_dims {
         let cx = grid_left + cell_w * j as i32 + cell_w / 2;
@@ -138,7 +139,7 @@ pub fn draw<DB: DrawingBackend>(
                     c.rect(a, b, color_at(t))?;
                     let ink = if t > 0.55 { WHITE } else { BLACK };
                     c.text(
-                        &format!("{v:.1}"),
+                        &number(v, 1, chart.decimal_comma),
                         center,
                         value_font.color(ink),
                         HPos::Center,
@@ -195,9 +196,9 @@ pub fn draw<DB: DrawingBackend>(
         let v = lo + (hi - lo) * t;
         c.line(vec![(sx + 16, y), (sx + 20, y)], BLACK, 1)?;
         c.text(
-            &format!("{v:.1}"),
+            &number(v, 1, chart.decimal_comma),
             (sx + 24, y),
-            Font::new(11.0),
+            Font::new(12.0),
             HPos::Left,
             VPos::Center,
         )?;

@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::canvas::{nice_ticks, tick_label, Canvas, Font, Scale, Swatch, GRID, MUTED};
+use crate::canvas::{nice_ticks, number, tick_label, Canvas, Font, Scale, Swatch, GRID, MUTED};
 use crate::{ChartError, HistoryChart};
 
 const MARGIN: i32 = 14;
@@ -113,7 +113,8 @@ pub fn draw<DB: DrawingBackend>(
     let tick_font = Font::new(12.0);
     let mut label_w = 0;
     for t in &y_ticks {
-        label_w = label_w.max(c.text_width(&tick_label(*t, &y_ticks), tick_font)?);
+        label_w =
+            label_w.max(c.text_width(&tick_label(*t, &y_ticks, chart.decimal_comma), tick_font)?);
     }
     let plot_top = top + if chart.axis_label.is_empty() { 4 } else { 22 };
     let plot_bottom = note_top - 8 - 22;
@@ -149,7 +150,7 @@ pub fn draw<DB: DrawingBackend>(
         let py = y.px(*t);
         c.line(vec![(plot_left, py), (plot_right, py)], GRID, 1)?;
         c.text(
-            &tick_label(*t, &y_ticks),
+            &tick_label(*t, &y_ticks, chart.decimal_comma),
             (plot_left - 6, py),
             tick_font,
             HPos::Right,
@@ -158,7 +159,11 @@ pub fn draw<DB: DrawingBackend>(
     }
     let first_year = (x_lo.ceil()) as i32;
     let last_year = (x_hi.floor()) as i32;
-    let year_step = if last_year - first_year > 16 { 2 } else { 1 };
+    // As many years as fit side by side with a gap (every year on a wide chart, fewer on a phone's).
+    let label_w = c.text_width("2024", tick_font)? + 8;
+    let room = ((x.px(x_hi) - x.px(x_lo)) / label_w).max(1);
+    let span = (last_year - first_year).max(1);
+    let year_step = (1..=span).find(|s| span / s < room).unwrap_or(span);
     for year in (first_year..=last_year).step_by(year_step as usize) {
         let px = x.px(year as f64);
         c.line(vec![(px, plot_bottom), (px, plot_bottom + 5)], BLACK, 1)?;
@@ -184,7 +189,7 @@ pub fn draw<DB: DrawingBackend>(
         let py = y.px(value);
         c.dashed((plot_left, py), (plot_right, py), BASELINE, 2, (8.0, 5.0))?;
         c.text(
-            &format!("{value:.2} ({year})"),
+            &format!("{} ({year})", number(value, 2, chart.decimal_comma)),
             (plot_right - 4, py - 4),
             Font::new(12.0).bold().color(BASELINE),
             HPos::Right,
@@ -216,9 +221,10 @@ pub fn draw<DB: DrawingBackend>(
         interval(c, px, y.px(hi), y.px(lo))?;
         wave_marker(c, (px, y.px(w.estimate)))?;
         c.text(
-            &format!("{} {:.2}", w.label, w.estimate),
+            &format!("{} {}", w.label, number(w.estimate, 2, chart.decimal_comma)),
             (px, y.px(hi) - 6),
-            Font::new(11.0).color(WAVES),
+            // 12 px: the chart is shown at its own size on a phone, and no smaller text is read there.
+            Font::new(12.0).color(WAVES),
             HPos::Center,
             VPos::Bottom,
         )?;

@@ -90,6 +90,8 @@ pub struct DimensionChart {
     pub bars: Vec<DimensionBar>,
     pub width: u32,
     pub height: u32,
+    /// Write numbers with a decimal comma (41,06), as Vietnamese does.
+    pub decimal_comma: bool,
 }
 
 /// An official PAPI total: 6 dimensions (max 60) before 2018, 8 (max 80) from 2018.
@@ -128,6 +130,8 @@ pub struct HistoryChart {
     pub note: String,
     pub width: u32,
     pub height: u32,
+    /// Write numbers with a decimal comma (41,06), as Vietnamese does.
+    pub decimal_comma: bool,
 }
 
 /// A heat map of districts × dimensions.
@@ -143,6 +147,8 @@ pub struct DistrictChart {
     pub suppressed_note: String,
     pub width: u32,
     pub height: u32,
+    /// Write numbers with a decimal comma (41,06), as Vietnamese does.
+    pub decimal_comma: bool,
 }
 
 pub fn dimensions_svg(chart: &DimensionChart) -> Result<String, ChartError> {

@@ -48,6 +48,7 @@ fn dimension_chart() -> DimensionChart {
         bars,
         width: 900,
         height: 480,
+        decimal_comma: false,
     }
 }
 
@@ -96,6 +97,7 @@ fn history_chart() -> HistoryChart {
         note: "Trước 2018 chỉ số gồm 6 lĩnh vực; từ 2018 gồm 8 lĩnh vực".into(),
         width: 900,
         height: 480,
+        decimal_comma: false,
     }
 }
 
@@ -140,6 +142,7 @@ fn district_chart() -> DistrictChart {
         suppressed_note: "— : dưới 30 người trả lời, không hiển thị".into(),
         width: 900,
         height: 480,
+        decimal_comma: false,
     }
 }
 
@@ -314,6 +317,32 @@ fn districts_svg_prints_values_and_dashes_for_suppressed_cells() {
     };
     let row_y = y_of("Vĩnh Thạnh");
     assert_eq!(y_of("—"), vec![row_y[0].clone(), row_y[0].clone()]);
+}
+
+#[test]
+fn numbers_take_a_decimal_comma_when_asked_and_narrow_charts_keep_12_px_text() {
+    let mut chart = dimension_chart();
+    chart.decimal_comma = true;
+    let svg = dimensions_svg(&chart).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let all = texts(&doc);
+    assert!(all.iter().any(|t| t == "4,20"), "{all:?}");
+    assert!(!all.iter().any(|t| t == "4.20"), "{all:?}");
+    let mut history = history_chart();
+    history.decimal_comma = true;
+    let all = texts(&roxmltree::Document::parse(&history_svg(&history).unwrap()).unwrap());
+    assert!(all.iter().any(|t| t.contains("41,04")), "{all:?}");
+    let mut districts = district_chart();
+    districts.decimal_comma = true;
+    districts.width = 480;
+    let svg = districts_svg(&districts).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert!(texts(&doc).iter().any(|t| t.contains(',')));
+    for t in doc.descendants().filter(|n| n.has_tag_name("text")) {
+        let size: f64 = t.attribute("font-size").unwrap_or("12").parse().unwrap();
+        // plotters writes a 12 px font (ascent to descent) as font-size 12 / 1.24: nothing smaller.
+        assert!(size >= 12.0 / 1.24 - 1e-6, "{:?} at {size} px", t.text());
+    }
 }
 
 #[test]

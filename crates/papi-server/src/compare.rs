@@ -45,7 +45,10 @@ pub async fn compare(
     query: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Json<papi_score::compare::Comparison>, ApiError> {
     if !matches!(actor.role, Role::Analyst | Role::Admin) {
-        return Err(ApiError::forbidden("compare score runs"));
+        return Err(ApiError::forbidden(
+            "so sánh các lần tính điểm",
+            "compare score runs",
+        ));
     }
     let Query(q) = query.map_err(|e| {
         ApiError::new(
@@ -58,13 +61,18 @@ pub async fn compare(
     let load = |which: &'static str, id: String| {
         let state = state.clone();
         async move {
-            let uuid = Uuid::parse_str(&id)
-                .map_err(|_| ApiError::not_found(&format!("score run {which}")))?;
-            let run = state
-                .store
-                .score_run(uuid)
-                .await?
-                .ok_or_else(|| ApiError::not_found(&format!("score run {which}")))?;
+            let uuid = Uuid::parse_str(&id).map_err(|_| {
+                ApiError::not_found(
+                    &format!("lần tính điểm {which}"),
+                    &format!("score run {which}"),
+                )
+            })?;
+            let run = state.store.score_run(uuid).await?.ok_or_else(|| {
+                ApiError::not_found(
+                    &format!("lần tính điểm {which}"),
+                    &format!("score run {which}"),
+                )
+            })?;
             serde_json::from_str::<serde_json::Value>(&run.run.result).map_err(ApiError::internal)
         }
     };

@@ -24,7 +24,8 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::pages::{fmt1, href, layout, Lang, PageRejection, Viewer};
+use crate::locale;
+use crate::pages::{href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
 
 /// Who may see the dashboard: everyone but enumerators.
@@ -377,7 +378,8 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                     }
                 })
                 .collect();
-            groups.sort_by(|a, b| a.name.cmp(&b.name));
+            // In the Vietnamese alphabet's order, as a printed report lists them.
+            groups.sort_by(|a, b| locale::compare(&a.name, &b.name));
             Some(StrataView {
                 column: column.clone(),
                 min_respondents: settings.min_respondents,
@@ -455,8 +457,8 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
 fn group_name(group: &str, lang: Lang) -> &'static str {
     match group {
         "best" => lang.t("Nhóm cao nhất", "Best performers"),
-        "high_average" => lang.t("Nhóm trung bình cao", "High average"),
-        "low_average" => lang.t("Nhóm trung bình thấp", "Low average"),
+        "high_average" => lang.t("Nhóm trung bình cao", "High average performers"),
+        "low_average" => lang.t("Nhóm trung bình thấp", "Low average performers"),
         _ => lang.t("Nhóm thấp nhất", "Poor performers"),
     }
 }
@@ -467,7 +469,7 @@ fn dim_label(d: &DimensionView, lang: Lang) -> &str {
 
 // ---- charts -------------------------------------------------------------------------------------
 
-fn dimension_chart(d: &Dashboard, lang: Lang, only: Option<&str>) -> DimensionChart {
+fn dimension_chart(d: &Dashboard, lang: Lang, only: Option<&str>, width: u32) -> DimensionChart {
     let year = d.baseline.as_ref().and_then(|b| b.year).unwrap_or(2018);
     DimensionChart {
         title: format!(
@@ -505,12 +507,18 @@ fn dimension_chart(d: &Dashboard, lang: Lang, only: Option<&str>) -> DimensionCh
                 quartiles: x.quartiles,
             })
             .collect(),
-        width: 900,
-        height: if only.is_some() { 260 } else { 520 },
+        decimal_comma: lang == Lang::Vi,
+        width,
+        height: match (only.is_some(), narrow(width)) {
+            (true, false) => 260,
+            (true, true) => 310,
+            (false, false) => 520,
+            (false, true) => 720,
+        },
     }
 }
 
-fn history_chart(d: &Dashboard, lang: Lang) -> HistoryChart {
+fn history_chart(d: &Dashboard, lang: Lang, width: u32) -> HistoryChart {
     HistoryChart {
         title: format!(
             "{} — {}",
@@ -560,12 +568,13 @@ fn history_chart(d: &Dashboard, lang: Lang) -> HistoryChart {
                 "Before 2018 the index had 6 dimensions (max 60); from 2018 it has 8 (max 80), so the two segments do not compare directly.",
             )
             .to_owned(),
-        width: 900,
-        height: 460,
+        decimal_comma: lang == Lang::Vi,
+        width,
+        height: if narrow(width) { 440 } else { 460 },
     }
 }
 
-fn districts_chart(d: &Dashboard, lang: Lang) -> Option<DistrictChart> {
+fn districts_chart(d: &Dashboard, lang: Lang, width: u32) -> Option<DistrictChart> {
     let strata = d.strata.as_ref()?;
     Some(DistrictChart {
         title: lang
@@ -592,8 +601,9 @@ fn districts_chart(d: &Dashboard, lang: Lang) -> Option<DistrictChart> {
             strata.min_respondents,
             lang.t("người trả lời, không hiển thị", "respondents, not shown")
         ),
-        width: 900,
-        height: 120 + 34 * strata.groups.len() as u32,
+        decimal_comma: lang == Lang::Vi,
+        width,
+        height: if narrow(width) { 250 } else { 120 } + 34 * strata.groups.len() as u32,
     })
 }
 
@@ -650,7 +660,7 @@ async fn load(
     let survey = state
         .survey(id, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("this survey version"))?;
+        .ok_or_else(|| ApiError::not_found("phiên bản khảo sát này", "this survey version"))?;
     let dashboard = build(state, &survey).await?;
     Ok((survey, dashboard))
 }
@@ -683,21 +693,37 @@ async fn published(
     })
 }
 
-fn interval(e: &Est) -> String {
+fn interval(e: &Est, lang: Lang) -> String {
     let mark = if e.flagged { FLAG_MARK } else { "" };
     match (e.ci_low, e.ci_high) {
-        (Some(l), Some(h)) => format!("{l:.2} – {h:.2}{mark}"),
+        (Some(l), Some(h)) => format!(
+            "{} – {}{mark}",
+            locale::number(l, 2, lang),
+            locale::number(h, 2, lang)
+        ),
         _ => format!("—{mark}"),
     }
 }
 
-fn signed(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".into(), |v| format!("{v:+.2}"))
+fn score(x: Option<f64>, lang: Lang) -> String {
+    locale::score(x, lang)
 }
 
-/// The change in words a leader can read in a breath: its direction and size, and whether its 95%
-/// interval leaves out zero (then the survey can tell it from sampling noise).
-fn change_sentence(change: &Est, lang: Lang) -> String {
+fn signed(x: Option<f64>, lang: Lang) -> String {
+    locale::signed(x, lang)
+}
+
+/// Whether a change's 95% interval leaves out zero: then the survey can tell it from sampling noise.
+fn significant(change: &Est) -> Option<bool> {
+    match (change.ci_low, change.ci_high) {
+        (Some(lo), Some(hi)) => Some(lo > 0.0 || hi < 0.0),
+        _ => None,
+    }
+}
+
+/// The change in words a leader can read in a breath: its direction and size against the baseline
+/// year, and whether it is more than sampling noise.
+fn change_sentence(change: &Est, since: Option<i32>, lang: Lang) -> String {
     let Some(x) = change.estimate else {
         return lang
             .t(
@@ -706,58 +732,148 @@ fn change_sentence(change: &Est, lang: Lang) -> String {
             )
             .to_owned();
     };
-    let size = format!("{:.2}", x.abs());
-    let (direction, size) = match lang.code() {
-        "en" => (if x >= 0.0 { "Up" } else { "Down" }, size),
-        _ => (
-            if x >= 0.0 { "Tăng" } else { "Giảm" },
-            size.replace('.', ","),
-        ),
+    let size = locale::number(x.abs(), 2, lang);
+    let direction = match (x >= 0.0, lang) {
+        (true, Lang::Vi) => "Tăng",
+        (false, Lang::Vi) => "Giảm",
+        (true, Lang::En) => "Up",
+        (false, Lang::En) => "Down",
     };
-    let verdict = match (change.ci_low, change.ci_high) {
-        (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0 => lang.t(
+    let against = match since {
+        Some(y) => format!(" {} {y}", lang.t("so với", "on")),
+        None => String::new(),
+    };
+    let verdict = match significant(change) {
+        Some(true) => lang.t(
             "khác biệt có ý nghĩa thống kê (mức 95%)",
-            "a difference distinguishable from zero at 95%",
+            "a statistically significant difference (at 95%)",
         ),
-        (Some(_), Some(_)) => lang.t(
+        Some(false) => lang.t(
             "chưa khác biệt có ý nghĩa thống kê",
-            "not distinguishable from zero at 95%",
+            "not a statistically significant difference",
         ),
-        _ => lang.t(
+        None => lang.t(
             "chưa đủ dữ liệu để kết luận",
-            "too little data to say whether it differs from zero",
+            "too little data to say whether it is more than chance",
         ),
     };
     format!(
-        "{direction} {size} {}, {verdict}.",
+        "{direction} {size} {}{against}, {verdict}.",
         lang.t("điểm", "points")
     )
 }
 
+/// What the 95% interval of the change means, in one sentence, with its ends.
+fn interval_sentence(change: &Est, lang: Lang) -> Option<String> {
+    let (lo, hi) = (change.ci_low?, change.ci_high?);
+    let (lo, hi) = (locale::number(lo, 2, lang), locale::number(hi, 2, lang));
+    let conclusion = match significant(change) {
+        Some(true) => lang.t(
+            "khoảng này không chứa 0, nên thay đổi không phải do ngẫu nhiên chọn mẫu.",
+            "it leaves out zero, so the change is not an accident of the sample.",
+        ),
+        _ => lang.t(
+            "khoảng này chứa cả số âm và số dương, nên chưa thể nói điểm đã tăng hay giảm.",
+            "it holds both falls and rises, so the survey cannot yet say which way the score moved.",
+        ),
+    };
+    Some(match lang {
+        Lang::Vi => format!("Khoảng tin cậy 95% của thay đổi là {lo} đến {hi}: tính cả sai số do chỉ phỏng vấn một mẫu người dân, thay đổi thật nằm trong khoảng này với độ tin cậy 95%; {conclusion}"),
+        Lang::En => format!("The 95% interval of the change is {lo} to {hi}: allowing for the error of interviewing a sample rather than everyone, the true change lies in it with 95% confidence; {conclusion}"),
+    })
+}
+
+/// The performance group in words: which year's provinces it compares the wave with, and where the
+/// groups' thresholds (the national quartiles of the total) lie.
+fn performance_sentences(d: &Dashboard, p: &PerformanceInfo, lang: Lang) -> (String, String) {
+    let n = |x: f64| locale::number(x, 2, lang);
+    let t = &p.thresholds;
+    let total = n(d.total.estimate.unwrap_or(f64::NAN));
+    let group = group_name(&p.group, lang).to_lowercase();
+    let placed = match lang {
+        Lang::Vi => format!(
+            "Với {total} điểm, kết quả đợt {} của tỉnh thuộc {group} nếu đặt cạnh {} tỉnh, thành phố trong PAPI {}.",
+            d.publication.wave_year, p.provinces, p.year
+        ),
+        Lang::En => format!(
+            "At {total} points, the province's {} wave would be among the {group} next to the {} provinces of PAPI {}.",
+            d.publication.wave_year, p.provinces, p.year
+        ),
+    };
+    let thresholds = match lang {
+        Lang::Vi => format!(
+            "Các nhóm chia theo tứ phân vị điểm tổng hợp của các tỉnh năm {}: thấp nhất dưới {}; trung bình thấp từ {} đến dưới {}; trung bình cao từ {} đến dưới {}; cao nhất từ {} trở lên.",
+            p.year, n(t.low_average), n(t.low_average), n(t.high_average), n(t.high_average), n(t.best), n(t.best)
+        ),
+        Lang::En => format!(
+            "The groups are the quarters of the provinces' totals in {}: poor performers below {}; low average {} to {}; high average {} to {}; best performers {} and above.",
+            p.year, n(t.low_average), n(t.low_average), n(t.high_average), n(t.high_average), n(t.best), n(t.best)
+        ),
+    };
+    (placed, thresholds)
+}
+
+/// How wide a chart is drawn for a phone. The page shows it a quarter larger (328 px, which fits a
+/// 360 px screen with the page's margins and a scroll bar; see `.chart img` in the pages' style),
+/// because the charts' smallest text is drawn 12 px from ascent to descent, a font size of 9.7 px:
+/// shown a quarter larger it reads at 12 px.
+const PHONE_CHART_WIDTH: u32 = 264;
+/// The district heat map needs room for its eight columns: on a phone it is shown at 520 px and
+/// scrolls in its box.
+const PHONE_HEAT_MAP_WIDTH: u32 = 416;
+
+/// A chart of the page: drawn narrower for a phone, where the wide one would shrink its text.
+fn chart_picture(base: &str, name: &str, only: Option<&str>, alt: &str, lang: Lang) -> Markup {
+    let only = only.map(|o| format!("only={o}&")).unwrap_or_default();
+    let phone = if name == "districts" {
+        PHONE_HEAT_MAP_WIDTH
+    } else {
+        PHONE_CHART_WIDTH
+    };
+    let wide = href(&format!("{base}/charts/{name}.svg?{only}w=900"), lang);
+    let narrow = href(&format!("{base}/charts/{name}.svg?{only}w={phone}"), lang);
+    let scrolls = name == "districts";
+    html! {
+        // A box that scrolls is focusable, so that it scrolls from the keyboard too.
+        div.chart.wide[scrolls] tabindex=[scrolls.then_some("0")] role=[scrolls.then_some("region")] aria-label=[scrolls.then_some(alt)] {
+            picture {
+                source media="(max-width: 40rem)" srcset=(narrow);
+                img src=(wide) alt=(alt);
+            }
+        }
+    }
+}
+
 fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
+    let since = d.baseline.as_ref().and_then(|b| b.year);
+    let published = chrono::DateTime::parse_from_rfc3339(&d.publication.published_at)
+        .map(|t| locale::date(t.with_timezone(&chrono::Utc), lang))
+        .unwrap_or_else(|_| d.publication.published_at.clone());
     html! {
         div.cards {
             div.card {
                 div.muted { (lang.t("Điểm tổng hợp", "Total score")) " (" (lang.t("tối đa", "max")) " " (d.dimensions.len() * 10) ")" }
-                div.big { (fmt1(d.total.estimate)) }
-                div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&d.total)) }
+                div.big { (score(d.total.estimate, lang)) }
+                div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&d.total, lang)) }
             }
             @if let Some(b) = &d.baseline {
                 div.card {
                     div.muted { (lang.t("So với mốc", "Against the baseline")) " " (b.label) }
-                    div class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "big up" } else { "big down" }) { (signed(b.change.estimate)) }
-                    p.sentence { (change_sentence(&b.change, lang)) }
-                    div.muted { (lang.t("Mốc", "Baseline")) " " (format!("{:.2}", b.total)) "; " (lang.t("khoảng tin cậy 95% của thay đổi", "95% interval of the change")) ": " (interval(&b.change)) }
+                    div class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "big up" } else { "big down" }) { (signed(b.change.estimate, lang)) }
+                    p.headline { strong { (change_sentence(&b.change, since, lang)) } }
+                    @if let Some(meaning) = interval_sentence(&b.change, lang) { p.muted { (meaning) } }
+                    div.muted { (lang.t("Điểm mốc", "Baseline score")) ": " (locale::number(b.total, 2, lang)) }
                 }
             }
             @if let Some(p) = &d.performance {
+                @let (placed, thresholds) = performance_sentences(d, p, lang);
                 div.card {
-                    div.muted { (lang.t("Nhóm xếp hạng so với", "Performance group against")) " " (p.provinces) " " (lang.t("tỉnh năm", "provinces in")) " " (p.year) }
+                    div.muted { (lang.t("Nhóm xếp hạng, so với các tỉnh năm", "Performance group, against the provinces in")) " " (p.year) }
                     div.big { (group_name(&p.group, lang)) }
-                    div.muted {
-                        (lang.t("Ngưỡng", "Thresholds")) ": " (format!("{:.2} / {:.2} / {:.2}", p.thresholds.low_average, p.thresholds.high_average, p.thresholds.best))
+                    p.headline { (placed) }
+                    p.muted { (thresholds)
                         @if p.distance_to_high_average > 0.0 {
-                            "; " (lang.t("còn cách nhóm trung bình cao", "short of high average by")) " " (format!("{:.2}", p.distance_to_high_average))
+                            " " (lang.t("Còn cách nhóm trung bình cao", "Short of the high average group by")) " " (locale::number(p.distance_to_high_average, 2, lang)) " " (lang.t("điểm.", "points."))
                         }
                     }
                 }
@@ -765,32 +881,36 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
             div.card {
                 div.muted { (lang.t("Đợt khảo sát", "Survey wave")) }
                 div.big { (d.publication.wave_year) }
-                div.muted { (d.publication.interviews) " " (lang.t("phiếu", "interviews")) "; " (lang.t("công bố", "published")) " " (&d.publication.published_at[..10])
+                div.muted { (locale::number(d.publication.interviews as f64, 0, lang)) " " (lang.t("phiếu", "interviews")) "; " (lang.t("công bố ngày", "published")) " " (published)
                     @if d.publication.left_out > 0 { "; " (d.publication.left_out) " " (lang.t("phiếu không được tính", "interviews left out")) } }
             }
         }
         h2 { (lang.t("Tám lĩnh vực", "The eight dimensions")) }
-        div.chart {
-            img src=(href(&format!("{base}/charts/dimensions.svg"), lang)) alt=(lang.t("Biểu đồ điểm các lĩnh vực", "Chart of dimension scores")) width="900";
+        (chart_picture(base, "dimensions", None, lang.t("Biểu đồ điểm các lĩnh vực", "Chart of dimension scores"), lang))
+        div {
             p.noprint.muted { a href=(href(&format!("{base}/charts/dimensions.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
         }
-        table {
+        @let year = since.map(|y| y.to_string()).unwrap_or_default();
+        @let labels = [
+            lang.t("Điểm", "Score").to_owned(),
+            lang.t("Khoảng tin cậy 95%", "95% interval").to_owned(),
+            format!("{} {year}", lang.t("Mốc", "Baseline")),
+            lang.t("Thay đổi", "Change").to_owned(),
+            lang.t("Trung vị toàn quốc", "National median").to_owned(),
+        ];
+        table.stack {
             thead { tr {
                 th { (lang.t("Lĩnh vực", "Dimension")) }
-                th.num { (lang.t("Điểm", "Score")) }
-                th.num { (lang.t("Khoảng tin cậy 95%", "95% interval")) }
-                th.num { (lang.t("Mốc 2018", "2018 baseline")) }
-                th.num { (lang.t("Thay đổi", "Change")) }
-                th.num { (lang.t("Trung vị toàn quốc", "National median")) }
+                @for l in &labels { th.num { (l) } }
             } }
             tbody { @for x in &d.dimensions {
                 tr {
-                    td { a href=(href(&format!("{base}/dimensions/{}", x.id), lang)) { (dim_label(x, lang)) } }
-                    td.num { (fmt1(x.value.estimate)) }
-                    td.num { (interval(&x.value)) }
-                    td.num { (fmt1(x.baseline)) }
-                    td.num { (signed(x.change.and_then(|c| c.estimate))) }
-                    td.num { (fmt1(x.quartiles.map(|q| q[1]))) }
+                    td.lead { a href=(href(&format!("{base}/dimensions/{}", x.id), lang)) { (dim_label(x, lang)) } }
+                    td.num data-label=(labels[0]) { (score(x.value.estimate, lang)) }
+                    td.num data-label=(labels[1]) { (interval(&x.value, lang)) }
+                    td.num data-label=(labels[2]) { (score(x.baseline, lang)) }
+                    td.num data-label=(labels[3]) { (signed(x.change.and_then(|c| c.estimate), lang)) }
+                    td.num data-label=(labels[4]) { (score(x.quartiles.map(|q| q[1]), lang)) }
                 }
             } }
         }
@@ -802,8 +922,8 @@ fn history_section(lang: Lang, base: &str) -> Markup {
     html! {
         h2 { (lang.t("Chỉ số PAPI của tỉnh qua các năm", "The province's PAPI over the years")) }
         p.muted { (lang.t("Trước 2018 chỉ số gồm 6 lĩnh vực (tối đa 60 điểm); từ 2018 gồm 8 lĩnh vực (tối đa 80 điểm).", "Before 2018 the index had 6 dimensions (max 60); from 2018 it has 8 (max 80).")) }
-        div.chart {
-            img src=(href(&format!("{base}/charts/history.svg"), lang)) alt=(lang.t("Biểu đồ lịch sử chỉ số PAPI", "Chart of the PAPI history")) width="900";
+        (chart_picture(base, "history", None, lang.t("Biểu đồ lịch sử chỉ số PAPI", "Chart of the PAPI history"), lang))
+        div {
             p.noprint.muted { a href=(href(&format!("{base}/charts/history.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
         }
     }
@@ -816,11 +936,12 @@ fn strata_section(d: &Dashboard, lang: Lang, base: &str) -> Markup {
     html! {
         h2 { (lang.t("Theo huyện", "By district")) }
         p.muted { (lang.t("Ô có dưới", "Cells with fewer than")) " " (strata.min_respondents) " " (lang.t("người trả lời không được hiển thị (—).", "respondents are not shown (—).")) }
-        div.chart {
-            img src=(href(&format!("{base}/charts/districts.svg"), lang)) alt=(lang.t("Biểu đồ theo huyện", "Chart by district")) width="900";
+        (chart_picture(base, "districts", None, lang.t("Biểu đồ theo huyện", "Chart by district"), lang))
+        div {
             p.noprint.muted { a href=(href(&format!("{base}/charts/districts.png"), lang)) download { (lang.t("Tải ảnh PNG", "Download PNG")) } }
         }
-        table {
+        // Districts side by side: on a phone the table scrolls in its box, the district's name stays.
+        div.wide tabindex="0" role="region" aria-label=(lang.t("Bảng điểm theo huyện", "Scores by district")) { table {
             thead { tr {
                 th { (lang.t("Huyện", "District")) }
                 th.num { (lang.t("Người trả lời", "Respondents")) }
@@ -828,14 +949,14 @@ fn strata_section(d: &Dashboard, lang: Lang, base: &str) -> Markup {
                 @for (i, _) in d.dimensions.iter().enumerate() { th.num title=(dim_label(&d.dimensions[i], lang)) { "D" (i + 1) } }
             } }
             tbody { @for g in &strata.groups {
-                tr class=(if g.suppressed { "suppressed" } else { "" }) {
+                tr class=[g.suppressed.then_some("suppressed")] {
                     td { (g.name) }
                     td.num { @if let Some(n) = g.respondents { (n) } @else { "< " (strata.min_respondents) } }
-                    td.num { (fmt1(g.total.and_then(|t| t.estimate))) }
-                    @for v in &g.dimensions { td.num { (fmt1(*v)) } }
+                    td.num { (score(g.total.and_then(|t| t.estimate), lang)) }
+                    @for v in &g.dimensions { td.num { (score(*v, lang)) } }
                 }
             } }
-        }
+        } }
         p.muted { @for (i, x) in d.dimensions.iter().enumerate() { "D" (i + 1) ": " (dim_label(x, lang)) ". " } }
     }
 }
@@ -912,20 +1033,44 @@ fn dimension_body(
     base: &str,
     admin: bool,
 ) -> Markup {
+    let baseline_year = d
+        .baseline
+        .as_ref()
+        .and_then(|b| b.year)
+        .map(|y| y.to_string())
+        .unwrap_or_default();
+    let task_labels = [
+        lang.t("Đơn vị chủ trì", "Lead"),
+        lang.t("Đơn vị phối hợp", "Coordinating"),
+        lang.t("Thời gian thực hiện", "When"),
+        lang.t("Tiến độ", "Status"),
+    ];
     html! {
         h1 { (dim_label(x, lang)) }
         div.cards {
-            div.card { div.muted { (lang.t("Điểm", "Score")) } div.big { (fmt1(x.value.estimate)) } div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&x.value)) } }
-            div.card { div.muted { (lang.t("Mốc 2018", "2018 baseline")) } div.big { (fmt1(x.baseline)) } div.muted { (lang.t("Thay đổi", "Change")) ": " (signed(x.change.and_then(|c| c.estimate))) " (" (x.change.map(|c| interval(&c)).unwrap_or_default()) ")" } }
+            div.card { div.muted { (lang.t("Điểm", "Score")) } div.big { (score(x.value.estimate, lang)) } div.muted { (lang.t("Khoảng tin cậy 95%", "95% interval")) ": " (interval(&x.value, lang)) } }
+            div.card {
+                div.muted { (lang.t("Mốc", "Baseline")) " " (baseline_year) }
+                div.big { (score(x.baseline, lang)) }
+                @if let Some(c) = &x.change {
+                    p.headline { (change_sentence(c, d.baseline.as_ref().and_then(|b| b.year), lang)) }
+                    div.muted { (lang.t("Khoảng tin cậy 95% của thay đổi", "95% interval of the change")) ": " (interval(c, lang)) }
+                }
+            }
             @if let Some(q) = x.quartiles {
-                div.card { div.muted { (lang.t("Tứ phân vị toàn quốc", "National quartiles")) } div.big { (format!("{:.2}", q[1])) } div.muted { (format!("{:.2} / {:.2} / {:.2}", q[0], q[1], q[2])) } }
+                div.card {
+                    div.muted { (lang.t("Trung vị toàn quốc", "National median")) @if let Some(p) = &d.performance { " " (p.year) } }
+                    div.big { (score(Some(q[1]), lang)) }
+                    div.muted { (lang.t("Một phần tư số tỉnh dưới", "A quarter of the provinces below")) " " (score(Some(q[0]), lang)) "; "
+                        (lang.t("một phần tư trên", "a quarter above")) " " (score(Some(q[2]), lang)) "." }
+                }
             }
         }
-        div.chart { img src=(href(&format!("{base}/charts/dimensions.svg?only={}", x.id), lang)) alt=(dim_label(x, lang)) width="900"; }
+        (chart_picture(base, "dimensions", Some(&x.id), dim_label(x, lang), lang))
         h2 { (lang.t("Các nội dung thành phần", "Sub-dimensions")) }
         table {
             thead { tr { th { (lang.t("Nội dung", "Sub-dimension")) } th.num { (lang.t("Điểm", "Score")) } th.num { (lang.t("Khoảng tin cậy 95%", "95% interval")) } } }
-            tbody { @for s in &x.subdimensions { tr { td { (lang.t(&s.label_vi, &s.label_en)) } td.num { (fmt1(s.value.estimate)) } td.num { (interval(&s.value)) } } } }
+            tbody { @for s in &x.subdimensions { tr { td { (lang.t(&s.label_vi, &s.label_en)) } td.num { (score(s.value.estimate, lang)) } td.num { (interval(&s.value, lang)) } } } }
         }
         @if x.value.flagged || x.subdimensions.iter().any(|s| s.value.flagged) { (flag_legend(lang)) }
         @if let Some(strata) = &d.strata {
@@ -933,36 +1078,45 @@ fn dimension_body(
             h2 { (lang.t("Theo huyện", "By district")) }
             table {
                 thead { tr { th { (lang.t("Huyện", "District")) } th.num { (lang.t("Điểm", "Score")) } } }
-                tbody { @for g in &strata.groups { tr class=(if g.suppressed { "suppressed" } else { "" }) { td { (g.name) } td.num { (fmt1(g.dimensions.get(i).copied().flatten())) } } } }
+                tbody { @for g in &strata.groups { tr class=[g.suppressed.then_some("suppressed")] { td { (g.name) } td.num { (score(g.dimensions.get(i).copied().flatten(), lang)) } } } }
             }
         }
         h2 { (lang.t("Nhiệm vụ của Kế hoạch cho lĩnh vực này", "The plan's tasks for this dimension")) }
         @if tasks.is_empty() { p.muted { (lang.t("Chưa có kế hoạch nào giao nhiệm vụ cho lĩnh vực này.", "No registered plan has tasks for this dimension.")) } }
         @for (plan, rows) in tasks {
-            p.muted { (plan.plan.title.get(lang.code())) " — " (plan.plan.number) ", " (plan.plan.issued) }
-            table.tasks {
+            p.muted { (plan.plan.title.get(lang.code())) " — " (plan.plan.number) ", " (locale::day(&plan.plan.issued.to_string(), lang)) }
+            // On a phone each task is a card: its text first, then the labelled details.
+            table.tasks.stack {
                 thead { tr {
-                    th { (lang.t("STT", "No.")) } th { (lang.t("Nhiệm vụ", "Task")) } th { (lang.t("Đơn vị chủ trì", "Lead")) }
-                    th { (lang.t("Đơn vị phối hợp", "Coordinating")) } th { (lang.t("Thời gian thực hiện", "When")) } th { (lang.t("Tiến độ", "Status")) }
+                    th { (lang.t("Nhiệm vụ", "Task")) } th { (task_labels[0]) }
+                    th { (task_labels[1]) } th { (task_labels[2]) } th { (task_labels[3]) }
                 } }
                 tbody { @for (t, s) in rows {
                     @let status = s.as_ref().map(|s| s.status.as_str()).unwrap_or("not_started");
+                    @let field = format!("task-{}-{}", plan.plan.id, t.id);
                     tr data-task=(t.id) {
-                        td { (t.id) }
-                        td { (t.text.get(lang.code())) }
-                        td { (t.lead.join("; ")) }
-                        td { (t.coordinating.join("; ")) }
-                        td { @if let Some(c) = &t.cadence { (c.get(lang.code())) } @else { span.muted { (lang.t("Không ghi", "Not stated")) } } }
-                        td {
-                            span class=(format!("status-{status}")) { (status_name(status, lang)) }
-                            @if let Some(s) = s { @if !s.note.is_empty() { br; span.muted { (s.note) } } }
-                            @if admin {
-                                form.noprint data-action="set-task" data-plan=(plan.plan.id) data-task=(t.id) {
-                                    select name="status" {
-                                        @for st in papi_store::TASK_STATES { option value=(st) selected[st == status] { (status_name(st, lang)) } }
+                        td.lead { (t.id) ". " (t.text.get(lang.code())) }
+                        td data-label=(task_labels[0]) { (t.lead.join("; ")) }
+                        td data-label=(task_labels[1]) { (t.coordinating.join("; ")) }
+                        td data-label=(task_labels[2]) { @if let Some(c) = &t.cadence { (c.get(lang.code())) } @else { span.muted { (lang.t("Không ghi", "Not stated")) } } }
+                        td data-label=(task_labels[3]) {
+                            div {
+                                span class=(format!("status-{status}")) { (status_name(status, lang)) }
+                                @if let Some(s) = s { @if !s.note.is_empty() { br; span.muted { (s.note) } } }
+                                @if admin {
+                                    form.noprint data-action="set-task" data-plan=(plan.plan.id) data-task=(t.id) {
+                                        div.field {
+                                            label for=(format!("{field}-status")) { (lang.t("Tiến độ", "Status")) }
+                                            select id=(format!("{field}-status")) name="status" {
+                                                @for st in papi_store::TASK_STATES { option value=(st) selected[st == status] { (status_name(st, lang)) } }
+                                            }
+                                        }
+                                        div.field {
+                                            label for=(format!("{field}-note")) { (lang.t("Ghi chú", "Note")) }
+                                            input id=(format!("{field}-note")) name="note" value=(s.as_ref().map(|s| s.note.as_str()).unwrap_or(""));
+                                        }
+                                        button type="submit" { (lang.t("Cập nhật", "Update")) }
                                     }
-                                    input name="note" placeholder=(lang.t("Ghi chú", "Note")) value=(s.as_ref().map(|s| s.note.as_str()).unwrap_or(""));
-                                    button type="submit" { (lang.t("Cập nhật", "Update")) }
                                 }
                             }
                         }
@@ -987,7 +1141,10 @@ pub async fn dimension_page(
         Err(nothing_yet) => return Ok(nothing_yet),
     };
     let Some(x) = d.dimensions.iter().find(|x| x.id == dimension) else {
-        return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
+        return Err(PageRejection::Failed(ApiError::not_found(
+            "lĩnh vực này",
+            "this dimension",
+        )));
     };
     let tasks = tasks_for(&state, &x.id)
         .await
@@ -1049,6 +1206,17 @@ pub struct ChartQuery {
     lang: Option<String>,
     #[serde(default)]
     only: Option<String>,
+    /// The width to draw at, in pixels (900 unless asked; the pages ask for a narrow one on phones).
+    #[serde(default)]
+    w: Option<u32>,
+}
+
+/// The widths a chart may be drawn at.
+const CHART_WIDTHS: std::ops::RangeInclusive<u32> = 240..=1600;
+
+/// Below this width a chart is laid out for a phone: taller, so that wrapped labels have room.
+fn narrow(width: u32) -> bool {
+    width < 600
 }
 
 /// `GET /dashboard/{survey}/{version}/charts/{file}`: `dimensions|history|districts` `.svg|.png`.
@@ -1065,28 +1233,39 @@ pub async fn chart(
         Lang::Vi
     };
     let Some((name, ext)) = file.rsplit_once('.') else {
-        return Err(PageRejection::Failed(ApiError::not_found("this chart")));
+        return Err(PageRejection::Failed(ApiError::not_found(
+            "biểu đồ này",
+            "this chart",
+        )));
     };
     let (_, dashboard) = load(&state, &id, &version)
         .await
         .map_err(PageRejection::Failed)?;
     let Some(d) = dashboard else {
         return Err(PageRejection::Failed(ApiError::not_found(
+            "kết quả đã công bố",
             "a published result",
         )));
     };
+    let width =
+        q.w.unwrap_or(900)
+            .clamp(*CHART_WIDTHS.start(), *CHART_WIDTHS.end());
     let svg = ext == "svg";
     if !svg && ext != "png" {
         return Err(PageRejection::Failed(ApiError::not_found(
+            "định dạng biểu đồ này",
             "this chart format",
         )));
     }
     // Rendering (PNG above all) is CPU work: it runs off the async workers.
     let rendered: Result<Vec<u8>, papi_chart::ChartError> = match name {
         "dimensions" => {
-            let c = dimension_chart(&d, lang, q.only.as_deref());
+            let c = dimension_chart(&d, lang, q.only.as_deref(), width);
             if c.bars.is_empty() {
-                return Err(PageRejection::Failed(ApiError::not_found("this dimension")));
+                return Err(PageRejection::Failed(ApiError::not_found(
+                    "lĩnh vực này",
+                    "this dimension",
+                )));
             }
             render(
                 &state,
@@ -1098,7 +1277,7 @@ pub async fn chart(
             .await?
         }
         "history" => {
-            let c = history_chart(&d, lang);
+            let c = history_chart(&d, lang, width);
             render(
                 &state,
                 svg,
@@ -1109,8 +1288,9 @@ pub async fn chart(
             .await?
         }
         "districts" => {
-            let Some(c) = districts_chart(&d, lang) else {
+            let Some(c) = districts_chart(&d, lang, width) else {
                 return Err(PageRejection::Failed(ApiError::not_found(
+                    "tầng mẫu trong khảo sát này",
                     "strata in this survey",
                 )));
             };
@@ -1123,7 +1303,12 @@ pub async fn chart(
             )
             .await?
         }
-        _ => return Err(PageRejection::Failed(ApiError::not_found("this chart"))),
+        _ => {
+            return Err(PageRejection::Failed(ApiError::not_found(
+                "biểu đồ này",
+                "this chart",
+            )))
+        }
     };
     let bytes = rendered.map_err(|e| PageRejection::Failed(ApiError::internal(e)))?;
     let content_type = if svg {
@@ -1191,11 +1376,18 @@ pub async fn api(
     actor: Actor,
 ) -> Result<Json<Dashboard>, ApiError> {
     if !READERS.contains(&actor.role) {
-        return Err(ApiError::forbidden("see the dashboard"));
+        return Err(ApiError::forbidden(
+            "xem bảng điều hành",
+            "see the dashboard",
+        ));
     }
     let (_, d) = load(&state, &id, &version).await?;
-    d.map(Json)
-        .ok_or_else(|| ApiError::not_found("a published result for this survey version"))
+    d.map(Json).ok_or_else(|| {
+        ApiError::not_found(
+            "kết quả đã công bố cho phiên bản khảo sát này",
+            "a published result for this survey version",
+        )
+    })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -1232,7 +1424,10 @@ pub async fn set_task(
     JsonBody(update): JsonBody<TaskUpdate>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if actor.role != Role::Admin {
-        return Err(ApiError::forbidden("update the plan's tasks"));
+        return Err(ApiError::forbidden(
+            "cập nhật nhiệm vụ của kế hoạch",
+            "update the plan's tasks",
+        ));
     }
     if !papi_store::TASK_STATES.contains(&update.status.as_str()) {
         return Err(ApiError::unprocessable(
@@ -1262,11 +1457,14 @@ pub async fn set_task(
         .into_iter()
         .find(|(id, _)| *id == plan_id)
     else {
-        return Err(ApiError::not_found("this plan"));
+        return Err(ApiError::not_found("kế hoạch này", "this plan"));
     };
     let plan = Plan::from_toml(&toml, &plan_id).map_err(ApiError::internal)?;
     if !plan.tasks.iter().any(|t| t.id == task_id) {
-        return Err(ApiError::not_found("this task of the plan"));
+        return Err(ApiError::not_found(
+            "nhiệm vụ này của kế hoạch",
+            "this task of the plan",
+        ));
     }
     let s = state
         .store
@@ -1298,21 +1496,32 @@ mod tests {
         )
         .unwrap();
         assert!(run.flagged);
-        assert_eq!(interval(&run), "0.10 – 0.70†");
+        assert_eq!(interval(&run, Lang::En), "0.10 – 0.70†");
+        assert_eq!(interval(&run, Lang::Vi), "0,10 – 0,70†");
         let plain: Est =
             serde_json::from_str(r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7}"#).unwrap();
-        assert_eq!(interval(&plain), "0.10 – 0.70");
+        assert_eq!(interval(&plain, Lang::En), "0.10 – 0.70");
     }
 
     #[test]
     fn the_change_is_said_in_words_with_whether_it_is_more_than_noise() {
         assert_eq!(
-            change_sentence(&est(0.02, -1.28, 1.32), Lang::Vi),
-            "Tăng 0,02 điểm, chưa khác biệt có ý nghĩa thống kê."
+            change_sentence(&est(0.02, -1.28, 1.32), Some(2018), Lang::Vi),
+            "Tăng 0,02 điểm so với 2018, chưa khác biệt có ý nghĩa thống kê."
         );
         assert_eq!(
-            change_sentence(&est(-1.5, -2.6, -0.4), Lang::En),
-            "Down 1.50 points, a difference distinguishable from zero at 95%."
+            change_sentence(&est(-1.5, -2.6, -0.4), Some(2018), Lang::En),
+            "Down 1.50 points on 2018, a statistically significant difference (at 95%)."
+        );
+        let meaning = interval_sentence(&est(0.02, -1.28, 1.32), Lang::Vi).unwrap();
+        assert!(
+            meaning.contains("−1,28 đến 1,32") && meaning.contains("chưa thể nói"),
+            "{meaning}"
+        );
+        let meaning = interval_sentence(&est(-1.5, -2.6, -0.4), Lang::En).unwrap();
+        assert!(
+            meaning.contains("−2.60 to −0.40") && meaning.contains("leaves out zero"),
+            "{meaning}"
         );
         let no_interval = Est {
             estimate: Some(0.3),
@@ -1320,6 +1529,7 @@ mod tests {
             ci_high: None,
             flagged: false,
         };
-        assert!(change_sentence(&no_interval, Lang::Vi).contains("chưa đủ dữ liệu"));
+        assert!(change_sentence(&no_interval, None, Lang::Vi).contains("chưa đủ dữ liệu"));
+        assert!(interval_sentence(&no_interval, Lang::Vi).is_none());
     }
 }

@@ -54,21 +54,23 @@ impl ApiError {
         )
     }
 
-    pub fn forbidden(what: &str) -> ApiError {
+    /// The caller's role may not do this; what it may not do is said in each language.
+    pub fn forbidden(what_vi: &str, what_en: &str) -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "auth.forbidden",
-            format!("Vai trò của bạn không được phép {what}."),
-            format!("Your role may not {what}."),
+            format!("Vai trò của bạn không được phép {what_vi}."),
+            format!("Your role may not {what_en}."),
         )
     }
 
-    pub fn not_found(what: &str) -> ApiError {
+    /// No such thing; what was looked for is named in each language.
+    pub fn not_found(what_vi: &str, what_en: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            format!("Không tìm thấy {what}."),
-            format!("{what} not found."),
+            format!("Không tìm thấy {what_vi}."),
+            format!("Not found: {what_en}."),
         )
     }
 

@@ -80,7 +80,10 @@ pub struct ExportRequest {
 fn may_export(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
         Role::Analyst | Role::Admin => Ok(()),
-        _ => Err(ApiError::forbidden("export interviews")),
+        _ => Err(ApiError::forbidden(
+            "xuất dữ liệu phiếu phỏng vấn",
+            "export interviews",
+        )),
     }
 }
 
@@ -307,7 +310,12 @@ fn encode(job: &ExportJob) -> Value {
 /// the same 404 as for a job that does not exist.
 async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<ExportJob, ApiError> {
     may_export(actor)?;
-    let not_found = || ApiError::not_found(&format!("export {}", id.replace('\0', "")));
+    let not_found = || {
+        ApiError::not_found(
+            &format!("lần xuất dữ liệu {}", id.replace('\0', "")),
+            &format!("export {}", id.replace('\0', "")),
+        )
+    };
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let job = state.store.export_job(id).await?.ok_or_else(not_found)?;
     if job.job.requested_by != actor.name && actor.role != Role::Admin {
@@ -375,7 +383,12 @@ pub async fn file(
     let format = Format::parse(&job.job.format).ok_or_else(|| ApiError::internal("bad format"))?;
     let file = tokio::fs::File::open(state.exports.dir.join(name))
         .await
-        .map_err(|_| ApiError::not_found(&format!("the file of export {}", job.id)))?;
+        .map_err(|_| {
+            ApiError::not_found(
+                &format!("tệp của lần xuất dữ liệu {}", job.id),
+                &format!("the file of export {}", job.id),
+            )
+        })?;
     let len = file.metadata().await.map_err(ApiError::internal)?.len();
     state
         .store

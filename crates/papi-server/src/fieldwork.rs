@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::locale;
 use crate::pages::{href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
 
@@ -124,7 +125,7 @@ async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<
     state
         .survey(id, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("this survey version"))
+        .ok_or_else(|| ApiError::not_found("phiên bản khảo sát này", "this survey version"))
 }
 
 /// A place's values in the definition's column order (PostgreSQL's JSONB keeps its own).
@@ -205,7 +206,7 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
     for a in state.store.assignments(id, version, None).await? {
         assigned.entry(a.place).or_default().push(a.enumerator);
     }
-    let assignments = state
+    let mut assignments: Vec<VillageAssignment> = state
         .store
         .sample_places(id, version)
         .await?
@@ -216,6 +217,20 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
             planned: p.planned,
         })
         .collect();
+    assignments.sort_by_cached_key(|a| {
+        a.place
+            .split(" / ")
+            .map(locale::sort_key)
+            .collect::<Vec<_>>()
+    });
+    // Places in the Vietnamese alphabet's order, each district followed by its communes and villages.
+    let mut progress: Vec<PlaceProgress> = rows.into_values().collect();
+    progress.sort_by_cached_key(|p| {
+        p.place
+            .iter()
+            .map(|v| locale::sort_key(v))
+            .collect::<Vec<_>>()
+    });
     let left_out = state
         .store
         .publications(id, version)
@@ -244,7 +259,7 @@ pub async fn gather(state: &AppState, survey: &Survey) -> Result<Fieldwork, ApiE
             assignments_required: settings.assignments_required,
         },
         review_states,
-        progress: rows.into_values().collect(),
+        progress,
         enumerator_days: days
             .into_iter()
             .map(|d| EnumeratorDayRow {
@@ -350,17 +365,24 @@ pub async fn page(
             "approved and not yet reviewed interviews",
         )
     };
+    let labels = [
+        lang.t("Điều tra viên", "Enumerator"),
+        lang.t("Địa bàn", "Place"),
+        lang.t("Cảnh báo", "Flags"),
+        lang.t("Trạng thái", "State"),
+    ];
     Ok(layout(&viewer, &base, &title, html! {
         h1 { (title) }
-        div.cards {
+        div.cards.counts {
             @for (s, n) in &f.review_states {
                 div.card { div.muted { (state_name(s, lang)) } div.big { (n) } }
             }
         }
         p.muted { (lang.t("Kết quả tính điểm dùng", "Score runs take")) ": " strong { (include) } ". "
-            (lang.t("Phiếu ngắn hơn", "Interviews shorter than")) " " (f.settings.short_interview_minutes) " " (lang.t("phút bị đánh dấu.", "minutes are flagged.")) }
+            (lang.t("Phiếu ngắn hơn", "Interviews shorter than")) " " (locale::number(f.settings.short_interview_minutes, if f.settings.short_interview_minutes.fract() == 0.0 { 0 } else { 1 }, lang)) " " (lang.t("phút bị đánh dấu.", "minutes are flagged.")) }
         h2 { (lang.t("Tiến độ so với chỉ tiêu", "Progress against the quota")) }
-        table {
+        // Seven columns: on a phone the table scrolls in its box and the place stays in view.
+        div.wide tabindex="0" role="region" aria-label=(lang.t("Tiến độ so với chỉ tiêu", "Progress against the quota")) { table {
             thead { tr {
                 th { (lang.t("Địa bàn", "Place")) } th.num { (lang.t("Chỉ tiêu", "Quota")) } th.num { (lang.t("Đã nhận", "Received")) }
                 th { (lang.t("Tiến độ", "Progress")) } th.num { (lang.t("Đã duyệt", "Approved")) } th.num { (lang.t("Có vấn đề", "Has issues")) } th.num { (lang.t("Bị loại", "Rejected")) }
@@ -377,7 +399,7 @@ pub async fn page(
                     td.num { (p.approved) } td.num { (p.has_issues) } td.num { (p.rejected) }
                 }
             } }
-        }
+        } }
         h2 { (lang.t("Phân công thôn cho điều tra viên", "Villages assigned to enumerators")) }
         @match f.sample_version {
             None => p { (lang.t("Khảo sát chưa có mẫu được đăng ký: quản trị viên đăng ký mẫu bằng `papi sample register`; chưa thể nhận phiếu.",
@@ -399,7 +421,7 @@ pub async fn page(
                                 // The province is the same on every row: the place is shown below it.
                                 td { (a.place.split(" / ").skip(1).collect::<Vec<_>>().join(" / ")) }
                                 td.num { (a.planned) }
-                                td { input name="enumerators" style="width:100%;box-sizing:border-box" data-place=(a.place) value=(a.enumerators.join(", ")) aria-label=(format!("{} — {}", lang.t("Điều tra viên", "Enumerators"), a.place)); }
+                                td { input name="enumerators" style="width:100%;min-width:8rem" data-place=(a.place) value=(a.enumerators.join(", ")) aria-label=(format!("{} — {}", lang.t("Điều tra viên", "Enumerators"), a.place)); }
                             }
                         } }
                     } }
@@ -418,12 +440,12 @@ pub async fn page(
             }
         }
         h2 { (lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) }
-        table {
+        div.wide tabindex="0" role="region" aria-label=(lang.t("Số phiếu theo điều tra viên và ngày", "Interviews per enumerator per day")) { table {
             thead { tr { th { (lang.t("Ngày", "Day")) } th { (lang.t("Điều tra viên", "Enumerator")) } th.num { (lang.t("Số phiếu", "Interviews")) } th.num { (lang.t("Bị đánh dấu", "Flagged")) } } }
             tbody { @for d in &f.enumerator_days {
-                tr { td { (d.day) } td { (d.enumerator) } td.num { (d.interviews) } td.num class=(if d.flagged > 0 { "flag" } else { "" }) { (d.flagged) } }
+                tr { td { (locale::day(&d.day, lang)) } td { (d.enumerator) } td.num { (d.interviews) } td.num class=[(d.flagged > 0).then_some("flag")] { (d.flagged) } }
             } }
-        }
+        } }
         h2 { (lang.t("Cảnh báo chất lượng", "Quality flags")) }
         p {
             (lang.t("Quá ngắn", "Too short")) ": " strong { (f.quality.short) } " · "
@@ -431,19 +453,22 @@ pub async fn page(
             (lang.t("Trùng câu trả lời với phiếu khác", "Same answers as another interview")) ": " strong { (f.quality.duplicated) }
             " / " (f.quality.interviews)
         }
-        table {
-            thead { tr { th { (lang.t("Phiếu", "Interview")) } th { (lang.t("Điều tra viên", "Enumerator")) } th { (lang.t("Địa bàn", "Place")) } th { (lang.t("Cảnh báo", "Flags")) } th { (lang.t("Trạng thái", "State")) } } }
+        // On a phone each flagged interview is a card.
+        table.stack {
+            thead { tr { th { (lang.t("Phiếu", "Interview")) } th { (labels[0]) } th { (labels[1]) } th { (labels[2]) } th { (labels[3]) } } }
             tbody { @for r in &f.quality.flagged {
                 tr {
-                    td { a href=(href(&format!("{base}/interviews/{}", r.id), lang)) { (&r.id[..8]) "…" } }
-                    td { (r.enumerator.clone().unwrap_or_default()) }
-                    td { (r.place.join(" / ")) }
-                    td.flag {
-                        @if r.short { (lang.t("Ngắn", "Short")) " (" (r.minutes.unwrap_or(0.0)) " " (lang.t("phút", "min")) ") " }
-                        @if let Some(s) = &r.straightlining { (lang.t("Một kiểu", "Straight-lined")) ": " (s) " " }
-                        @if let Some(n) = r.same_answers { (lang.t("Trùng với", "Same answers as")) " " (n - 1) " " (lang.t("phiếu khác", "other(s)")) }
+                    td.lead { a href=(href(&format!("{base}/interviews/{}", r.id), lang)) { (lang.t("Phiếu", "Interview")) " " (&r.id[..8]) "…" } }
+                    td data-label=(labels[0]) { (r.enumerator.clone().unwrap_or_default()) }
+                    td data-label=(labels[1]) { (r.place.join(" / ")) }
+                    td.flag data-label=(labels[2]) {
+                        span {
+                            @if r.short { (lang.t("Ngắn", "Short")) " (" (locale::number(r.minutes.unwrap_or(0.0), 1, lang)) " " (lang.t("phút", "min")) ") " }
+                            @if let Some(s) = &r.straightlining { (lang.t("Một kiểu", "Straight-lined")) ": " (s) " " }
+                            @if let Some(n) = r.same_answers { (lang.t("Trùng với", "Same answers as")) " " (n - 1) " " (lang.t("phiếu khác", "other(s)")) }
+                        }
                     }
-                    td { (state_name(&r.review_state, lang)) }
+                    td data-label=(labels[3]) { (state_name(&r.review_state, lang)) }
                 }
             } }
         }
@@ -462,7 +487,8 @@ pub async fn interview_page(
     let survey = survey_or_404(&state, &id, &version)
         .await
         .map_err(PageRejection::Failed)?;
-    let not_found = || PageRejection::Failed(ApiError::not_found("this interview"));
+    let not_found =
+        || PageRejection::Failed(ApiError::not_found("phiếu phỏng vấn này", "this interview"));
     let uuid = Uuid::parse_str(&interview_id).map_err(|_| not_found())?;
     let stored = state
         .store
@@ -487,26 +513,31 @@ pub async fn interview_page(
         p {
             (lang.t("Điều tra viên", "Enumerator")) ": " strong { (iv.enumerator.clone().unwrap_or_default()) } " · "
             (iv.location.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")) " · "
-            (lang.t("Thời lượng", "Duration")) ": " (duration.map(|s| format!("{:.1} {}", s / 60.0, lang.t("phút", "min"))).unwrap_or_else(|| "—".into()))
+            (lang.t("Thời lượng", "Duration")) ": " (duration.map(|s| format!("{} {}", locale::number(s / 60.0, 1, lang), lang.t("phút", "min"))).unwrap_or_else(|| "—".into()))
             @if let Some(s) = &straight { " · " span.flag { (lang.t("Trả lời một kiểu", "Straight-lined")) ": " (s) } }
         }
         p { (lang.t("Trạng thái", "State")) ": " strong id="state" { (state_name(&stored.review_state, lang)) } }
         form id="review" class="noprint" data-action="review" data-interview=(interview_id) {
-            select name="state" { @for s in REVIEW_STATES { option value=(s) selected[s == stored.review_state] { (state_name(s, lang)) } } }
-            " "
-            input name="comment" size="50" placeholder=(lang.t("Nhận xét (bắt buộc khi có vấn đề hoặc loại)", "Comment (required for has issues or rejected)"));
-            " "
+            div.field {
+                label for="review-state" { (lang.t("Quyết định", "Decision")) }
+                select id="review-state" name="state" { @for s in REVIEW_STATES { option value=(s) selected[s == stored.review_state] { (state_name(s, lang)) } } }
+            }
+            div.field {
+                label for="review-comment" { (lang.t("Nhận xét (bắt buộc khi có vấn đề hoặc loại)", "Comment (required for has issues or rejected)")) }
+                input id="review-comment" name="comment";
+            }
             button type="submit" { (lang.t("Lưu", "Save")) }
         }
         h2 { (lang.t("Lịch sử duyệt", "Review history")) }
         @if history.is_empty() { p.muted { (lang.t("Chưa duyệt.", "Not reviewed yet.")) } }
         table { tbody { @for r in &history {
-            tr { td { (r.reviewed_at.format("%Y-%m-%d %H:%M").to_string()) } td { (r.reviewer) } td { (state_name(&r.from_state, lang)) " → " (state_name(&r.to_state, lang)) } td { (r.comment) } }
+            tr { td { (locale::date_time(r.reviewed_at, lang)) } td { (r.reviewer) } td { (state_name(&r.from_state, lang)) " → " (state_name(&r.to_state, lang)) } td { (r.comment) } }
         } } }
         h2 { (lang.t("Câu trả lời", "Answers")) }
         table { tbody { @for (q, a) in survey.questions.iter().zip(&iv.answers) {
             @if let Some(a) = a {
-                tr { td.muted { (q.id) } td { (q.label.get(lang.code())) } td { (answer_text(&survey, q, a, lang)) } }
+                // The question's id under its label: ids are long words a phone must be able to break.
+                tr { td { (q.label.get(lang.code())) br; span.code { (q.id) } } td { (answer_text(&survey, q, a, lang)) } }
             }
         } } }
     }).into_response())
@@ -570,9 +601,13 @@ pub async fn review(
     JsonBody(req): JsonBody<ReviewRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden("review interviews"));
+        return Err(ApiError::forbidden(
+            "duyệt phiếu phỏng vấn",
+            "review interviews",
+        ));
     }
-    let uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("this interview"))?;
+    let uuid = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
     if !REVIEW_STATES.contains(&req.state.as_str()) {
         return Err(ApiError::unprocessable(
             "review.state",
@@ -599,7 +634,7 @@ pub async fn review(
         .store
         .review_interview(uuid, &req.state, &comment, &actor.name)
         .await?
-        .ok_or_else(|| ApiError::not_found("this interview"))?;
+        .ok_or_else(|| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
     Ok(Json(serde_json::json!({
         "id": r.interview_id, "from": r.from_state, "state": r.to_state, "comment": r.comment,
         "reviewer": r.reviewer, "reviewed_at": r.reviewed_at,
@@ -626,11 +661,15 @@ pub async fn reviews(
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden("read review histories"));
+        return Err(ApiError::forbidden(
+            "xem lịch sử duyệt phiếu",
+            "read review histories",
+        ));
     }
-    let uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("this interview"))?;
+    let uuid = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
     if state.store.interview_survey(uuid).await?.is_none() {
-        return Err(ApiError::not_found("this interview"));
+        return Err(ApiError::not_found("phiếu phỏng vấn này", "this interview"));
     }
     let history = state.store.reviews(uuid).await?;
     Ok(Json(serde_json::json!({
@@ -662,7 +701,10 @@ pub async fn api(
     actor: Actor,
 ) -> Result<Json<Fieldwork>, ApiError> {
     if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden("see the fieldwork figures"));
+        return Err(ApiError::forbidden(
+            "xem số liệu thực địa",
+            "see the fieldwork figures",
+        ));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     Ok(Json(gather(&state, &survey).await?))
@@ -695,7 +737,10 @@ pub async fn set_settings(
     JsonBody(map): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<SettingsView>, ApiError> {
     if !actor.role.changes_settings() {
-        return Err(ApiError::forbidden("change survey settings"));
+        return Err(ApiError::forbidden(
+            "thay đổi cài đặt khảo sát",
+            "change survey settings",
+        ));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     // Check them all before changing any.
@@ -707,7 +752,7 @@ pub async fn set_settings(
                 "auth.forbidden",
                 format!(
                     "Vai trò {} không được phép thay đổi cài đặt {key}.",
-                    actor.role
+                    crate::pages::role_name(actor.role, Lang::Vi)
                 ),
                 format!("The {} role may not change the setting {key}.", actor.role),
             ));

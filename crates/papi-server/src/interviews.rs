@@ -68,7 +68,10 @@ fn submit_forbidden(actor: &Actor) -> Result<(), ApiError> {
     if actor.role.submits() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("submit interviews"))
+        Err(ApiError::forbidden(
+            "gửi phiếu phỏng vấn",
+            "submit interviews",
+        ))
     }
 }
 
@@ -235,10 +238,9 @@ fn encode(survey: &Survey, s: &StoredInterview) -> Value {
 }
 
 fn read_scope(actor: &Actor) -> Result<Scope, ApiError> {
-    actor
-        .role
-        .reads_answers()
-        .ok_or_else(|| ApiError::forbidden("read respondents' answers"))
+    actor.role.reads_answers().ok_or_else(|| {
+        ApiError::forbidden("đọc câu trả lời của người dân", "read respondents' answers")
+    })
 }
 
 /// Interview `id` with its definition, if `actor` may read it: the roles that read answers, an
@@ -283,7 +285,8 @@ pub async fn get_one(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::not_found(&format!("interview {id}"));
+    let not_found =
+        || ApiError::not_found(&format!("phiếu phỏng vấn {id}"), &format!("interview {id}"));
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
     let (survey, stored) = readable(&state, &actor, uuid)
         .await?
@@ -318,7 +321,12 @@ pub async fn attachment(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let not_found = || ApiError::not_found(&format!("file {name} of interview {id}"));
+    let not_found = || {
+        ApiError::not_found(
+            &format!("tệp {name} của phiếu phỏng vấn {id}"),
+            &format!("file {name} of interview {id}"),
+        )
+    };
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
     readable(&state, &actor, uuid)
         .await?
@@ -398,10 +406,12 @@ pub async fn list(
             "The survey and version parameters are required.".into(),
         ));
     };
-    let survey = state
-        .survey(survey_id, version)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("survey {survey_id} version {version}")))?;
+    let survey = state.survey(survey_id, version).await?.ok_or_else(|| {
+        ApiError::not_found(
+            &format!("khảo sát {survey_id} phiên bản {version}"),
+            &format!("survey {survey_id} version {version}"),
+        )
+    })?;
     let number = |name: &str, default: i64| -> Result<i64, ApiError> {
         match q.get(name) {
             None => Ok(default),

@@ -33,6 +33,7 @@ pub mod fieldwork;
 mod headers;
 pub mod interviews;
 pub mod listen;
+mod locale;
 pub mod metrics;
 pub mod openapi;
 pub mod openrosa;
@@ -254,7 +255,7 @@ async fn favicon() -> impl IntoResponse {
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError::not_found("this API route")
+    ApiError::not_found("đường dẫn API này", "this API route")
 }
 
 /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight; `ready` is called with the
@@ -318,11 +319,6 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 /// (and back here). It reads nothing from the database, so it tells a visitor nothing and costs the
 /// same whatever the database holds.
 async fn home(viewer: pages::Viewer) -> Response {
-    use papi_auth::Role;
-    let start = match viewer.actor.role {
-        Role::Leader | Role::Analyst => "/dashboard",
-        Role::Supervisor | Role::Admin => "/fieldwork",
-        Role::Enumerator => "/form/",
-    };
+    let start = pages::home_of(viewer.actor.role);
     axum::response::Redirect::to(&pages::href(start, viewer.lang)).into_response()
 }

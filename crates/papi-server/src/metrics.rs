@@ -141,7 +141,10 @@ pub async fn scrape(
     actor: Actor,
 ) -> Result<Response, ApiError> {
     if actor.role != Role::Admin {
-        return Err(ApiError::forbidden("read the service's metrics"));
+        return Err(ApiError::forbidden(
+            "xem số đo của dịch vụ",
+            "read the service's metrics",
+        ));
     }
     let m = &state.metrics;
     m.commit_queue.set(state.committer.queued() as i64);

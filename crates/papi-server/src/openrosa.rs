@@ -191,7 +191,10 @@ impl FromRequestParts<Arc<AppState>> for Device {
             _ => return Err(unauthenticated()),
         };
         if !actor.role.submits() {
-            return Err(OpenRosaError(ApiError::forbidden("collect interviews")));
+            return Err(OpenRosaError(ApiError::forbidden(
+                "thu thập phiếu phỏng vấn",
+                "collect interviews",
+            )));
         }
         Ok(Device { actor, key })
     }

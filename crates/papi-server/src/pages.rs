@@ -57,18 +57,22 @@ pub struct Viewer {
 
 /// Why a page is not shown: not signed in (to the sign-in page), or the role may not see it.
 pub enum PageRejection {
-    SignIn(String),
-    Forbidden(Lang),
+    SignIn(String, Lang),
+    Forbidden(Lang, Role),
     Failed(crate::error::ApiError),
 }
 
 impl IntoResponse for PageRejection {
     fn into_response(self) -> Response {
         match self {
-            PageRejection::SignIn(next) => {
-                Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
-            }
-            PageRejection::Forbidden(lang) => forbidden(lang),
+            // The sign-in page speaks the language of the page that asked for it.
+            PageRejection::SignIn(next, lang) => Redirect::to(&format!(
+                "/login?next={}{}",
+                urlencode(&next),
+                lang.t("", "&lang=en")
+            ))
+            .into_response(),
+            PageRejection::Forbidden(lang, role) => forbidden(lang, role),
             PageRejection::Failed(e) => e.into_response(),
         }
     }
@@ -90,6 +94,7 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
                     .path_and_query()
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_else(|| "/".into()),
+                lang,
             )),
             Err(e) => Err(PageRejection::Failed(e)),
         }
@@ -102,7 +107,7 @@ impl Viewer {
         if roles.contains(&self.actor.role) {
             Ok(())
         } else {
-            Err(PageRejection::Forbidden(self.lang))
+            Err(PageRejection::Forbidden(self.lang, self.actor.role))
         }
     }
 }
@@ -121,6 +126,26 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
+/// Where a role's work is: the page it lands on after signing in, and the front page's redirect.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Leader | Role::Analyst => "/dashboard",
+        Role::Supervisor | Role::Admin => "/fieldwork",
+        Role::Enumerator => "/form/",
+    }
+}
+
+/// A role's name in the page's language.
+pub fn role_name(role: Role, lang: Lang) -> &'static str {
+    match role {
+        Role::Admin => lang.t("quản trị viên", "administrator"),
+        Role::Supervisor => lang.t("giám sát viên", "supervisor"),
+        Role::Analyst => lang.t("chuyên viên phân tích", "analyst"),
+        Role::Leader => lang.t("lãnh đạo", "leader"),
+        Role::Enumerator => lang.t("điều tra viên", "enumerator"),
+    }
+}
+
 /// A link to `path` in the viewer's language.
 pub fn href(path: &str, lang: Lang) -> String {
     match lang {
@@ -130,21 +155,44 @@ pub fn href(path: &str, lang: Lang) -> String {
     }
 }
 
+// Phones first: nothing may be wider than the screen. Wide tables scroll inside their own box
+// (`.wide`) or, with `.stack`, become one card per row on a narrow screen, each cell labelled by its
+// `data-label`; charts come as narrower drawings for phones (see `chart`); no text under 12 px.
 const STYLE: &str = r#"
-body{font-family:"DejaVu Sans","Noto Sans",system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 3rem;color:#1b1b1b;line-height:1.45}
-header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:2px solid #8b1a1a;padding:.6rem 0;margin-bottom:1rem}
-header a{color:#8b1a1a;text-decoration:none;font-weight:600}header .who{margin-left:auto;color:#555;font-size:.9rem}
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{font-family:"DejaVu Sans","Noto Sans",system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 3rem;color:#1b1b1b;line-height:1.45;overflow-wrap:break-word}
+header{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;border-bottom:2px solid #8b1a1a;padding:.6rem 0;margin-bottom:1rem}
+header a{color:#8b1a1a;text-decoration:none;font-weight:600;padding:.3rem 0}header .who{margin-left:auto;color:#555;font-size:.9rem}
+button,select,input{font:inherit;font-size:1rem;max-width:100%}button{padding:.35rem .8rem}
 h1{font-size:1.5rem;margin:.4rem 0}h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ddd}
-.scroll{overflow:auto;max-height:28rem}
+.scroll{overflow:auto;max-height:28rem}.wide{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #e2e2e2;padding:.3rem .4rem;text-align:left;vertical-align:top}
-th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #ddd;border-radius:6px;padding:.7rem 1rem;min-width:14rem}
-.big{font-size:2rem;font-weight:700}.muted{color:#666;font-size:.9rem}.up{color:#1a6b2f}.down{color:#a11}
-.chart{margin:.5rem 0}.chart img,.chart object{max-width:100%}.bar{background:#eee;height:.7rem;border-radius:3px;min-width:6rem}
+th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
+.code{overflow-wrap:anywhere;color:#595959;font-size:.9rem}
+.wide th:first-child,.wide td:first-child{position:sticky;left:0;background:#fff;min-width:7rem}.wide th:first-child{background:#f6f2f2}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,15rem),1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:6px;padding:.7rem 1rem;min-width:0}
+.cards.counts{grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem}
+.big{font-size:2rem;font-weight:700}.muted{color:#595959;font-size:.9rem}.up{color:#1a6b2f}.down{color:#a11}
+.headline{font-size:1.05rem;margin:.3rem 0}.headline strong{font-weight:700}
+.chart{margin:.5rem 0}.chart img{max-width:100%;height:auto}.chart.wide img{max-width:none}.bar{background:#eee;height:.7rem;border-radius:3px;min-width:4rem}
 .bar span{display:block;height:100%;background:#8b1a1a;border-radius:3px}.flag{color:#a11;font-weight:600}
-.suppressed{color:#888}.status-done{color:#1a6b2f}.status-delayed{color:#a11}.status-in_progress{color:#8a5a00}
+.suppressed{color:#737373}.status-done{color:#1a6b2f}.status-delayed{color:#a11}.status-in_progress{color:#8a5a00}
+.field{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.3rem 0}.field label{font-size:.9rem;color:#555}
+.field input{flex:1 1 12rem;min-width:0}
+.error{color:#a11;font-weight:600}
 .page{page-break-after:always}.noprint{}
-@media print{header,.noprint{display:none}body{max-width:none}.page{page-break-after:always}a{color:inherit;text-decoration:none}}
+@media (max-width:40rem){
+body{padding:0 .5rem 2rem}h1{font-size:1.3rem}.big{font-size:1.6rem}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.stack tr{display:block;border:1px solid #ddd;border-radius:6px;margin:.5rem 0;padding:.3rem .5rem}
+table.stack td{display:flex;gap:1rem;justify-content:space-between;border:0;padding:.2rem 0;text-align:right}
+table.stack td::before{content:attr(data-label);color:#595959;text-align:left;font-size:.9rem}
+table.stack td.lead{display:block;text-align:left;font-weight:600}table.stack td.lead::before{content:none}
+table.stack td form{text-align:left}
+.chart img{width:328px}.chart.wide img{width:520px}
+}
+@media print{header,.noprint{display:none}body{max-width:none}.page{page-break-after:always}a{color:inherit;text-decoration:none}.wide{overflow:visible}}
 "#;
 
 /// The page frame: header with the navigation the role may use, the language switch, sign-out.
@@ -173,9 +221,9 @@ pub fn layout(viewer: &Viewer, path_for_switch: &str, title: &str, body: Markup)
                     @if matches!(role, Role::Supervisor | Role::Admin) {
                         a href=(href("/fieldwork", lang)) { (lang.t("Giám sát thực địa", "Fieldwork")) }
                     }
-                    a href=(switch) { (lang.t("English", "Tiếng Việt")) }
+                    a href=(switch) lang=(lang.t("en", "vi")) { (lang.t("English", "Tiếng Việt")) }
                     span.who {
-                        (viewer.actor.name) " (" (role.name()) ") "
+                        (viewer.actor.name) " (" (role_name(role, lang)) ") "
                         form method="post" action="/logout" style="display:inline" data-action="sign-out" {
                             button type="submit" { (lang.t("Đăng xuất", "Sign out")) }
                         }
@@ -190,15 +238,22 @@ pub fn layout(viewer: &Viewer, path_for_switch: &str, title: &str, body: Markup)
     Html(markup.into_string())
 }
 
-fn forbidden(lang: Lang) -> Response {
+fn forbidden(lang: Lang, role: Role) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head { meta charset="utf-8"; title { "403" } style { (PreEscaped(STYLE)) } }
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (lang.t("Không có quyền", "Not allowed")) " · papi" }
+                style { (PreEscaped(STYLE)) }
+            }
             body {
-                h1 { (lang.t("Không có quyền xem trang này", "You may not see this page")) }
-                p { (lang.t("Vai trò của bạn không được phép xem trang này.", "Your role may not see this page.")) }
-                p { a href="/" { (lang.t("Về trang chủ", "Home")) } }
+                main {
+                    h1 { (lang.t("Không có quyền xem trang này", "You may not see this page")) }
+                    p { (lang.t("Vai trò của bạn", "Your role")) " (" (role_name(role, lang)) ") " (lang.t("không được phép xem trang này.", "may not see this page.")) }
+                    p { a href=(href(home_of(role), lang)) { (lang.t("Về trang của tôi", "To my page")) } }
+                }
             }
         }
     };
@@ -208,9 +263,4 @@ fn forbidden(lang: Lang) -> Response {
 /// A page that says there is nothing to show yet, and why.
 pub fn empty_page(viewer: &Viewer, path: &str, title: &str, why: &str) -> Response {
     layout(viewer, path, title, html! { h1 { (title) } p { (why) } }).into_response()
-}
-
-/// One decimal, or "—" when there is no value.
-pub fn fmt1(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
 }

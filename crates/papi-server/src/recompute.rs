@@ -133,12 +133,15 @@ pub async fn start(
     actor: Actor,
 ) -> Result<Response, ApiError> {
     if !matches!(actor.role, Role::Analyst | Role::Admin) {
-        return Err(ApiError::forbidden("recompute and publish scores"));
+        return Err(ApiError::forbidden(
+            "tính lại và công bố điểm",
+            "recompute and publish scores",
+        ));
     }
     let survey = state
         .survey(&id, &version)
         .await?
-        .ok_or_else(|| ApiError::not_found("this survey version"))?;
+        .ok_or_else(|| ApiError::not_found("phiên bản khảo sát này", "this survey version"))?;
     let job = match state
         .store
         .start_recompute_job(&survey.id, &survey.version, &actor.name)
@@ -231,13 +234,17 @@ pub async fn status(
     actor: Actor,
 ) -> Result<Json<Job>, ApiError> {
     if !matches!(actor.role, Role::Analyst | Role::Admin) {
-        return Err(ApiError::forbidden("see recompute jobs"));
+        return Err(ApiError::forbidden(
+            "xem các lần tính lại điểm",
+            "see recompute jobs",
+        ));
     }
-    let id = Uuid::parse_str(&job).map_err(|_| ApiError::not_found("this job"))?;
+    let id =
+        Uuid::parse_str(&job).map_err(|_| ApiError::not_found("lần tính lại này", "this job"))?;
     state
         .store
         .recompute_job(id)
         .await?
         .map(|j| Json(Job::from(j)))
-        .ok_or_else(|| ApiError::not_found("this job"))
+        .ok_or_else(|| ApiError::not_found("lần tính lại này", "this job"))
 }

@@ -135,7 +135,10 @@ pub async fn get_places(
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
     if !actor.role.submits() {
-        return Err(ApiError::forbidden("collect interviews"));
+        return Err(ApiError::forbidden(
+            "thu thập phiếu phỏng vấn",
+            "collect interviews",
+        ));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = places_for(&state, &survey, &actor).await?;
@@ -159,7 +162,7 @@ async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<
     state
         .survey(id, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("this survey version"))
+        .ok_or_else(|| ApiError::not_found("phiên bản khảo sát này", "this survey version"))
 }
 
 /// A frame and how to draw from it: the server draws, so the sample is the server's computation.
@@ -214,7 +217,7 @@ pub async fn register(
     JsonBody(req): JsonBody<SampleRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !actor.role.registers_sample() {
-        return Err(ApiError::forbidden("register a sample"));
+        return Err(ApiError::forbidden("đăng ký mẫu", "register a sample"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     if req.frame.len() > MAX_FRAME_BYTES {
@@ -295,14 +298,19 @@ pub async fn get_sample(
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
     if !actor.role.reads_sample() {
-        return Err(ApiError::forbidden("read the sample"));
+        return Err(ApiError::forbidden("xem mẫu", "read the sample"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     let registered = state
         .store
         .current_sample(&survey.id, &survey.version)
         .await?
-        .ok_or_else(|| ApiError::not_found("a registered sample of this survey version"))?;
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "mẫu đã đăng ký của phiên bản khảo sát này",
+                "a registered sample of this survey version",
+            )
+        })?;
     let places = state
         .store
         .sample_places(&survey.id, &survey.version)
@@ -359,7 +367,7 @@ pub async fn get_assignments(
     let only = match actor.role {
         Role::Enumerator => Some(actor.name.as_str()),
         r if r.reads_sample() => None,
-        _ => return Err(ApiError::forbidden("read assignments")),
+        _ => return Err(ApiError::forbidden("xem phân công", "read assignments")),
     };
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = state
@@ -432,7 +440,7 @@ pub async fn set_assignments(
     JsonBody(req): JsonBody<Assignments>,
 ) -> Result<Json<Value>, ApiError> {
     if !actor.role.assigns_villages() {
-        return Err(ApiError::forbidden("assign villages"));
+        return Err(ApiError::forbidden("phân công thôn", "assign villages"));
     }
     let survey = survey_or_404(&state, &id, &version).await?;
     let mut rows = Vec::with_capacity(req.assignments.len());

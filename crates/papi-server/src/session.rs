@@ -7,16 +7,19 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
+use maud::{html, PreEscaped, DOCTYPE};
+use papi_auth::Role;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{session_cookie, Actor};
 use crate::error::ApiError;
+use crate::pages::{home_of, href, Lang};
 use crate::signin::{self, ClientAddr};
 use crate::AppState;
 
@@ -31,6 +34,9 @@ struct Credentials {
     /// From the HTML form: the page to go back to once signed in.
     #[serde(default)]
     next: Option<String>,
+    /// From the HTML form: the sign-in page's language, for its messages.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// Where the form sends a signed-in user: a path on this site, or the front page.
@@ -38,6 +44,24 @@ fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(p) if is_same_site_path(p) => p,
         _ => "/",
+    }
+}
+
+/// Where the form sends a signed-in user of `role`: the page that asked for the sign-in, or else
+/// the role's own page (not the bare front page, which would only redirect again).
+fn landing(next: Option<&str>, role: Option<Role>, lang: Lang) -> String {
+    match (local_path(next), role) {
+        ("/", Some(role)) => href(home_of(role), lang),
+        ("/", None) => href("/", lang),
+        (path, _) => path.to_owned(),
+    }
+}
+
+fn lang_of(code: Option<&str>) -> Lang {
+    if code == Some("en") {
+        Lang::En
+    } else {
+        Lang::Vi
     }
 }
 
@@ -56,9 +80,9 @@ fn is_same_site_path(p: &str) -> bool {
     request_body(content = crate::openapi::Credentials, description = "JSON, or the same fields as an HTML form"),
     responses(
         (status = 200, description = "Signed in: the session cookie is set; send csrf_token as X-CSRF-Token", body = crate::openapi::Caller),
-        (status = 303, description = "Signed in from the HTML form: back to the front page"),
+        (status = 303, description = "Signed in from the HTML form: back to the page that asked, or the role's own page"),
         (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 401, description = "Wrong username or password", body = crate::openapi::Error),
+        (status = 401, description = "Wrong username or password (JSON; from the HTML form, the sign-in page with the message)", body = crate::openapi::Error),
         (status = 415, description = "Neither JSON nor an HTML form", body = crate::openapi::Error),
         (status = 429, description = "Too many failed sign-ins from this address or for this username: retry after Retry-After seconds", body = crate::openapi::Error),
     )
@@ -77,19 +101,36 @@ pub async fn login(
         return Err(crate::body::unsupported_media_type());
     }
     let creds: Credentials = if form {
-        serde_urlencoded::from_bytes(&body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "login.invalid",
-                format!("Biểu mẫu không hợp lệ: {e}"),
-                format!("Bad form: {e}"),
-            )
-        })?
+        match serde_urlencoded::from_bytes(&body) {
+            Ok(c) => c,
+            Err(e) => {
+                let e = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "login.invalid",
+                    format!("Biểu mẫu không hợp lệ: {e}"),
+                    format!("Bad form: {e}"),
+                );
+                return Ok(refused(e, &SignInForm::default()));
+            }
+        }
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_json(&e))?
     };
-    let user =
-        signin::check_password(&state, &creds.username, &creds.password, client, "login").await?;
+    let checked =
+        signin::check_password(&state, &creds.username, &creds.password, client, "login").await;
+    let user = match checked {
+        Ok(user) => user,
+        // A browser's form gets the sign-in page again, with the message in its language.
+        Err(e) if form => {
+            let again = SignInForm {
+                username: creds.username.clone(),
+                next: creds.next.clone(),
+                lang: creds.lang.clone(),
+            };
+            return Ok(refused(e, &again));
+        }
+        Err(e) => return Err(e),
+    };
     let username = user.username.clone();
     let (token, token_hash) = papi_auth::new_token();
     let (csrf, _) = papi_auth::new_token();
@@ -115,7 +156,9 @@ pub async fn login(
         if secure { "; Secure" } else { "" }
     );
     let mut response = if form {
-        let to = HeaderValue::from_str(local_path(creds.next.as_deref()))
+        let role = user.role.parse::<Role>().ok();
+        let lang = lang_of(creds.lang.as_deref());
+        let to = HeaderValue::from_str(&landing(creds.next.as_deref(), role, lang))
             .unwrap_or(HeaderValue::from_static("/"));
         (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
     } else {
@@ -179,26 +222,92 @@ pub async fn whoami(actor: Actor) -> Json<serde_json::Value> {
     Json(json!({ "name": actor.name, "role": actor.role, "csrf_token": actor.csrf_token }))
 }
 
+/// What the sign-in page shows: its language, the page to go back to, and after a refusal the
+/// username that was typed.
+#[derive(Deserialize, Default)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
 /// `GET /login`: the sign-in page.
 #[utoipa::path(
     get,
     path = "/login",
     tag = "service",
-    responses((status = 200, description = "The sign-in page (HTML, Vietnamese and English)", content_type = "text/html", body = String))
+    params(
+        ("next" = Option<String>, Query, description = "The page to go back to once signed in"),
+        ("lang" = Option<String>, Query, description = "en for English; Vietnamese otherwise"),
+    ),
+    responses((status = 200, description = "The sign-in page (HTML, Vietnamese or English)", content_type = "text/html", body = String))
 )]
-pub async fn page() -> Html<&'static str> {
-    Html(
-        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>papi — Đăng nhập</title>
-<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem;font-size:1rem;box-sizing:border-box}button{background:#b71c1c;color:#fff;border:0;padding:.6rem 1rem;border-radius:.3rem;font-size:1rem}</style>
-</head><body><h1>papi</h1><form method="post" action="/login">
-<label for="username">Tên đăng nhập / Username</label><input id="username" name="username" autocomplete="username" required>
-<label for="password">Mật khẩu / Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<input type="hidden" id="next" name="next" value="/">
-<button type="submit">Đăng nhập / Sign in</button></form>
-<script src="/assets/pages.js"></script>
-<p><a href="/form/">Phiếu phỏng vấn (điều tra viên) / Interview form</a></p></body></html>"#,
-    )
+pub async fn page(Query(form): Query<SignInForm>) -> Html<String> {
+    sign_in_page(&form, None)
+}
+
+/// The sign-in page again after a refusal, with its status (and Retry-After) and the message.
+fn refused(e: ApiError, form: &SignInForm) -> Response {
+    let lang = lang_of(form.lang.as_deref());
+    let message = lang.t(&e.vi, &e.en).to_owned();
+    let mut response = (e.status, sign_in_page(form, Some(&message))).into_response();
+    if let Some(secs) = e.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+const SIGN_IN_STYLE: &str = "*{box-sizing:border-box}body{font-family:\"DejaVu Sans\",\"Noto Sans\",system-ui,sans-serif;max-width:24rem;margin:2rem auto;padding:0 1rem;line-height:1.45;color:#1b1b1b}\
+label{display:block;font-weight:600}input,button{font:inherit}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.5rem;font-size:1rem;border:1px solid #767676;border-radius:.3rem}\
+button{background:#b71c1c;color:#fff;border:0;padding:.7rem 1.2rem;border-radius:.3rem;font-size:1rem;width:100%}\
+.error{color:#a11;font-weight:600;border:1px solid #a11;border-radius:.3rem;padding:.5rem .7rem;margin:0 0 1rem}nav{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}a{color:#8b1a1a}";
+
+fn sign_in_page(form: &SignInForm, error: Option<&str>) -> Html<String> {
+    let lang = lang_of(form.lang.as_deref());
+    let next = form.next.as_deref().filter(|p| is_same_site_path(p));
+    let switch = {
+        let other = lang.t("en", "vi");
+        match next {
+            Some(n) => format!("/login?lang={other}&next={}", crate::pages::urlencode(n)),
+            None => format!("/login?lang={other}"),
+        }
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "papi — " (lang.t("Đăng nhập", "Sign in")) }
+                style { (PreEscaped(SIGN_IN_STYLE)) }
+            }
+            body {
+                main {
+                    nav { strong { "papi" } a href=(switch) lang=(lang.t("en", "vi")) { (lang.t("English", "Tiếng Việt")) } }
+                    h1 { (lang.t("Đăng nhập", "Sign in")) }
+                    @if let Some(message) = error {
+                        p.error role="alert" { (message) }
+                    }
+                    form method="post" action="/login" {
+                        label for="username" { (lang.t("Tên đăng nhập", "Username")) }
+                        input id="username" name="username" autocomplete="username" autocapitalize="none" required value=(form.username);
+                        label for="password" { (lang.t("Mật khẩu", "Password")) }
+                        input id="password" name="password" type="password" autocomplete="current-password" required autofocus[error.is_some()];
+                        input type="hidden" id="next" name="next" value=(next.unwrap_or("/"));
+                        input type="hidden" name="lang" value=(lang.code());
+                        button type="submit" { (lang.t("Đăng nhập", "Sign in")) }
+                    }
+                    p { a href="/form/" { (lang.t("Phiếu phỏng vấn (dành cho điều tra viên)", "The interview form (for enumerators)")) } }
+                }
+            }
+        }
+    };
+    Html(markup.into_string())
 }
 
 #[cfg(test)]
@@ -231,5 +340,34 @@ mod tests {
             assert_eq!(local_path(Some(elsewhere)), "/", "{elsewhere:?}");
         }
         assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn each_role_lands_on_its_own_page_unless_a_page_asked_for_the_sign_in() {
+        assert_eq!(landing(None, Some(Role::Leader), Lang::Vi), "/dashboard");
+        assert_eq!(
+            landing(Some("/"), Some(Role::Supervisor), Lang::En),
+            "/fieldwork?lang=en"
+        );
+        assert_eq!(
+            landing(Some("/"), Some(Role::Enumerator), Lang::Vi),
+            "/form/"
+        );
+        assert_eq!(
+            landing(Some("/"), Some(Role::Admin), Lang::Vi),
+            "/fieldwork"
+        );
+        assert_eq!(
+            landing(Some("/"), Some(Role::Analyst), Lang::Vi),
+            "/dashboard"
+        );
+        assert_eq!(
+            landing(Some("/dashboard/papi/2019.1"), Some(Role::Admin), Lang::Vi),
+            "/dashboard/papi/2019.1"
+        );
+        assert_eq!(
+            landing(Some("//evil.example"), Some(Role::Leader), Lang::Vi),
+            "/dashboard"
+        );
     }
 }

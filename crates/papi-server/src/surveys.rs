@@ -55,10 +55,12 @@ pub async fn get_one(
     _actor: Actor,
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let s = state
-        .survey(&id, &version)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("survey {id} version {version}")))?;
+    let s = state.survey(&id, &version).await?.ok_or_else(|| {
+        ApiError::not_found(
+            &format!("khảo sát {id} phiên bản {version}"),
+            &format!("survey {id} version {version}"),
+        )
+    })?;
     let questions: Vec<Value> = s
         .questions
         .iter()

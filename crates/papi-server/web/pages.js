@@ -1,4 +1,4 @@
-// The script of the server-rendered pages (sign-in, dashboard, fieldwork), served as a file so that
+// The script of the server-rendered pages (dashboard, fieldwork), served as a file so that
 // the pages' Content-Security-Policy allows no inline script. Forms and buttons say what they do with
 // data- attributes; the handlers are wired here. State changes go to the JSON API with the session's
 // CSRF token.
@@ -97,12 +97,4 @@
   document.addEventListener("click", (e) => {
     if (e.target.closest("[data-action=print]")) window.print();
   });
-
-  // The sign-in page: after signing in, back to the page that asked for it.
-  function init() {
-    const next = document.querySelector("form[action='/login'] input[name=next]");
-    if (next) next.value = new URLSearchParams(location.search).get("next") || "/";
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
 })();
