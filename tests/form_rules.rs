@@ -164,6 +164,10 @@ fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
         "regex(${a}, '^y.s$') and not(regex(${m}, '^[0-9]+$'))",
         "${n} mod 4 = 3 and ${n} div 2 = 3.5",
         "${e} > 0 or ${e} < 0 or ${e} = 0",
+        "round(area('13.7765 109.2237 0 5;13.7770 109.2240 0 5;13.7760 109.2245 0 5;13.7765 109.2237 0 5'), 3)",
+        "round(distance('13.7765 109.2237 0 5;13.7770 109.2240 0 5;13.7760 109.2245 0 5'), 3)",
+        "format-date(${d}, '%Y/%m/%d %e %n %y %b %a')",
+        "format-date('2026-11-30T08:05:09Z', '%H:%M:%S %h %%')",
     ];
     let resolve = |name: &str| {
         answers

@@ -10,7 +10,7 @@ const PapiExpr = (() => {
     "if", "coalesce", "concat", "contains", "starts-with", "ends-with", "substr", "normalize-space", "int",
     "round", "number", "string", "boolean", "boolean-from-string", "abs", "floor", "ceiling", "pow", "sqrt",
     "min", "max", "sum", "count", "today", "now", "date", "once", "uuid", "random", "position", "indexed-repeat",
-    "decimal-date-time", "regex", "jr:choice-name"];
+    "decimal-date-time", "area", "distance", "format-date", "regex", "jr:choice-name"];
   const HYPHENATED = FUNCTIONS.filter((f) => f.includes("-"));
 
   function tokenize(src) {
@@ -115,6 +115,43 @@ const PapiExpr = (() => {
   const text = (v) => typeof v === "string" ? v : typeof v === "number" ? fmt(v) : String(v);
   const isoDay = (d) => d.toISOString().slice(0, 10);
 
+  // Geometry and dates as crates/papi-survey/src/expr.rs computes them.
+  const EARTH_RADIUS = 6378137;
+  const rad = (x) => (x * Math.PI) / 180;
+  function points(t) {
+    return t.split(";").map((p) => p.trim().split(/\s+/).map(Number)).filter((p) => p.length >= 2 && !Number.isNaN(p[0]) && !Number.isNaN(p[1]));
+  }
+  function area(ps) {
+    if (ps.length < 3) return 0;
+    let sum = 0;
+    ps.forEach(([lat1, lon1], i) => {
+      const [lat2, lon2] = ps[(i + 1) % ps.length];
+      sum += rad(lon2 - lon1) * (2 + Math.sin(rad(lat1)) + Math.sin(rad(lat2)));
+    });
+    return Math.abs((sum * EARTH_RADIUS * EARTH_RADIUS) / 2);
+  }
+  function distance(ps) {
+    let total = 0;
+    for (let i = 1; i < ps.length; i++) {
+      const [lat1, lon1] = ps[i - 1], [lat2, lon2] = ps[i];
+      const a = Math.sin(rad(lat2 - lat1) / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(rad(lon2 - lon1) / 2) ** 2;
+      total += 2 * EARTH_RADIUS * Math.asin(Math.min(Math.sqrt(a), 1));
+    }
+    return total;
+  }
+  function formatDate(v, f) {
+    const days = num(v);
+    if (!Number.isFinite(days)) return "";
+    const t = new Date(Math.round(days * DAY));
+    const p2 = (n) => String(n).padStart(2, "0");
+    const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const parts = { Y: String(t.getUTCFullYear()), y: p2(((t.getUTCFullYear() % 100) + 100) % 100), m: p2(t.getUTCMonth() + 1),
+      n: String(t.getUTCMonth() + 1), d: p2(t.getUTCDate()), e: String(t.getUTCDate()), H: p2(t.getUTCHours()),
+      h: String(t.getUTCHours()), M: p2(t.getUTCMinutes()), S: p2(t.getUTCSeconds()), b: MONTHS[t.getUTCMonth()], a: DAYS[t.getUTCDay()] };
+    return f.replace(/%(.?)/g, (m, c) => (c in parts ? parts[c] : m));
+  }
+
   // ctx: answer(name) → value; repeated(name) → every repetition's value; column(name) → a choice
   // column (choice filters).
   function evaluate(e, ctx, current) {
@@ -187,6 +224,9 @@ const PapiExpr = (() => {
         case "position": return ctx.repetition || 0;
         case "indexed-repeat": { const n = num(arg(2)); const xs = many(0); return (n >= 1 && xs[Math.floor(n) - 1]) ?? ""; }
         case "decimal-date-time": return num(arg(0));
+        case "area": return area(points(text(arg(0))));
+        case "distance": return distance(points(text(arg(0))));
+        case "format-date": return formatDate(arg(0), text(arg(1)));
         case "jr:choice-name": {
           const m = /^\$\{([^}]+)\}$/.exec(text(e.args[1].str ?? "").trim());
           return m && ctx.choiceLabel ? ctx.choiceLabel(m[1].trim(), text(arg(0)).trim()) : "";

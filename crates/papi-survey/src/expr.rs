@@ -82,10 +82,13 @@ pub enum Function {
     Position,
     IndexedRepeat,
     DecimalDateTime,
+    Area,
+    Distance,
+    FormatDate,
 }
 
 /// (name, function, least and most arguments; `usize::MAX` for any number).
-const FUNCTIONS: [(&str, Function, usize, usize); 39] = [
+const FUNCTIONS: [(&str, Function, usize, usize); 42] = [
     ("selected", Function::Selected, 2, 2),
     ("selected-at", Function::SelectedAt, 2, 2),
     ("count-selected", Function::CountSelected, 1, 1),
@@ -125,6 +128,9 @@ const FUNCTIONS: [(&str, Function, usize, usize); 39] = [
     ("position", Function::Position, 1, 1),
     ("indexed-repeat", Function::IndexedRepeat, 3, 3),
     ("decimal-date-time", Function::DecimalDateTime, 1, 1),
+    ("area", Function::Area, 1, 1),
+    ("distance", Function::Distance, 1, 1),
+    ("format-date", Function::FormatDate, 2, 2),
 ];
 
 /// The names of the functions papi evaluates, for messages and for the web form's agreement test.
@@ -439,7 +445,105 @@ fn call(f: Function, args: &[Expr], answers: &dyn Answers, current: &Value) -> V
                 .unwrap_or(Value::Text(String::new()))
         }
         F::DecimalDateTime => Value::Number(arg(0).number()),
+        F::Area => Value::Number(area(&points(&arg(0).text()))),
+        F::Distance => Value::Number(distance(&points(&arg(0).text()))),
+        F::FormatDate => Value::Text(format_date(&arg(0), &arg(1).text())),
     }
+}
+
+/// The Earth's radius in metres (WGS 84's semi-major axis), as ODK's geometry functions take it.
+const EARTH_RADIUS: f64 = 6_378_137.0;
+
+/// The (latitude, longitude) points of a geopoint, geotrace or geoshape answer.
+fn points(text: &str) -> Vec<(f64, f64)> {
+    text.split(';')
+        .filter_map(|p| {
+            let mut xs = p.split_whitespace().map(str::parse::<f64>);
+            match (xs.next(), xs.next()) {
+                (Some(Ok(lat)), Some(Ok(lon))) => Some((lat, lon)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A closed shape's area on the sphere, in square metres (the spherical excess of its edges).
+fn area(points: &[(f64, f64)]) -> f64 {
+    if points.len() < 3 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    for (i, &(lat1, lon1)) in points.iter().enumerate() {
+        let (lat2, lon2) = points[(i + 1) % points.len()];
+        sum +=
+            (lon2 - lon1).to_radians() * (2.0 + lat1.to_radians().sin() + lat2.to_radians().sin());
+    }
+    (sum * EARTH_RADIUS * EARTH_RADIUS / 2.0).abs()
+}
+
+/// A trace's length along great circles, in metres.
+fn distance(points: &[(f64, f64)]) -> f64 {
+    points
+        .windows(2)
+        .map(|w| {
+            let ((lat1, lon1), (lat2, lon2)) = (w[0], w[1]);
+            let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+            let a = ((p2 - p1) / 2.0).sin().powi(2)
+                + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);
+            2.0 * EARTH_RADIUS * a.sqrt().min(1.0).asin()
+        })
+        .sum()
+}
+
+/// ODK's `format-date`: `%Y` `%y` `%m` `%n` `%d` `%e` `%H` `%h` `%M` `%S` `%b` `%a`, of a date or a
+/// date and time (days since 1970-01-01, as XPath reads them).
+fn format_date(value: &Value, format: &str) -> String {
+    let days = value.number();
+    if !days.is_finite() {
+        return String::new();
+    }
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)
+        .expect("a valid date")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    let Some(t) = epoch.checked_add_signed(chrono::Duration::milliseconds(
+        (days * 86_400_000.0).round() as i64,
+    )) else {
+        return String::new();
+    };
+    use chrono::{Datelike, Timelike};
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut out = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => out.push_str(&t.year().to_string()),
+            Some('y') => out.push_str(&format!("{:02}", t.year().rem_euclid(100))),
+            Some('m') => out.push_str(&format!("{:02}", t.month())),
+            Some('n') => out.push_str(&t.month().to_string()),
+            Some('d') => out.push_str(&format!("{:02}", t.day())),
+            Some('e') => out.push_str(&t.day().to_string()),
+            Some('H') => out.push_str(&format!("{:02}", t.hour())),
+            Some('h') => out.push_str(&t.hour().to_string()),
+            Some('M') => out.push_str(&format!("{:02}", t.minute())),
+            Some('S') => out.push_str(&format!("{:02}", t.second())),
+            Some('b') => out.push_str(MONTHS[t.month0() as usize]),
+            Some('a') => out.push_str(DAYS[t.weekday().num_days_from_monday() as usize]),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 fn binary(op: BinaryOp, l: &Value, r: &Value) -> Value {
@@ -962,6 +1066,21 @@ mod tests {
         assert!(!t("${b} > 0"));
         assert!(!t("${b} = 0"));
         assert!(!t("${b} < 0"));
+    }
+
+    #[test]
+    fn areas_distances_and_dates_come_out_as_odk_gives_them() {
+        let none: Vec<Value> = Vec::new();
+        let n = |s: &str| eval(s, &none, Value::Text(String::new())).number();
+        // A square of 0.01° at the equator: about 1,113 m a side.
+        let square = "area('0 0;0 0.01;0.01 0.01;0.01 0;0 0')";
+        assert!((n(square) - 1_239_000.0).abs() < 2_000.0, "{}", n(square));
+        assert!((n("distance('0 0;0.01 0')") - 1_113.2).abs() < 0.1);
+        let t = |s: &str| eval(s, &none, Value::Text(String::new())).text();
+        assert_eq!(
+            t("format-date('2026-03-05', '%d/%m/%Y %e %n %b %a')"),
+            "05/03/2026 5 3 Mar Thu"
+        );
     }
 
     #[test]
