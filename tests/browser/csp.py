@@ -28,7 +28,7 @@ from selenium.common.exceptions import StaleElementReferenceException, WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from papi_browser import api, free_port, new_driver
+from papi_browser import start_demo, api, free_port, new_driver
 
 papi, database, definition = sys.argv[1:4]
 PAYLOAD = "<img src=x onerror=window.__pwned=1>"
@@ -67,21 +67,7 @@ def stale_safe(driver):
 checked = []
 
 # ---- 1. The demo's pages --------------------------------------------------------------------------
-server = subprocess.Popen([papi, "serve", "--demo", "--database", database, "--listen", f"127.0.0.1:{port}"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-printed = ""
-passwords = {}
-deadline = time.time() + 300
-while time.time() < deadline:
-    line = server.stdout.readline()
-    if not line:
-        raise SystemExit("papi serve --demo stopped: " + printed)
-    printed += line
-    m = re.match(r"\s+(demo-\w+)\s+(\S+)$", line)
-    if m:
-        passwords[m.group(1)] = m.group(2)
-    if "press ctrl-c" in line:
-        break
+server, passwords, _ = start_demo(papi, database, port)
 
 
 def sign_in(driver, user, path):

@@ -22,7 +22,7 @@ from selenium.common.exceptions import StaleElementReferenceException, WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from papi_browser import api, free_port, new_driver
+from papi_browser import start_demo, api, free_port, new_driver
 
 papi, database = sys.argv[1:3]
 
@@ -40,25 +40,7 @@ DIMENSIONS_VI = [
 
 port = free_port()
 base = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([papi, "serve", "--demo", "--database", database, "--listen", f"127.0.0.1:{port}"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-printed = ""
-passwords, tokens = {}, {}
-deadline = time.time() + 300
-while time.time() < deadline:
-    line = server.stdout.readline()
-    if not line:
-        raise SystemExit("papi serve --demo stopped: " + printed)
-    printed += line
-    m = re.match(r"\s+(demo-\w+)\s+(\S+)$", line)
-    if m:
-        passwords[m.group(1)] = m.group(2)
-    m = re.match(r"\s+(admin|supervisor|analyst|leader|enumerator)\s+(papi_\w+)$", line)
-    if m:
-        tokens[m.group(1)] = m.group(2)
-    if "press ctrl-c" in line:
-        break
-assert set(passwords) >= {"demo-leader", "demo-supervisor", "demo-enumerator"}, printed
+server, passwords, tokens = start_demo(papi, database, port)
 
 
 def sign_in(driver, user, path):

@@ -1,8 +1,12 @@
-"""What the browser tests share: a free port, a headless Chromium, and the JSON API with a token."""
+"""What the browser tests share: a free port, the demo server, a headless Chromium, and the JSON API
+with a token."""
 
 import json
+import re
 import socket
+import subprocess
 import tempfile
+import time
 import urllib.request
 
 from selenium import webdriver
@@ -33,3 +37,28 @@ def new_driver():
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def start_demo(papi, database, port):
+    """`papi serve --demo` on `port`, once it serves: the process, the demo users' passwords and the
+    roles' bearer tokens, as it prints them."""
+    server = subprocess.Popen([papi, "serve", "--demo", "--database", database, "--listen", f"127.0.0.1:{port}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    printed = ""
+    passwords, tokens = {}, {}
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        line = server.stdout.readline()
+        if not line:
+            raise SystemExit("papi serve --demo stopped: " + printed)
+        printed += line
+        m = re.match(r"\s+(demo-\w+)\s+(\S+)$", line)
+        if m:
+            passwords[m.group(1)] = m.group(2)
+        m = re.match(r"\s+(admin|supervisor|analyst|leader|enumerator)\s+(papi_\w+)$", line)
+        if m:
+            tokens[m.group(1)] = m.group(2)
+        if "press ctrl-c" in line:
+            break
+    assert set(passwords) >= {"demo-admin", "demo-supervisor", "demo-analyst", "demo-leader", "demo-enumerator"}, printed
+    return server, passwords, tokens

@@ -24,7 +24,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from papi_browser import free_port, new_driver
+from papi_browser import start_demo, free_port, new_driver
 
 papi, database = sys.argv[1:3]
 shots = os.environ.get("PAPI_SCREENSHOTS")
@@ -43,22 +43,7 @@ AXE = axe_source()
 
 port = free_port()
 base = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([papi, "serve", "--demo", "--database", database, "--listen", f"127.0.0.1:{port}"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-printed = ""
-passwords = {}
-deadline = time.time() + 300
-while time.time() < deadline:
-    line = server.stdout.readline()
-    if not line:
-        raise SystemExit("papi serve --demo stopped: " + printed)
-    printed += line
-    m = re.match(r"\s+(demo-\w+)\s+(\S+)$", line)
-    if m:
-        passwords[m.group(1)] = m.group(2)
-    if "press ctrl-c" in line:
-        break
-assert set(passwords) >= {"demo-admin", "demo-supervisor", "demo-analyst", "demo-leader", "demo-enumerator"}, printed
+server, passwords, _ = start_demo(papi, database, port)
 
 problems = []
 measured = []
