@@ -307,14 +307,14 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
             }
             form.body.push('>');
             while i < survey.questions.len() && survey.questions[i].repeat.is_some() {
-                question(survey, &survey.questions[i], &paths, &mut form);
+                question(&survey.questions[i], &paths, &mut form);
                 i += 1;
             }
             write!(form.data, "</{}>", q.id).unwrap();
             form.body.push_str("</repeat></group>");
             continue;
         }
-        question(survey, q, &paths, &mut form);
+        question(q, &paths, &mut form);
     }
     if let Some(g) = group {
         write!(form.data, "</{g}>").unwrap();
@@ -374,12 +374,7 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
 }
 
 /// One question: its instance node, its bind and its body control.
-fn question(
-    survey: &Survey,
-    q: &papi_survey::Question,
-    paths: &HashMap<&str, String>,
-    form: &mut Form,
-) {
+fn question(q: &papi_survey::Question, paths: &HashMap<&str, String>, form: &mut Form) {
     use QuestionType as T;
     let path = &paths[q.id.as_str()];
     match &q.default {
@@ -479,7 +474,6 @@ fn question(
             .unwrap_or_default();
         write!(form.body, "<itemset nodeset=\"instance('{}')/root/item{filter}\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
     }
-    let _ = survey;
     write!(form.body, "</{control}>").unwrap();
 }
 
