@@ -127,6 +127,62 @@ on_both_databases! {
 }
 
 on_both_databases! {
+    fn the_dashboard_gives_the_change_from_the_previous_wave_with_both_waves_errors(db: &TestDb) {
+        // The 2024 wave under version 2019.1; the 2025 wave is its own version, with its own sample.
+        seed(db, "6");
+        let publish = |version: &str, year: &str| {
+            stdout(&ok(&["recompute", "--database", &db.url, "--version", version, "--published-by", "analyst-1", "--wave-year", year]))
+        };
+        assert!(publish("2019.1", "2024").contains("wave 2024"));
+        let dir = tempdir();
+        let next = dir.path().join("papi-2025.toml");
+        let text = std::fs::read_to_string(repo().join("survey-defs/papi-2019.toml")).unwrap();
+        assert!(text.contains("version = \"2019.1\""));
+        write(&next, &text.replacen("version = \"2019.1\"", "version = \"2025.1\"", 1));
+        ok(&["simulate", "--survey", next.to_str().unwrap(), "--seed", "77", "--per-village", "6", "--database", &db.url]);
+        let server = Server::start(&["--database", &db.url]);
+        let leader = token(db, "leader", "chu-tich");
+        // Republishing 2019.1 is not a wave before itself: it shares its interviews.
+        assert!(publish("2019.1", "2025").contains("wave 2025"));
+        assert_eq!(server.get_as(DASHBOARD, &leader).json()["previous_wave"], Value::Null);
+        assert!(publish("2025.1", "2025").contains("wave 2025"));
+        let before = server.get_as(DASHBOARD, &leader).json();
+        let d = server.get_as("/api/v1/dashboard/papi/2025.1", &leader).json();
+        let w = &d["previous_wave"];
+        assert_eq!(w["year"], 2024, "{w}");
+        assert_eq!(w["version"], "2019.1");
+        // The 2019.1 publication of 2024, not its republication as 2025.
+        let runs: Vec<Value> = before["waves"].as_array().unwrap().iter().map(|x| x["total"].clone()).collect();
+        let total_2024 = f(&runs[0]["estimate"]);
+        assert!((f(&w["total"]) - total_2024).abs() < 1e-9);
+        let total_2025 = f(&d["total"]["estimate"]);
+        assert!((f(&w["change"]["estimate"]) - (total_2025 - total_2024)).abs() < 1e-9);
+        // Both waves' sampling errors: SE = √(SE_2024² + SE_2025²), from the published runs.
+        let se = |run: &Value| {
+            let id = run.as_str().unwrap().parse().unwrap();
+            let stored = block_on(db.store().score_run(id)).unwrap().unwrap();
+            let report: Value = serde_json::from_str(&stored.run.result).unwrap();
+            f(&report["groups"][0]["total"]["se"])
+        };
+        let publications = block_on(db.store().publications("papi", "2019.1")).unwrap();
+        let run_2024 = Value::from(publications.iter().find(|p| p.publication.wave_year == 2024).unwrap().publication.overall_run.to_string());
+        let expected = se(&run_2024).hypot(se(&d["publication"]["overall_run"]));
+        assert!((f(&w["change"]["se"]) - expected).abs() < 1e-9, "{} vs {expected}", w["change"]["se"]);
+        assert!(f(&w["change"]["ci_low"]) < f(&w["change"]["estimate"]) && f(&w["change"]["estimate"]) < f(&w["change"]["ci_high"]));
+        assert!(w["method"].as_str().unwrap().starts_with("independent samples"));
+        assert_eq!(w["dimensions"].as_array().unwrap().len(), 8);
+        // The page says it beside the change from 2018, in words.
+        let page = server.get_as("/dashboard/papi/2025.1", &leader).body;
+        assert!(page.contains("So với đợt trước 2024"), "the previous wave's card");
+        assert!(page.contains("so với 2024,"), "the change in words");
+        assert!(page.contains("So với đợt 2024"), "a column of the dimensions' changes");
+        assert!(page.contains("coi điểm mốc là chính xác"), "the baseline's error is not given: said in words");
+        let en = server.get_as("/dashboard/papi/2025.1?lang=en", &leader).body;
+        assert!(en.contains("Against the previous wave 2024") && en.contains("treats the baseline as exact"));
+    }
+}
+
+on_both_databases! {
     fn review_states_are_audited_and_decide_what_a_score_run_takes(db: &TestDb) {
         seed(db, "6");
         let server = Server::start(&["--database", &db.url]);

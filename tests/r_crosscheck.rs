@@ -3,7 +3,8 @@
 //! indicators, every estimate, standard error, 95% interval (t with `df = degf(design)`, and normal),
 //! degrees of freedom and design effect (`deff = "replace"`), overall and for domains (`svyby`), agrees
 //! to 1e-6 relative; so do designs without strata or without clusters, and raked weights and estimates.
-//! The jackknife (`--variance jackknife`) is checked against R's JKn replicate design in `jackknife.rs`.
+//! The jackknife (`--variance jackknife`) is checked against R's JKn replicate design in `jackknife.rs`,
+//! and the comparison of two waves sharing communes against R's stacked design in `panel.rs`.
 //! Each test prints the largest difference of each quantity.
 //!
 //! Needs `Rscript` with the `survey` package (Debian: r-base-core r-cran-survey); CI installs them,
@@ -14,6 +15,8 @@ mod common;
 mod jackknife;
 #[path = "r_crosscheck/margins.rs"]
 mod margins;
+#[path = "r_crosscheck/panel.rs"]
+mod panel;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -655,6 +658,64 @@ fn designs_without_strata_or_clusters_have_rs_degrees_of_freedom() {
     );
     // Three layouts, each over the whole sample and six districts, ten estimates in each.
     assert_eq!(gaps.estimates, 3 * 7 * 10);
+}
+
+#[test]
+fn unweighted_scores_equal_rs_design_with_equal_weights() {
+    if rscript().is_none() {
+        return;
+    }
+    let dir = tempdir();
+    let data = dir.path().join("interviews.csv");
+    generate(&data, 41);
+    let survey = Survey::load(fixture("small.toml")).unwrap();
+    let respondents = csv::Reader::from_path(&data).unwrap().records().count();
+    let (scores, combos) = (dir.path().join("scores.csv"), dir.path().join("combos.csv"));
+    // R is given every respondent the same weight; papi is told to leave the weights out.
+    r_inputs(
+        &survey,
+        &data,
+        &scores,
+        &combos,
+        Some(&vec![1.0; respondents]),
+    );
+    let def = fixture("small.toml");
+    let mut gaps = Gaps::default();
+    for by in [None, Some("district")] {
+        let (report, _) = papi_score(&def, &data, by, &["--unweighted"]);
+        assert_eq!(report["design"]["unweighted"], true);
+        assert_eq!(report["design"]["weights"], Value::Null);
+        let (weighted, _) = papi_score(&def, &data, by, &[]);
+        assert_ne!(
+            report["groups"][0]["total"]["estimate"], weighted["groups"][0]["total"]["estimate"],
+            "the generated weights are unequal, so leaving them out moves the estimate"
+        );
+        let r = run_r(
+            &scores,
+            &combos,
+            &dir.path().join("r.csv"),
+            by,
+            Layout::StrataAndClusters,
+            None,
+        );
+        gaps.merge(compare(&ours(&report, by), None, &r));
+    }
+    eprintln!("R cross-check of unweighted scores: {}", gaps.summary());
+    assert_eq!(gaps.estimates, 7 * 10);
+    // Margins rake weights; an unweighted score has none to rake.
+    let files = Margins::write(dir.path(), &POPULATIONS);
+    let out = run(&[
+        "score",
+        "--survey",
+        def.to_str().unwrap(),
+        "--responses",
+        data.to_str().unwrap(),
+        "--unweighted",
+        "--margins",
+        files.toml.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--margins"), "{}", stderr(&out));
 }
 
 #[test]

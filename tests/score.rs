@@ -729,6 +729,21 @@ on_both_databases! {
         let by = ok(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
         let by: Value = serde_json::from_slice(&by.stdout).unwrap();
         assert_eq!(by["groups"].as_array().unwrap().len(), 11, "the eleven districts");
+        // From the interviews: both samples take every district's seat commune, so the waves share
+        // PSUs and are compared on one stacked design, their covariance counted.
+        let (a_csv, b_csv) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        let panel: Value = serde_json::from_slice(&ok(&["compare", a_csv.to_str().unwrap(), b_csv.to_str().unwrap()]).stdout).unwrap();
+        assert!(panel["method"].as_str().unwrap().starts_with("waves sharing PSUs"), "{}", panel["method"]);
+        assert!(panel["psus"]["shared"].as_u64().unwrap() >= 11, "{}", panel["psus"]);
+        let p_total = &panel["groups"][0]["total"];
+        assert!((f(&p_total["change"]) - f(&total["change"])).abs() < 1e-9, "the same estimates");
+        assert!(f(&p_total["se"]) > 0.0 && f(&p_total["df"]) > 0.0);
+        let table = stdout(&ok(&["compare", a_csv.to_str().unwrap(), b_csv.to_str().unwrap(), "--by", "district", "--format", "table"]));
+        assert!(table.contains("PSUs: A ") && table.contains("shared"), "{table}");
+        // A report and interviews do not compare.
+        let out = run(&["compare", a_all.to_str().unwrap(), b_csv.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("not one of each"), "{}", stderr(&out));
         // The table, for a reader.
         let table = stdout(&ok(&["compare", a_all.to_str().unwrap(), b_all.to_str().unwrap(), "--format", "table"]));
         assert!(table.contains("total") && table.contains("method: independent samples"), "{table}");
@@ -761,7 +776,9 @@ on_both_databases! {
         let r = server.get_as(&format!("/api/v1/compare?a={}&b=not-a-run", &ids[0][4..]), &analyst);
         assert_eq!(r.status, 404, "{}", r.body);
         // What is not a report, or a run that is not there, is refused with the reason.
-        let out = run(&["compare", a_all.to_str().unwrap(), dir.path().join("a.csv").to_str().unwrap()]);
+        let not_json = dir.path().join("a.txt");
+        write(&not_json, "id,district\n");
+        let out = run(&["compare", a_all.to_str().unwrap(), not_json.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2));
         assert!(stderr(&out).contains("B: ") && stderr(&out).contains("not JSON"), "{}", stderr(&out));
         let out = run(&["compare", "run:00000000-0000-0000-0000-000000000000", &ids[1], "--database", &db.url]);

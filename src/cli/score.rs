@@ -82,6 +82,10 @@ pub struct ScoreArgs {
     /// each; df from the replicate weights, as R's degf).
     #[arg(long, value_enum, default_value = "linearization")]
     pub variance: VarianceArg,
+    /// Every respondent counts alike, as PAPI's published (unweighted) figures: for like-for-like
+    /// comparisons with the official table. Strata and clusters still shape the standard errors.
+    #[arg(long, conflicts_with = "margins")]
+    pub unweighted: bool,
     /// Year of the official table for the performance group (default: the latest year in it).
     #[arg(long)]
     pub year: Option<i32>,
@@ -131,6 +135,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         reference: Some((table, year)),
         interval: args.interval.into(),
         variance: args.variance.into(),
+        unweighted: args.unweighted,
     };
     let mut columns = papi_score::needed_columns(&survey, &options);
     if args.weights_out.is_some() {
@@ -154,8 +159,8 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 anyhow::Ok((set, store, registered))
             })?;
             // The database's numbers are the published ones: raked to the margins registered with
-            // the survey, unless --margins names others.
-            if options.margins.is_none() {
+            // the survey, unless --margins names others or --unweighted counts everyone alike.
+            if options.margins.is_none() && !options.unweighted {
                 options.margins = registered;
             }
             (set.frame.clone(), Some((set, store)))
@@ -208,6 +213,7 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
             "margins_file": args.margins.as_ref().map(|p| p.display().to_string()),
             "interval": options.interval.name(),
             "variance": options.variance.name(),
+            "unweighted": options.unweighted,
         });
         let (report, recorded) = runtime.block_on(async {
             let r = papi_recompute::record_run(

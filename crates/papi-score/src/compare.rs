@@ -3,10 +3,10 @@
 //!
 //! Method: the two waves are independent samples, so Var(B − A) = SE_A² + SE_B², and the interval is
 //! t(0.975, df) with Welch–Satterthwaite degrees of freedom, (SE_A² + SE_B²)² / (SE_A⁴/df_A +
-//! SE_B⁴/df_B), from each wave's design df. Waves that share PSUs (panel communes) are positively
-//! correlated there, so this variance is then an upper bound: the change is, if anything, more
-//! precise than reported. (The covariance over shared PSUs needs both waves' interviews, not their
-//! reports.)
+//! SE_B⁴/df_B), from each wave's design df. Waves that share PSUs (panel communes) are usually
+//! positively correlated there, so this variance is then an upper bound: the change is, if anything,
+//! more precise than reported. The covariance over shared PSUs needs both waves' interviews, not
+//! their reports: [`crate::panel`] compares from interviews.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::interval::{t975, Z95};
 
 /// The method, as the output states it.
-pub const METHOD: &str = "independent samples: SE = √(SE_A² + SE_B²), t interval with Welch–Satterthwaite degrees of freedom; for waves sharing PSUs this SE is an upper bound (their covariance is not subtracted)";
+pub const METHOD: &str = "independent samples: SE = √(SE_A² + SE_B²), t interval with Welch–Satterthwaite degrees of freedom; for waves sharing PSUs this SE leaves out their covariance (usually an upper bound; compare the waves' interviews to count it)";
 
 /// One estimate in both waves and its change.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -44,9 +44,20 @@ pub struct GroupComparison {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comparison {
     pub method: &'static str,
+    /// The PSUs of each wave and those both share, when the comparison was made from interviews.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psus: Option<PsuOverlap>,
     pub a: Value,
     pub b: Value,
     pub groups: Vec<GroupComparison>,
+}
+
+/// How many PSUs each wave has and how many (same stratum, same cluster) both have.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct PsuOverlap {
+    pub a: usize,
+    pub b: usize,
+    pub shared: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -73,7 +84,6 @@ impl CompareError {
 pub fn compare_estimate(id: &str, a: &Value, b: &Value) -> Compared {
     let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
     let (ea, eb) = (num(a, "estimate"), num(b, "estimate"));
-    let change = ea.zip(eb).map(|(x, y)| y - x);
     let (sa, sb) = (num(a, "se"), num(b, "se"));
     let se = sa.zip(sb).map(|(x, y)| (x * x + y * y).sqrt());
     let df = match (sa, sb, num(a, "df"), num(b, "df")) {
@@ -88,23 +98,39 @@ pub fn compare_estimate(id: &str, a: &Value, b: &Value) -> Compared {
         }
         _ => None,
     };
-    let half = match (se, df) {
-        (Some(se), Some(df)) => Some(t975(df) * se),
+    let multiplier = match df {
+        Some(df) => Some(t975(df)),
         // A report scored with normal intervals carries no df: keep its rule.
-        (Some(se), None) if a.get("df").is_none() || b.get("df").is_none() => Some(Z95 * se),
-        _ => None,
+        None if a.get("df").is_none() || b.get("df").is_none() => Some(Z95),
+        None => None,
     };
-    let bounds = change.zip(half).map(|(c, h)| (c - h, c + h));
-    Compared {
-        id: id.to_owned(),
-        a: ea,
-        b: eb,
-        change,
-        se,
-        df,
-        ci_low: bounds.map(|b| b.0),
-        ci_high: bounds.map(|b| b.1),
-        distinguishable_from_zero: bounds.map(|(lo, hi)| lo > 0.0 || hi < 0.0),
+    Compared::new(id, ea, eb, se, df, multiplier)
+}
+
+impl Compared {
+    /// The change B − A with its SE, df and the interval's multiplier (t(0.975, df) or 1.96).
+    pub fn new(
+        id: &str,
+        a: Option<f64>,
+        b: Option<f64>,
+        se: Option<f64>,
+        df: Option<f64>,
+        multiplier: Option<f64>,
+    ) -> Compared {
+        let change = a.zip(b).map(|(x, y)| y - x);
+        let half = se.zip(multiplier).map(|(se, q)| q * se);
+        let bounds = change.zip(half).map(|(c, h)| (c - h, c + h));
+        Compared {
+            id: id.to_owned(),
+            a,
+            b,
+            change,
+            se,
+            df,
+            ci_low: bounds.map(|b| b.0),
+            ci_high: bounds.map(|b| b.1),
+            distinguishable_from_zero: bounds.map(|(lo, hi)| lo > 0.0 || hi < 0.0),
+        }
     }
 }
 
@@ -208,6 +234,7 @@ pub fn compare(a: &Value, b: &Value) -> Result<Comparison, CompareError> {
     }
     Ok(Comparison {
         method: METHOD,
+        psus: None,
         a: summary(a),
         b: summary(b),
         groups,

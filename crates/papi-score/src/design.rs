@@ -54,12 +54,30 @@ fn codes(col: &Column) -> Result<(Vec<u32>, Vec<Option<String>>), PolarsError> {
 impl Design {
     /// Resolves the design of `survey` on `df`, with domains by the columns `by`.
     pub fn new(survey: &Survey, df: &DataFrame, by: &[String]) -> Result<Design, ScoreError> {
+        Design::resolve(survey, df, by, true)
+    }
+
+    /// The design with every respondent weighted alike: the weight column is not read.
+    pub fn unweighted(
+        survey: &Survey,
+        df: &DataFrame,
+        by: &[String],
+    ) -> Result<Design, ScoreError> {
+        Design::resolve(survey, df, by, false)
+    }
+
+    fn resolve(
+        survey: &Survey,
+        df: &DataFrame,
+        by: &[String],
+        weighted: bool,
+    ) -> Result<Design, ScoreError> {
         let rows = df.height();
         let column = |name: &str| {
             df.column(name)
                 .map_err(|_| ScoreError::MissingColumn(name.to_owned()))
         };
-        let weights = match &survey.design.weight {
+        let weights = match survey.design.weight.as_ref().filter(|_| weighted) {
             Some(w) => {
                 let col = column(w)?
                     .cast(&DataType::Float64)

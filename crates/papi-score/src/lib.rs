@@ -27,7 +27,9 @@ pub mod design;
 pub mod design_effect;
 pub mod flags;
 mod indicator;
+mod influence;
 pub mod interval;
+pub mod panel;
 pub mod rake;
 pub mod render;
 pub mod replicate;
@@ -44,6 +46,7 @@ pub use replicate::{ReplicateSummary, Variance};
 
 use design_effect::{design_effect, effective_n, srs_variance};
 use indicator::{IndicatorPass, Layout};
+use influence::Influence;
 use replicate::Replicates;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +93,31 @@ pub struct Options {
     pub interval: Interval,
     /// Standard errors by linearization (the default) or the JKn jackknife.
     pub variance: Variance,
+    /// Every respondent counts alike (the design's weights are not applied; strata and clusters still
+    /// shape the standard errors), as PAPI's published figures are computed: for like-for-like
+    /// comparisons with the official table.
+    pub unweighted: bool,
+}
+
+impl Options {
+    /// Options that contradict each other.
+    fn check(&self) -> Result<(), ScoreError> {
+        if self.unweighted && self.margins.is_some() {
+            return Err(ScoreError::Options(
+                "unweighted: scoring every respondent alike cannot be combined with raking to margins (leave out the margins, or score weighted)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The design these options score with: weighted, or every respondent alike.
+    fn design(&self, survey: &Survey, df: &DataFrame, by: &[String]) -> Result<Design, ScoreError> {
+        if self.unweighted {
+            Design::unweighted(survey, df, by)
+        } else {
+            Design::new(survey, df, by)
+        }
+    }
 }
 
 /// The columns of the interview table that scoring reads.
@@ -100,10 +128,15 @@ pub fn needed_columns(survey: &Survey, options: &Options) -> Vec<String> {
             cols.push(c.to_owned());
         }
     };
+    let weight = survey
+        .design
+        .weight
+        .as_ref()
+        .filter(|_| !options.unweighted);
     for c in [
-        &survey.design.strata,
-        &survey.design.cluster,
-        &survey.design.weight,
+        survey.design.strata.as_ref(),
+        survey.design.cluster.as_ref(),
+        weight,
     ]
     .into_iter()
     .flatten()
@@ -208,7 +241,11 @@ pub struct SurveyId {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DesignSummary {
+    /// The weight column; null when the design has none or the report is unweighted.
     pub weights: Option<String>,
+    /// True when every respondent counted alike (`Options::unweighted`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unweighted: bool,
     pub strata: Option<String>,
     pub clusters: Option<String>,
     pub respondents: u64,
@@ -352,7 +389,8 @@ pub fn analysis_weights(
     df: &DataFrame,
     options: &Options,
 ) -> Result<Vec<f64>, ScoreError> {
-    let mut design = Design::new(survey, df, &[])?;
+    options.check()?;
+    let mut design = options.design(survey, df, &[])?;
     if let Some(m) = &options.margins {
         m.rake(df, &mut design.weights)?;
     }
@@ -455,12 +493,24 @@ fn all_passes(
 
 /// Scores `df` (interviews in the flat layout) under `survey`.
 pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Report, ScoreError> {
+    Ok(score_keeping(survey, df, options, false)?.0)
+}
+
+/// Scores `df` and, when `keep` is set, keeps every estimate's influence in every group, from which
+/// contrasts between groups get their variance ([`influence::Influence`]).
+pub(crate) fn score_keeping(
+    survey: &Survey,
+    df: &DataFrame,
+    options: &Options,
+    keep: bool,
+) -> Result<(Report, Option<Influence>), ScoreError> {
     for c in &options.by {
         if df.column(c).is_err() {
             return Err(ScoreError::MissingColumn(c.clone()));
         }
     }
-    let mut design = Design::new(survey, df, &options.by)?;
+    options.check()?;
+    let mut design = options.design(survey, df, &options.by)?;
     let mut calibration = None;
     let raked = match &options.margins {
         Some(m) => {
@@ -532,7 +582,14 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
         weight_sum[g as usize] += w;
     }
     let mut groups = Vec::with_capacity(n_groups);
+    let mut kept: Vec<influence::Kept> = Vec::new();
     for g in 0..n_groups {
+        let mut keeping = influence::Kept::default();
+        let mut keep_z = |level: &'static str, id: &str, z: &[f64]| {
+            if keep {
+                keeping.insert((level, id.to_owned()), z.to_vec());
+            }
+        };
         // What each estimate's variance is computed from: influence totals per PSU of the group, or
         // one estimate per replicate.
         let width = match &replicates {
@@ -593,6 +650,7 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                             *d += z;
                         }
                         dim_est = dim_est.map(|d| d + s);
+                        keep_z("subdimension", &sub.id, &sub_z);
                         combination(s, &sub_z, &sp.weighted_squares, sub_flags)
                     }
                     None => {
@@ -612,6 +670,7 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                         *t += z;
                     }
                     total = total.map(|t| t + d);
+                    keep_z("dimension", &dim.id, &dim_z);
                     combination(d, &dim_z, &dp.weighted_squares, dim_flags)
                 }
                 None => {
@@ -626,7 +685,10 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             });
         }
         let total = match total {
-            Some(t) => combination(t, &total_z, &total_squares, total_flags),
+            Some(t) => {
+                keep_z("total", "total", &total_z);
+                combination(t, &total_z, &total_squares, total_flags)
+            }
             None => Estimate::null(&rule, Flags::of(rule.df, respondents[g]) | total_flags),
         };
         let indicators = survey
@@ -635,6 +697,9 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             .zip(&passes)
             .map(|(ind, pass)| {
                 let r = pass.groups[g];
+                if r.estimate.is_some() {
+                    keep_z("indicator", &ind.id, &pass.influence[g]);
+                }
                 let value = match r.estimate {
                     Some(p) => Estimate::new(
                         Measured {
@@ -680,6 +745,7 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
                 )
             })
             .collect();
+        kept.push(keeping);
         groups.push(Group {
             by,
             respondents: respondents[g],
@@ -727,13 +793,14 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             rule.df
         ));
     }
-    Ok(Report {
+    let report = Report {
         survey: SurveyId {
             id: survey.id.clone(),
             version: survey.version.clone(),
         },
         design: DesignSummary {
-            weights: survey.design.weight.clone(),
+            weights: survey.design.weight.clone().filter(|_| !options.unweighted),
+            unweighted: options.unweighted,
             strata: survey.design.strata.clone(),
             clusters: survey.design.cluster.clone(),
             respondents: design.rows as u64,
@@ -749,7 +816,15 @@ pub fn score(survey: &Survey, df: &DataFrame, options: &Options) -> Result<Repor
             warnings,
         },
         groups,
-    })
+    };
+    let psus_of_group = layout.psus_of_group;
+    let influence = keep.then_some(Influence {
+        design,
+        replicates,
+        psus_of_group,
+        groups: kept,
+    });
+    Ok((report, influence))
 }
 
 /// Every estimate of a report, flattened: (group index, level, id, estimate).

@@ -35,8 +35,13 @@ const READERS: [Role; 4] = [Role::Leader, Role::Analyst, Role::Supervisor, Role:
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Est {
     pub estimate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Degrees of freedom of the interval (fractional for a change between waves: Welch–Satterthwaite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df: Option<f64>,
     /// The score run flagged it (fewer than 30 respondents, or fewer than 5 degrees of freedom): the
     /// page marks it to be read with care.
     #[serde(
@@ -80,6 +85,32 @@ pub struct Dashboard {
     pub strata: Option<StrataView>,
     pub history: Vec<HistoryRow>,
     pub waves: Vec<Wave>,
+    /// The change from the previous wave (the latest publication of an earlier year from another
+    /// version of the survey), when there is one and neither wave is suppressed.
+    pub previous_wave: Option<PreviousWave>,
+}
+
+/// The change from the previous wave to this one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PreviousWave {
+    pub year: i32,
+    /// The survey version that wave's interviews were collected under.
+    pub version: String,
+    pub publication: String,
+    /// That wave's total.
+    pub total: Option<f64>,
+    /// This wave's total minus that one's, with its 95% interval.
+    pub change: Est,
+    /// The same for each dimension, in the survey's order.
+    pub dimensions: Vec<DimensionChange>,
+    /// How the change's standard error is computed.
+    pub method: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DimensionChange {
+    pub id: String,
+    pub change: Est,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -101,6 +132,9 @@ pub struct BaselineInfo {
     pub year: Option<i32>,
     pub total: f64,
     pub change: Est,
+    /// The definition gives no standard error for the baseline: the change's interval carries only
+    /// this survey's sampling error.
+    pub baseline_treated_as_exact: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -223,7 +257,15 @@ struct RunBaseline {
 #[derive(Deserialize)]
 struct RunChange {
     baseline: f64,
-    change: Est,
+    change: RunChangeEstimate,
+}
+
+#[derive(Deserialize)]
+struct RunChangeEstimate {
+    #[serde(flatten)]
+    value: Est,
+    #[serde(default)]
+    baseline_treated_as_exact: bool,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +446,46 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             .collect(),
         None => Vec::new(),
     };
+    // The previous wave: another version's publication of an earlier year, its own sample.
+    let previous = state
+        .store
+        .previous_wave(&survey.id, &survey.version, latest.publication.wave_year)
+        .await?;
+    let previous_wave = match previous {
+        Some(p) if overall_shown => {
+            let report = state.runs.get(state, p.publication.overall_run).await?;
+            report
+                .groups
+                .first()
+                .filter(|g| shown(g))
+                .map(|before| PreviousWave {
+                    year: p.publication.wave_year,
+                    version: p.publication.survey_version.clone(),
+                    publication: p.id.to_string(),
+                    total: before.total.estimate,
+                    change: wave_change("total", &before.total, &overall.total),
+                    dimensions: survey
+                        .dimensions
+                        .iter()
+                        .map(|d| {
+                            let of = |g: &RunGroup| {
+                                g.dimensions
+                                    .iter()
+                                    .find(|x| x.id == d.id)
+                                    .map(|x| x.value)
+                                    .unwrap_or_default()
+                            };
+                            DimensionChange {
+                                id: d.id.clone(),
+                                change: wave_change(&d.id, &of(before), &of(overall)),
+                            }
+                        })
+                        .collect(),
+                    method: papi_score::compare::METHOD.to_owned(),
+                })
+        }
+        _ => None,
+    };
     let mut waves = Vec::new();
     for p in publications.iter().rev() {
         let report = state.runs.get(state, p.publication.overall_run).await?;
@@ -440,10 +522,11 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             year: b.year,
             total: b.total.baseline,
             change: if overall_shown {
-                b.total.change
+                b.total.change.value
             } else {
                 Est::default()
             },
+            baseline_treated_as_exact: b.total.change.baseline_treated_as_exact,
         }),
         // The performance group is read off the total, so it would tell it.
         performance: overall.performance.clone().filter(|_| overall_shown),
@@ -451,7 +534,23 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         strata,
         history,
         waves,
+        previous_wave,
     }))
+}
+
+/// The change of one estimate from an earlier wave to a later one, as `papi compare` gives it
+/// (independent samples, Welch–Satterthwaite df).
+fn wave_change(id: &str, before: &Est, after: &Est) -> Est {
+    let value = |e: &Est| serde_json::to_value(e).unwrap_or_default();
+    let c = papi_score::compare::compare_estimate(id, &value(before), &value(after));
+    Est {
+        estimate: c.change,
+        se: c.se,
+        ci_low: c.ci_low,
+        ci_high: c.ci_high,
+        df: c.df,
+        flagged: before.flagged || after.flagged,
+    }
 }
 
 fn group_name(group: &str, lang: Lang) -> &'static str {
@@ -862,7 +961,23 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
                     div class=(if b.change.estimate.unwrap_or(0.0) >= 0.0 { "big up" } else { "big down" }) { (signed(b.change.estimate, lang)) }
                     p.headline { strong { (change_sentence(&b.change, since, lang)) } }
                     @if let Some(meaning) = interval_sentence(&b.change, lang) { p.muted { (meaning) } }
+                    @if b.baseline_treated_as_exact { p.muted { (lang.t(
+                        "Điểm mốc cũng là kết quả của một cuộc khảo sát chọn mẫu, nhưng chưa có sai số chuẩn của nó: khoảng tin cậy trên coi điểm mốc là chính xác, nên hẹp hơn thực tế.",
+                        "The baseline is itself a survey estimate, but its standard error is not given: the interval above treats the baseline as exact, so it is narrower than it should be.",
+                    )) } }
                     div.muted { (lang.t("Điểm mốc", "Baseline score")) ": " (locale::number(b.total, 2, lang)) }
+                }
+            }
+            @if let Some(w) = &d.previous_wave {
+                div.card {
+                    div.muted { (lang.t("So với đợt trước", "Against the previous wave")) " " (w.year) }
+                    div class=(if w.change.estimate.unwrap_or(0.0) >= 0.0 { "big up" } else { "big down" }) { (signed(w.change.estimate, lang)) }
+                    p.headline { strong { (change_sentence(&w.change, Some(w.year), lang)) } }
+                    @if let Some(meaning) = interval_sentence(&w.change, lang) { p.muted { (meaning) } }
+                    div.muted { (lang.t("Điểm đợt", "Score in")) " " (w.year) ": " (score(w.total, lang)) "; " (lang.t(
+                        "hai đợt được coi là hai mẫu độc lập.",
+                        "the two waves are taken as independent samples.",
+                    )) }
                 }
             }
             @if let Some(p) = &d.performance {
@@ -898,12 +1013,15 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
             lang.t("Thay đổi", "Change").to_owned(),
             lang.t("Trung vị toàn quốc", "National median").to_owned(),
         ];
+        @let previous = d.previous_wave.as_ref();
+        @let previous_label = previous.map(|w| format!("{} {}", lang.t("So với đợt", "Change from"), w.year));
         table.stack {
             thead { tr {
                 th { (lang.t("Lĩnh vực", "Dimension")) }
                 @for l in &labels { th.num { (l) } }
+                @if let Some(l) = &previous_label { th.num { (l) } }
             } }
-            tbody { @for x in &d.dimensions {
+            tbody { @for (i, x) in d.dimensions.iter().enumerate() {
                 tr {
                     td.lead { a href=(href(&format!("{base}/dimensions/{}", x.id), lang)) { (dim_label(x, lang)) } }
                     td.num data-label=(labels[0]) { (score(x.value.estimate, lang)) }
@@ -911,9 +1029,17 @@ fn overview(d: &Dashboard, lang: Lang, base: &str) -> Markup {
                     td.num data-label=(labels[2]) { (score(x.baseline, lang)) }
                     td.num data-label=(labels[3]) { (signed(x.change.and_then(|c| c.estimate), lang)) }
                     td.num data-label=(labels[4]) { (score(x.quartiles.map(|q| q[1]), lang)) }
+                    @if let (Some(w), Some(l)) = (previous, &previous_label) {
+                        @let c = w.dimensions.get(i).map(|c| c.change).unwrap_or_default();
+                        td.num data-label=(l) { (signed(c.estimate, lang)) @if significant(&c) == Some(true) { " *" } }
+                    }
                 }
             } }
         }
+        @if previous.is_some() { p.muted { (lang.t(
+            "* thay đổi so với đợt trước khác biệt có ý nghĩa thống kê (mức 95%).",
+            "* the change from the previous wave is statistically significant (at 95%).",
+        )) } }
         @if d.total.flagged || d.dimensions.iter().any(|x| x.value.flagged) { (flag_legend(lang)) }
     }
 }
@@ -1485,7 +1611,7 @@ mod tests {
             estimate: Some(estimate),
             ci_low: Some(ci_low),
             ci_high: Some(ci_high),
-            flagged: false,
+            ..Est::default()
         }
     }
 
@@ -1501,6 +1627,34 @@ mod tests {
         let plain: Est =
             serde_json::from_str(r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7}"#).unwrap();
         assert_eq!(interval(&plain, Lang::En), "0.10 – 0.70");
+    }
+
+    #[test]
+    fn the_change_from_the_previous_wave_carries_both_waves_errors() {
+        let wave = |estimate: f64, se: f64, df: f64, flagged: bool| Est {
+            estimate: Some(estimate),
+            se: Some(se),
+            df: Some(df),
+            flagged,
+            ..Est::default()
+        };
+        let c = wave_change(
+            "total",
+            &wave(41.0, 0.3, 11.0, false),
+            &wave(42.2, 0.4, 44.0, true),
+        );
+        assert!((c.estimate.unwrap() - 1.2).abs() < 1e-12);
+        assert!((c.se.unwrap() - 0.5).abs() < 1e-12);
+        assert!(c.df.unwrap() > 11.0 && c.df.unwrap() < 55.0);
+        assert!(c.ci_low.unwrap() > 0.0, "{c:?}");
+        assert!(c.flagged, "a flagged wave flags the change");
+        // A wave without a standard error (a suppressed one) gives no interval.
+        let bare = Est {
+            estimate: Some(41.0),
+            ..Est::default()
+        };
+        let c = wave_change("total", &bare, &wave(42.2, 0.4, 44.0, false));
+        assert_eq!((c.se, c.ci_low), (None, None));
     }
 
     #[test]
@@ -1525,9 +1679,7 @@ mod tests {
         );
         let no_interval = Est {
             estimate: Some(0.3),
-            ci_low: None,
-            ci_high: None,
-            flagged: false,
+            ..Est::default()
         };
         assert!(change_sentence(&no_interval, None, Lang::Vi).contains("chưa đủ dữ liệu"));
         assert!(interval_sentence(&no_interval, Lang::Vi).is_none());

@@ -538,6 +538,37 @@ impl Store {
             .collect()
     }
 
+    /// The wave before `wave_year` of a survey: the latest publication of an earlier year made from
+    /// another version of the survey. Each wave is its own version with its own interviews, so the two
+    /// rest on different samples; an earlier publication of the same version shares its interviews
+    /// and is not a wave before it.
+    pub async fn previous_wave(
+        &self,
+        survey_id: &str,
+        version: &str,
+        wave_year: i32,
+    ) -> Result<Option<Publication>, StoreError> {
+        let row: Option<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, survey_version FROM publications \
+             WHERE survey_id = $1 AND survey_version <> $2 AND wave_year < $3 \
+             ORDER BY wave_year DESC, published_at DESC, id LIMIT 1",
+        )
+        .bind(survey_id)
+        .bind(version)
+        .bind(wave_year)
+        .fetch_optional(pool)
+        .await?);
+        let Some((id, other_version)) = row else {
+            return Ok(None);
+        };
+        let id = parse_uuid(&id)?;
+        Ok(self
+            .publications(survey_id, &other_version)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id))
+    }
+
     /// Registers an action plan (its TOML); registering the same plan again replaces its text and
     /// keeps the tasks' statuses.
     pub async fn register_plan(&self, plan_id: &str, definition: &str) -> Result<(), StoreError> {
