@@ -171,6 +171,26 @@ on_both_databases! {
         assert!(f(&w["change"]["ci_low"]) < f(&w["change"]["estimate"]) && f(&w["change"]["estimate"]) < f(&w["change"]["ci_high"]));
         assert!(w["method"].as_str().unwrap().starts_with("independent samples"));
         assert_eq!(w["dimensions"].as_array().unwrap().len(), 8);
+        // An analyst compares the two waves' runs over HTTP: each wave is its own version with its
+        // interviews unchanged, and both drew the same communes, so they are compared from the
+        // interviews with the covariance of the shared communes.
+        let analyst = token(db, "analyst", "phan-tich");
+        let compare = |a: &Value, b: &Value| server.get_as(&format!("/api/v1/compare?a={}&b={}", a.as_str().unwrap(), b.as_str().unwrap()), &analyst);
+        let r = compare(&run_2024, &d["publication"]["overall_run"]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let c = r.json();
+        assert!(c["method"].as_str().unwrap().starts_with("waves sharing PSUs"), "{c}");
+        assert!(c["psus"]["shared"].as_u64().unwrap() > 0);
+        assert!((f(&c["groups"][0]["total"]["change"]) - f(&w["change"]["estimate"])).abs() < 1e-9);
+        // Runs of one version share their interviews: compared as reports, and the reason is given.
+        let republished = &before["publication"]["overall_run"];
+        let c = compare(&run_2024, republished).json();
+        assert!(c["method"].as_str().unwrap().starts_with("independent samples"));
+        assert!(c["note"].as_str().unwrap().contains("same survey version"), "{c}");
+        // New interviews since the 2024 run: its interviews are no longer the ones it scored.
+        ok(&["simulate", "--seed", "78", "--per-village", "1", "--database", &db.url]);
+        let c = compare(&run_2024, &d["publication"]["overall_run"]).json();
+        assert!(c["note"].as_str().unwrap().contains("changed since"), "{c}");
         // The page says it beside the change from 2018, in words.
         let page = server.get_as("/dashboard/papi/2025.1", &leader).body;
         assert!(page.contains("So với đợt trước 2024"), "the previous wave's card");

@@ -47,6 +47,9 @@ pub struct Comparison {
     /// The PSUs of each wave and those both share, when the comparison was made from interviews.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub psus: Option<PsuOverlap>,
+    /// Why a comparison that could have counted shared PSUs did not (the service's runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub a: Value,
     pub b: Value,
     pub groups: Vec<GroupComparison>,
@@ -235,6 +238,7 @@ pub fn compare(a: &Value, b: &Value) -> Result<Comparison, CompareError> {
     Ok(Comparison {
         method: METHOD,
         psus: None,
+        note: None,
         a: summary(a),
         b: summary(b),
         groups,

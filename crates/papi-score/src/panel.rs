@@ -126,6 +126,7 @@ pub fn compare_interviews(
     Ok(Comparison {
         method: METHOD,
         psus: Some(overlap),
+        note: None,
         a: wave_summary(&report, "A"),
         b: wave_summary(&report, "B"),
         groups,
