@@ -96,7 +96,28 @@ pub async fn get_one(
         "title": s.title,
         "languages": s.languages,
         "location": s.design.location,
-        "groups": s.groups.iter().map(|g| json!({ "id": g.id, "label": g.label, "appearance": g.appearance })).collect::<Vec<_>>(),
+        "groups": group_headings(&s),
         "questions": questions,
     })))
+}
+
+/// The headings of the groups questions name: the definition's own, else (PAPI's questionnaire names
+/// a group after each dimension) the dimension's label, so that the form's screens have a heading.
+fn group_headings(s: &papi_survey::Survey) -> Vec<Value> {
+    let mut out: Vec<Value> = s
+        .groups
+        .iter()
+        .map(|g| json!({ "id": g.id, "label": g.label, "appearance": g.appearance }))
+        .collect();
+    let mut named: Vec<&str> = Vec::new();
+    for group in s.questions.iter().filter_map(|q| q.group.as_deref()) {
+        if named.contains(&group) || s.groups.iter().any(|g| g.id == group) {
+            continue;
+        }
+        named.push(group);
+        if let Some(d) = s.dimensions.iter().find(|d| d.id == group) {
+            out.push(json!({ "id": group, "label": d.label, "appearance": null }));
+        }
+    }
+    out
 }
