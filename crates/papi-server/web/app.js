@@ -74,15 +74,16 @@ async function finish() {
   if (result.count || !locationPicked()) { jumpToFirstError(); return; }
   const location = pickedLocation();
   finished.add(current.id);
+  lastFinished = current.id; // before it is queued: the queue may send it at once
   const submission = {
     id: current.id, survey: { id: survey.id, version: survey.version }, location,
     started_at: current.started_at, finished_at: new Date().toISOString(), answers: result.answers,
   };
   await putInterview({ id: current.id, status: "queued", submission, attempts: 0, next_try: 0 });
   await setConfig("location", location);
-  lastFinished = current.id;
   await startInterview();
-  notify(tr("saved"));
+  // The queue clears lastFinished once the server has it, which may already be the case.
+  notify(tr(lastFinished ? "saved" : "sentnow"), !lastFinished);
   refreshOutbox();
   sendQueue(true);
 }
