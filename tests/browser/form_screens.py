@@ -27,7 +27,7 @@ import tomllib
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from papi_browser import api, axe_serious, axe_source, free_port, new_driver, start_demo
+from papi_browser import Problems, api, axe_serious, axe_source, free_port, new_driver, start_demo
 
 papi, database = sys.argv[1:3]
 shots = os.environ.get("PAPI_SCREENSHOTS")
@@ -38,15 +38,9 @@ with open(os.path.join(os.path.dirname(__file__), "..", "..", "survey-defs", "pa
 port = free_port()
 base = f"http://127.0.0.1:{port}"
 server, passwords, tokens = start_demo(papi, database, port)
-problems = []
+problems = Problems()
 checked = []
-
-
-def expect(ok, what):
-    """Notes a failed expectation and goes on, so that one run reports them all."""
-    if not ok:
-        problems.append(what)
-    return ok
+expect = problems.expect
 
 
 def phone():

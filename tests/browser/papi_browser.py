@@ -100,3 +100,12 @@ def axe_serious(driver, source):
     if not driver.execute_script("return !!window.axe"):
         driver.execute_script(source)
     return driver.execute_async_script(AXE_RUN)
+
+
+class Problems(list):
+    """Failed expectations, noted as a run goes on so that one run reports them all."""
+
+    def expect(self, ok, what):
+        if not ok:
+            self.append(what)
+        return ok

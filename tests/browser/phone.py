@@ -21,7 +21,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from papi_browser import start_demo, free_port, new_driver, axe_source, axe_serious
+from papi_browser import Problems, start_demo, free_port, new_driver, axe_source, axe_serious
 
 papi, database = sys.argv[1:3]
 shots = os.environ.get("PAPI_SCREENSHOTS")
@@ -33,15 +33,9 @@ port = free_port()
 base = f"http://127.0.0.1:{port}"
 server, passwords, _ = start_demo(papi, database, port)
 
-problems = []
+problems = Problems()
 measured = []
-
-
-def expect(ok, what):
-    """Notes a failed expectation and goes on, so that one run reports every page."""
-    if not ok:
-        problems.append(what)
-    return ok
+expect = problems.expect
 
 # The smallest font size of any text the page shows, as displayed: an SVG chart drawn into an <img> is
 # fetched and its text sizes scaled by the image's displayed width over its own.

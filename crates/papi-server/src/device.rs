@@ -96,17 +96,10 @@ pub async fn revoke(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     // The extractor has checked the token; a session has none to revoke.
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .ok_or_else(ApiError::unauthenticated)?;
+    let token = crate::auth::bearer(&headers).ok_or_else(ApiError::unauthenticated)??;
     let stored = state
         .store
-        .token(&papi_auth::token_hash(bearer.trim()))
+        .token(&papi_auth::token_hash(token))
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     state.store.revoke_tokens(&stored.id).await?;

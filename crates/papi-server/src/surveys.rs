@@ -7,6 +7,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+use papi_survey::Survey;
+
 use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::AppState;
@@ -61,6 +63,11 @@ pub async fn get_one(
             &format!("survey {id} version {version}"),
         )
     })?;
+    Ok(Json(definition(&s)))
+}
+
+/// A definition as the form reads it: questions with their types, labels, choices and rules.
+pub fn definition(s: &Survey) -> Value {
     let questions: Vec<Value> = s
         .questions
         .iter()
@@ -90,20 +97,20 @@ pub async fn get_one(
             })
         })
         .collect();
-    Ok(Json(json!({
+    json!({
         "id": s.id,
         "version": s.version,
         "title": s.title,
         "languages": s.languages,
         "location": s.design.location,
-        "groups": group_headings(&s),
+        "groups": group_headings(s),
         "questions": questions,
-    })))
+    })
 }
 
 /// The headings of the groups questions name: the definition's own, else (PAPI's questionnaire names
 /// a group after each dimension) the dimension's label, so that the form's screens have a heading.
-fn group_headings(s: &papi_survey::Survey) -> Vec<Value> {
+fn group_headings(s: &Survey) -> Vec<Value> {
     let mut out: Vec<Value> = s
         .groups
         .iter()
