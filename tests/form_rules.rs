@@ -27,18 +27,38 @@ fn node(what: &str) -> bool {
     false
 }
 
+/// `count` interviews simulated from `seed` for the shipped questionnaire, as the server checks them,
+/// with the directory the cases for Node.js are written to.
+fn simulated(
+    seed: &str,
+    count: &str,
+) -> (
+    papi_survey::Survey,
+    tempfile::TempDir,
+    Vec<papi_survey::Interview>,
+) {
+    let survey = shipped_survey();
+    let dir = tempdir();
+    let path = simulate_file(dir.path(), seed, count, "jsonl");
+    let interviews = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let sub: Submission = serde_json::from_str(line).unwrap();
+            survey.check_submission(&sub).unwrap()
+        })
+        .collect();
+    (survey, dir, interviews)
+}
+
 #[test]
 fn the_forms_expressions_agree_with_the_servers() {
     if !node("the form's rules") {
         return;
     }
-    let survey = shipped_survey();
-    let dir = tempdir();
-    let path = simulate_file(dir.path(), "91", "300", "jsonl");
+    let (survey, dir, interviews) = simulated("91", "300");
     let mut cases = Vec::new();
-    for line in std::fs::read_to_string(path).unwrap().lines() {
-        let sub: Submission = serde_json::from_str(line).unwrap();
-        let iv = survey.check_submission(&sub).unwrap();
+    for iv in &interviews {
         // The answers as the form sees them: select_multiple joined by spaces, numbers as numbers.
         let answers: serde_json::Map<String, Value> = survey
             .questions
@@ -223,13 +243,9 @@ fn the_forms_check_of_an_interview_accepts_what_the_server_accepts() {
     if !node("the form's check of an interview") {
         return;
     }
-    let survey = shipped_survey();
-    let dir = tempdir();
-    let path = simulate_file(dir.path(), "92", "200", "jsonl");
+    let (survey, dir, interviews) = simulated("92", "200");
     let mut cases = Vec::new();
-    for line in std::fs::read_to_string(path).unwrap().lines() {
-        let sub: Submission = serde_json::from_str(line).unwrap();
-        let iv = survey.check_submission(&sub).unwrap();
+    for iv in &interviews {
         // What the form holds: the text typed for numbers, the choice or choices ticked.
         let mut held = serde_json::Map::new();
         let mut sent = serde_json::Map::new();
