@@ -27,6 +27,17 @@ fn node(what: &str) -> bool {
     false
 }
 
+/// What a Node.js `script` printed, as JSON.
+fn run_node(script: &str) -> Value {
+    let out = Command::new("node").args(["-e", script]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// `count` interviews simulated from `seed` for the shipped questionnaire, as the server checks them,
 /// with the directory the cases for Node.js are written to.
 fn simulated(
@@ -116,13 +127,7 @@ fn the_forms_expressions_agree_with_the_servers() {
         repo().join("crates/papi-server/web/expr.js"),
         cases_path
     );
-    let out = Command::new("node").args(["-e", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = run_node(&script);
     assert!(result["compared"].as_u64().unwrap() > 10_000, "{result}");
     assert_eq!(
         result["disagreements"],
@@ -225,13 +230,7 @@ fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
         Value::Array(expected),
         json!(names),
     );
-    let out = Command::new("node").args(["-e", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = run_node(&script);
     assert_eq!(result, json!({ "missing": [], "extra": [], "bad": [] }));
 }
 
@@ -301,13 +300,7 @@ fn the_forms_check_of_an_interview_accepts_what_the_server_accepts() {
         def_path,
         cases_path
     );
-    let out = Command::new("node").args(["-e", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = run_node(&script);
     assert_eq!(result["compared"], 200, "{result}");
     assert_eq!(
         result["disagreements"],
