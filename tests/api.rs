@@ -328,7 +328,9 @@ on_both_databases! {
         assert!(items.iter().all(|x| x["enumerator"] == "ĐTV Lan"), "{items:?}");
         // Anything but the form's file is refused, and the uploads are audited under the uploader.
         let r = server.post("/api/v1/interviews/device-file", &supervisor, &json!({ "format": "csv", "enumerator": "ĐTV Lan", "interviews": [] }).to_string());
-        assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("device_file.invalid")));
+        assert_eq!(r.status, 400, "{}", r.body);
+        let r = server.post("/api/v1/interviews/device-file", &supervisor, &json!({ "format": "papi-unsent-interviews", "enumerator": " ", "interviews": [] }).to_string());
+        assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("device_file.no_enumerator")));
         let audit = block_on(db.store().audit_entries(20)).unwrap();
         assert_eq!(audit.iter().filter(|a| a.action == "interview.device_file" && a.actor == "supervisor-1" && a.subject.as_deref() == Some("ĐTV Lan")).count(), 2);
     }

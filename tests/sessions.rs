@@ -223,6 +223,10 @@ on_both_databases! {
         assert_eq!(status, 403);
         assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "device.enumerators_only");
 
+        // Another role's token is not revoked by a request of its own (it belongs to a script).
+        let admin_token = common::token(db, "admin", "a script");
+        let (status, _, _) = http.send("DELETE", "/api/v1/session/device-token", &[("Authorization", &format!("Bearer {admin_token}"))], None);
+        assert_eq!(status, 403);
         // The device signs out: its token is revoked, and both ends of its life are in the audit log.
         let (status, _, _) = http.send("DELETE", "/api/v1/session/device-token", &[("Authorization", &bearer)], None);
         assert_eq!(status, 204);

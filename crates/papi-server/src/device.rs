@@ -21,6 +21,15 @@ use crate::AppState;
 /// How long a device token lasts: a fieldwork wave, after which the enumerator signs in again.
 const DEVICE_TOKEN_DAYS: i64 = 60;
 
+fn enumerators_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "device.enumerators_only",
+        "Chỉ điều tra viên mới có mã cho thiết bị.",
+        "Device tokens are for enumerators only.",
+    )
+}
+
 /// `POST /api/v1/session/device-token`: a bearer token for this device, from a browser session.
 #[utoipa::path(
     post,
@@ -46,12 +55,7 @@ pub async fn issue(
     }
     // A phone is easily lost: only an enumerator's powers are left on one for weeks.
     if actor.role != Role::Enumerator {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "device.enumerators_only",
-            "Chỉ tài khoản điều tra viên mới nhận mã cho thiết bị.",
-            "Only an enumerator's account gets a device token.",
-        ));
+        return Err(enumerators_only());
     }
     let (token, hash) = papi_auth::new_token();
     let expires_at = Utc::now() + Duration::days(DEVICE_TOKEN_DAYS);
@@ -88,6 +92,7 @@ pub async fn issue(
     responses(
         (status = 204, description = "The calling token is revoked"),
         (status = 401, description = "No valid bearer token", body = crate::openapi::Error),
+        (status = 403, description = "Not an enumerator's token: only a device signs itself out here", body = crate::openapi::Error),
     )
 )]
 pub async fn revoke(
@@ -95,8 +100,12 @@ pub async fn revoke(
     actor: Actor,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    // The extractor has checked the token; a session has none to revoke.
+    // The extractor has checked the token; a session has none to revoke. Other roles' tokens belong to
+    // scripts, revoked by an administrator (`papi token revoke`), never by a request of their own.
     let token = crate::auth::bearer(&headers).ok_or_else(ApiError::unauthenticated)??;
+    if actor.role != Role::Enumerator {
+        return Err(enumerators_only());
+    }
     let stored = state
         .store
         .token(&papi_auth::token_hash(token))

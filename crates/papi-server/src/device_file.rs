@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use papi_auth::Role;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,22 +23,26 @@ use crate::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceFile {
-    /// `papi-unsent-interviews`.
-    #[schema(example = "papi-unsent-interviews")]
-    pub format: String,
+    /// What the file is: the one kind the form saves.
+    pub format: Format,
     /// The name the device was signed in with: the interviews are recorded under it.
     #[schema(example = "ĐTV Lan")]
     pub enumerator: String,
     /// When the device wrote the file.
     #[serde(default)]
-    #[schema(format = DateTime)]
-    pub saved_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub saved_at: Option<DateTime<Utc>>,
     /// The interviews, as the device would have sent them.
     #[schema(value_type = Vec<Object>)]
     pub interviews: Vec<serde_json::Map<String, Value>>,
 }
 
-pub const FORMAT: &str = "papi-unsent-interviews";
+/// The kinds of file the form saves.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub enum Format {
+    #[serde(rename = "papi-unsent-interviews")]
+    UnsentInterviews,
+}
 
 /// `POST /api/v1/interviews/device-file`: a device's file of unsent interviews, uploaded for it.
 #[utoipa::path(
@@ -48,9 +53,12 @@ pub const FORMAT: &str = "papi-unsent-interviews";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One result per interview, as for a batch; with how many were created, already stored, or refused", body = crate::openapi::BatchResults),
-        (status = 400, description = "Malformed JSON, or not a file the form saved", body = crate::openapi::Error),
+        (status = 400, description = "Malformed JSON, not a file the form saved, or one that names no enumerator", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
         (status = 403, description = "Only supervisors and administrators upload a device's file", body = crate::openapi::Error),
         (status = 413, description = "More than 500 interviews in one request", body = crate::openapi::Error),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
+        (status = 503, description = "Overloaded: retry later", body = crate::openapi::Error),
     )
 )]
 pub async fn upload(
@@ -66,12 +74,13 @@ pub async fn upload(
     }
     let JsonBody(file) = file;
     let enumerator = papi_survey::nfc(file.enumerator.trim());
-    if file.format != FORMAT || enumerator.is_empty() {
+    let Format::UnsentInterviews = file.format;
+    if enumerator.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "device_file.invalid",
-            "Đây không phải tệp phiếu chưa gửi do biểu mẫu lưu.",
-            "This is not a file of unsent interviews saved by the form.",
+            "device_file.no_enumerator",
+            "Tệp không ghi tên điều tra viên của thiết bị.",
+            "The file does not name the device's enumerator.",
         ));
     }
     // As if the enumerator's own device sent them.
