@@ -134,7 +134,7 @@ on_both_databases! {
             return;
         }
         let text = run_script("form_screens", db, &[], "the form's browser test failed");
-        assert!(text.contains("the form checked on a phone in Chromium: sign-in with a password, nine screens with their progress, finish jumps to the first error, filled by touch and sent, English, sign-out revokes the device token, the site's sign-in reaches the form"), "{text}");
+        assert!(text.contains("the form checked on a phone in Chromium: sign-in with a password, nine screens with their progress, finish jumps to the first error, filled by touch and sent, English, a revoked token asks for a sign-in, sign-out revokes the device token, the site's sign-in reaches the form"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }

@@ -11,6 +11,7 @@ Starts `papi serve --demo` and, at 390×844:
 - answers every question by tapping its choices (each row and button at least 44 px high; numbers
   typed in fields that bring up the number pad), reviews the summary and finishes: the interview is
   sent ("đã gửi"), stored once under the enumerator's name, and gone from the device;
+- has its token revoked by an administrator: the form asks for a sign-in again, and gets a new token;
 - signs out: the device's token is revoked on the server.
 Every screen is checked for horizontal overflow and by axe-core (no serious or critical violation),
 and the English form (`?lang=en`) speaks English.
@@ -20,6 +21,7 @@ With $PAPI_SCREENSHOTS naming a directory, each screen is saved there at 390×84
 """
 import os
 import re
+import subprocess
 import sys
 import time
 import tomllib
@@ -203,6 +205,20 @@ try:
         expect(d.find_element(By.ID, "back").text == "Back", "the English buttons")
         fits(d, "the English form")
         checked.append("English")
+
+        # ---- An administrator revokes the device's token: the form asks for a sign-in again -------
+        subprocess.run([papi, "token", "revoke", "demo-enumerator", "--database", database], check=True, capture_output=True)
+        d.refresh()
+        wait.until(lambda x: x.find_element(By.ID, "setup").is_displayed())
+        expect("đăng nhập lại" in d.find_element(By.ID, "setup-error").text.lower() or "sign in again" in d.find_element(By.ID, "setup-error").text,
+               f"a revoked token is told: {d.find_element(By.ID, 'setup-error').text}")
+        expect(d.find_element(By.ID, "interview").is_displayed(), "the form stays while the sign-in is asked for")
+        d.find_element(By.ID, "username").send_keys("demo-enumerator")
+        d.find_element(By.ID, "password").send_keys(passwords["demo-enumerator"])
+        d.find_element(By.ID, "sign-in").click()
+        wait.until(lambda x: not x.find_element(By.ID, "setup").is_displayed())
+        token = stored_token(d)
+        checked.append("a revoked token asks for a sign-in")
 
         # ---- Signing out revokes the device's token ----------------------------------------------
         d.find_element(By.ID, "sign-out").click()

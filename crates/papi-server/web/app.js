@@ -119,7 +119,7 @@ function translate() {
 async function loadSurveys(token) {
   const headers = { Authorization: "Bearer " + token };
   const list = await fetch("/api/v1/surveys", { headers });
-  if (list.status === 401) throw new Error(tr("badtoken"));
+  if (list.status === 401) throw Object.assign(new Error(tr("badtoken")), { refused: true });
   const { items } = await list.json();
   const defs = [];
   for (const s of items) {
@@ -172,6 +172,13 @@ async function useToken(token) {
   await setConfig("token", token);
   await showSurveys(defs);
 }
+// The server no longer takes this device's token (revoked, or its 60 days are over): the sign-in
+// shows again above the form, and what is queued waits for it.
+async function tokenRefused() {
+  await deleteConfig("token");
+  $("setup").classList.remove("hidden");
+  $("setup-error").textContent = tr("signedout");
+}
 async function trying(what) {
   $("setup-error").textContent = "";
   try { await what(); } catch (e) { $("setup-error").textContent = e.message; }
@@ -213,9 +220,16 @@ async function boot() {
   const token = await getConfig("token");
   if (token) {
     let defs = await getConfig("surveys");
-    try { defs = await loadSurveys(token); } catch (_) { /* offline: the cached definitions */ }
+    let refused = false;
+    try {
+      defs = await loadSurveys(token);
+    } catch (e) {
+      refused = !!e.refused; // offline, the cached definitions serve
+    }
     if (defs && defs.length) await showSurveys(defs);
     else $("setup-error").textContent = tr("nosurvey");
+    // A token revoked or expired: the form stays, with the sign-in above it.
+    if (refused) await tokenRefused();
   } else {
     // Signed in on the site already: this device gets its token with no typing.
     await trying(async () => { const t = await tokenFromSession().catch(() => null); if (t) await useToken(t); });

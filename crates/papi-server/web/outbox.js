@@ -35,6 +35,7 @@ async function sendBatch(token, items) {
   } catch (_) {
     r = null;
   }
+  if (r && r.status === 401) await tokenRefused();
   if (!r || !r.ok) {
     // Offline, a refused token (signed out elsewhere), 503 or a server error: the same interviews,
     // the same ids, later.
