@@ -177,6 +177,7 @@ try:
         checked.append("finish jumps to the first error")
 
         # ---- Every question answered by tapping --------------------------------------------------
+        started = time.monotonic()
         for i in range(1, 10):
             answer_screen(d)
             expect(not d.find_elements(By.CSS_SELECTOR, "#questions .screen:not(.hidden) .question.invalid:not(.hidden)"),
@@ -196,6 +197,8 @@ try:
         expect(stored["enumerator"] == "demo-enumerator" and stored["answers"]["birth_year"] == 1930,
                f"the interview stored: {stored['enumerator']}, {stored['answers'].get('birth_year')}")
         checked.append("filled by touch and sent")
+        print(f"the PAPI questionnaire filled by taps at 390x844 and sent in {time.monotonic() - started:.0f} s "
+              f"(a scripted thumb: {len(stored['answers'])} answers)")
 
         # ---- English ----------------------------------------------------------------------------
         d.get(base + "/form/?lang=en")

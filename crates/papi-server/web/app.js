@@ -100,6 +100,7 @@ function uuid() {
 const showNetwork = () => { $("network").textContent = navigator.onLine ? tr("online") : tr("offline"); };
 function translate() {
   document.documentElement.lang = lang;
+  document.title = `papi — ${tr("title")}`;
   for (const e of document.querySelectorAll("[data-t]")) e.textContent = tr(e.dataset.t);
   $("lang").textContent = lang === "vi" ? "English" : "Tiếng Việt";
   $("lang").setAttribute("lang", lang === "vi" ? "en" : "vi");
