@@ -305,3 +305,33 @@ fn post_raw(addr: &str, path: &str, token: &str, body: &[u8]) -> (u16, String) {
         .unwrap_or(0);
     (status, text)
 }
+
+on_both_databases! {
+    fn a_supervisor_uploads_a_phones_file_of_unsent_interviews_and_none_is_stored_twice(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        let enumerator = token(db, "enumerator", "ĐTV Lan");
+        let supervisor = token(db, "supervisor", "supervisor-1");
+        register_sample(db, &["ĐTV Lan"]);
+        let all = submissions("67", "3");
+        // One went out before the phone broke; the file the form saved holds all three.
+        assert_eq!(server.post("/api/v1/interviews", &enumerator, &all[0].to_string()).status, 201);
+        let file = json!({ "format": "papi-unsent-interviews", "enumerator": "ĐTV Lan", "saved_at": "2026-11-30T10:00:00Z", "interviews": all }).to_string();
+        assert_eq!(server.post("/api/v1/interviews/device-file", &enumerator, &file).status, 403, "an enumerator uploads for nobody");
+        let r = server.post("/api/v1/interviews/device-file", &supervisor, &file);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!((r.json()["created"].as_u64(), r.json()["duplicate"].as_u64()), (Some(2), Some(1)), "{}", r.body);
+        // Uploaded again: every one acknowledged, none stored twice, all under the enumerator's name.
+        let r = server.post("/api/v1/interviews/device-file", &supervisor, &file);
+        assert_eq!(r.json()["duplicate"].as_u64(), Some(3), "{}", r.body);
+        assert_eq!(db.count(&shipped_survey()), 3);
+        let items = server.get_as("/api/v1/interviews?survey=papi&version=2019.1", &supervisor).json()["items"].as_array().unwrap().clone();
+        assert!(items.iter().all(|x| x["enumerator"] == "ĐTV Lan"), "{items:?}");
+        // Anything but the form's file is refused, and the uploads are audited under the uploader.
+        let r = server.post("/api/v1/interviews/device-file", &supervisor, &json!({ "format": "csv", "enumerator": "ĐTV Lan", "interviews": [] }).to_string());
+        assert_eq!(r.status, 400, "{}", r.body);
+        let r = server.post("/api/v1/interviews/device-file", &supervisor, &json!({ "format": "papi-unsent-interviews", "enumerator": " ", "interviews": [] }).to_string());
+        assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("device_file.no_enumerator")));
+        let audit = block_on(db.store().audit_entries(20)).unwrap();
+        assert_eq!(audit.iter().filter(|a| a.action == "interview.device_file" && a.actor == "supervisor-1" && a.subject.as_deref() == Some("ĐTV Lan")).count(), 2);
+    }
+}

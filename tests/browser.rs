@@ -6,6 +6,11 @@
 //! (`tests/browser/csp.py`): no violation in the console, every form and button still working from the
 //! pages' script, and a definition's labels that hold markup shown as text, never run.
 //!
+//! Then the form on a phone (`tests/browser/form_screens.py`): signed in with a password on the form
+//! itself, the PAPI questionnaire one group a screen, the jump to the first error, every question
+//! answered by touch-sized taps, the interview sent and gone from the device, the device's token
+//! revoked on sign-out; no overflow and axe-core clean on every screen.
+//!
 //! Then every server-rendered page on a phone (`tests/browser/phone.py`): at 390 and 360 px wide, for
 //! each role, nothing wider than the screen, no text under 12 px, and no serious or critical
 //! accessibility violation found by axe-core (installed from npm when the test runs); sign-in errors
@@ -119,6 +124,17 @@ on_both_databases! {
         }
         let text = run_script("csp", db, &[fixture("small.toml")], "the Content-Security-Policy browser test failed");
         assert!(text.contains("pages checked in Chromium under the Content-Security-Policy: the sign-in page, the dashboard, the printable dashboard, sign-out, a dimension page, the fieldwork page, the fieldwork page's assignments, an interview's page, the form's sign-in, the enumerator's form, the policy's own refusal"), "{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+    }
+}
+
+on_both_databases! {
+    fn the_form_signs_in_shows_a_group_a_screen_and_is_filled_by_touch_on_a_phone(db: &TestDb) {
+        if browser_tools_and_npm().is_none() {
+            return;
+        }
+        let text = run_script("form_screens", db, &[], "the form's browser test failed");
+        assert!(text.contains("the form checked on a phone in Chromium: sign-in with a password, nine screens with their progress, finish jumps to the first error, filled by touch and sent, English, a revoked token asks for a sign-in, sign-out revokes the device token, the site's sign-in reaches the form"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }

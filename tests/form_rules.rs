@@ -27,18 +27,49 @@ fn node(what: &str) -> bool {
     false
 }
 
+/// What a Node.js `script` printed, as JSON.
+fn run_node(script: &str) -> Value {
+    let out = Command::new("node").args(["-e", script]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `count` interviews simulated from `seed` for the shipped questionnaire, as the server checks them,
+/// with the directory the cases for Node.js are written to.
+fn simulated(
+    seed: &str,
+    count: &str,
+) -> (
+    papi_survey::Survey,
+    tempfile::TempDir,
+    Vec<papi_survey::Interview>,
+) {
+    let survey = shipped_survey();
+    let dir = tempdir();
+    let path = simulate_file(dir.path(), seed, count, "jsonl");
+    let interviews = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let sub: Submission = serde_json::from_str(line).unwrap();
+            survey.check_submission(&sub).unwrap()
+        })
+        .collect();
+    (survey, dir, interviews)
+}
+
 #[test]
 fn the_forms_expressions_agree_with_the_servers() {
     if !node("the form's rules") {
         return;
     }
-    let survey = shipped_survey();
-    let dir = tempdir();
-    let path = simulate_file(dir.path(), "91", "300", "jsonl");
+    let (survey, dir, interviews) = simulated("91", "300");
     let mut cases = Vec::new();
-    for line in std::fs::read_to_string(path).unwrap().lines() {
-        let sub: Submission = serde_json::from_str(line).unwrap();
-        let iv = survey.check_submission(&sub).unwrap();
+    for iv in &interviews {
         // The answers as the form sees them: select_multiple joined by spaces, numbers as numbers.
         let answers: serde_json::Map<String, Value> = survey
             .questions
@@ -96,13 +127,7 @@ fn the_forms_expressions_agree_with_the_servers() {
         repo().join("crates/papi-server/web/expr.js"),
         cases_path
     );
-    let out = Command::new("node").args(["-e", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = run_node(&script);
     assert!(result["compared"].as_u64().unwrap() > 10_000, "{result}");
     assert_eq!(
         result["disagreements"],
@@ -205,12 +230,81 @@ fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
         Value::Array(expected),
         json!(names),
     );
-    let out = Command::new("node").args(["-e", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = run_node(&script);
     assert_eq!(result, json!({ "missing": [], "extra": [], "bad": [] }));
+}
+
+/// The form's check of a whole interview (`rules.js`, run by Node.js on the definition as the server
+/// gives it to the form): every simulated interview the server accepts is complete for the form too,
+/// with the same answers sent; with a required answer taken away, the form marks that question.
+#[test]
+fn the_forms_check_of_an_interview_accepts_what_the_server_accepts() {
+    if !node("the form's check of an interview") {
+        return;
+    }
+    let (survey, dir, interviews) = simulated("92", "200");
+    let mut cases = Vec::new();
+    for iv in &interviews {
+        // What the form holds: the text typed for numbers, the choice or choices ticked.
+        let mut held = serde_json::Map::new();
+        let mut sent = serde_json::Map::new();
+        for (q, a) in survey.questions.iter().zip(&iv.answers) {
+            let Some(a) = a else { continue };
+            let (h, s) = match a {
+                Answer::Integer(n) => (json!(n.to_string()), json!(n)),
+                Answer::Decimal(x) => (json!(x.to_string()), json!(x)),
+                Answer::Choices(c) => (json!(c), json!(c)),
+                other => (json!(other.to_cell()), json!(other.to_cell())),
+            };
+            held.insert(q.id.clone(), h);
+            sent.insert(q.id.clone(), s);
+        }
+        // A required question that was shown, left unanswered.
+        let dropped = survey
+            .questions
+            .iter()
+            .find(|q| q.required && sent.contains_key(&q.id))
+            .map(|q| q.id.clone());
+        cases.push(json!({ "held": held, "sent": sent, "dropped": dropped }));
+    }
+    let def_path = dir.path().join("definition.json");
+    std::fs::write(
+        &def_path,
+        serde_json::to_vec(&papi_server::surveys::definition(&survey)).unwrap(),
+    )
+    .unwrap();
+    let cases_path = dir.path().join("cases.json");
+    std::fs::write(&cases_path, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let web = repo().join("crates/papi-server/web");
+    let script = format!(
+        "const fs = require('fs');
+         globalThis.label = (l) => (l && (l.vi || Object.values(l)[0])) || '';
+         eval(fs.readFileSync({:?}, 'utf8') + '; globalThis.PapiExpr = PapiExpr;');
+         eval(fs.readFileSync({:?}, 'utf8') + '; globalThis.PapiRules = PapiRules;');
+         const survey = JSON.parse(fs.readFileSync({:?}, 'utf8'));
+         const cases = JSON.parse(fs.readFileSync({:?}, 'utf8'));
+         const bad = [];
+         for (const c of cases) {{
+           const r = PapiRules.evaluate(survey, {{ ...c.held }}, (k) => k);
+           const differ = Object.keys({{ ...r.answers, ...c.sent }})
+             .filter((k) => JSON.stringify(r.answers[k]) !== JSON.stringify(c.sent[k]));
+           if (r.count || differ.length) bad.push({{ errors: Object.entries(r.errors).slice(0, 3), differ: differ.slice(0, 3) }});
+           const held = {{ ...c.held }};
+           delete held[c.dropped];
+           const missing = PapiRules.evaluate(survey, held, (k) => k);
+           if (missing.errors[c.dropped] !== 'required') bad.push({{ dropped: c.dropped, errors: missing.errors }});
+         }}
+         console.log(JSON.stringify({{ compared: cases.length, disagreements: bad.slice(0, 3) }}));",
+        web.join("expr.js"),
+        web.join("rules.js"),
+        def_path,
+        cases_path
+    );
+    let result = run_node(&script);
+    assert_eq!(result["compared"], 200, "{result}");
+    assert_eq!(
+        result["disagreements"],
+        json!([]),
+        "the form and the server disagree on whole interviews"
+    );
 }

@@ -187,3 +187,56 @@ on_both_databases! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
     }
 }
+
+on_both_databases! {
+    fn a_signed_in_enumerator_gets_a_revocable_device_token_and_a_token_makes_none(db: &TestDb) {
+        let server = Server::start(&["--database", &db.url]);
+        add_user(db, "ĐTV Lan", "enumerator", "một mật khẩu dài");
+        add_user(db, "Quản trị Hà", "admin", "một mật khẩu dài khác");
+        let http = Http::new(&server);
+        let (_, set_cookie, body) = http.login("ĐTV Lan", "một mật khẩu dài");
+        let cookie = cookie_pair(&set_cookie.unwrap());
+        let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"].as_str().unwrap().to_owned();
+
+        // The session's CSRF token is needed, as for every change.
+        let (status, _, _) = http.send("POST", "/api/v1/session/device-token", &[("Cookie", &cookie)], None);
+        assert_eq!(status, 403);
+        let (status, _, body) = http.send("POST", "/api/v1/session/device-token", &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)], None);
+        assert_eq!(status, 201, "{body}");
+        let issued: Value = serde_json::from_str(&body).unwrap();
+        let token = issued["token"].as_str().unwrap().to_owned();
+        assert_eq!(issued["name"], "ĐTV Lan", "interviews are recorded under the user's name");
+        let bearer = format!("Bearer {token}");
+        let (status, _, body) = http.send("GET", "/api/v1/session", &[("Authorization", &bearer)], None);
+        assert_eq!(status, 200);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["role"], "enumerator");
+
+        // A token cannot make tokens, and only an enumerator gets one: not even an administrator, whose
+        // powers are not left on a phone.
+        let (status, _, body) = http.send("POST", "/api/v1/session/device-token", &[("Authorization", &bearer)], None);
+        assert_eq!(status, 403);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "device.session_required");
+        let (_, admin_cookie, admin_body) = http.login("Quản trị Hà", "một mật khẩu dài khác");
+        let admin_cookie = cookie_pair(&admin_cookie.unwrap());
+        let admin_csrf = serde_json::from_str::<Value>(&admin_body).unwrap()["csrf_token"].as_str().unwrap().to_owned();
+        let (status, _, body) = http.send("POST", "/api/v1/session/device-token", &[("Cookie", &admin_cookie), ("X-CSRF-Token", &admin_csrf)], None);
+        assert_eq!(status, 403);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "device.enumerators_only");
+
+        // Another role's token is not revoked by a request of its own (it belongs to a script).
+        let admin_token = common::token(db, "admin", "a script");
+        let (status, _, _) = http.send("DELETE", "/api/v1/session/device-token", &[("Authorization", &format!("Bearer {admin_token}"))], None);
+        assert_eq!(status, 403);
+        // The device signs out: its token is revoked, and both ends of its life are in the audit log.
+        let (status, _, _) = http.send("DELETE", "/api/v1/session/device-token", &[("Authorization", &bearer)], None);
+        assert_eq!(status, 204);
+        let (status, _, body) = http.send("GET", "/api/v1/session", &[("Authorization", &bearer)], None);
+        assert_eq!(status, 401);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "auth.revoked_token");
+        let audit = block_on(db.store().audit_entries(20)).unwrap();
+        let id = issued["id"].as_str().unwrap();
+        for action in ["token.create", "token.revoke"] {
+            assert!(audit.iter().any(|a| a.action == action && a.actor == "ĐTV Lan" && a.details["id"] == id && a.details["via"] == "form"), "{action}: {audit:?}");
+        }
+    }
+}

@@ -28,7 +28,7 @@ from selenium.common.exceptions import StaleElementReferenceException, WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from papi_browser import start_demo, api, free_port, new_driver
+from papi_browser import start_demo, api, free_port, new_driver, form_with_token
 
 papi, database, definition = sys.argv[1:4]
 PAYLOAD = "<img src=x onerror=window.__pwned=1>"
@@ -194,22 +194,21 @@ try:
     driver = new_driver()
     wait = WebDriverWait(driver, 60)
     driver.get(base + "/form/")
-    wait.until(lambda d: d.find_element(By.ID, "token").is_displayed())
+    wait.until(lambda d: d.find_element(By.ID, "username").is_displayed())
     no_violation(driver, "the form's sign-in")
-    driver.find_element(By.ID, "token").send_keys(enumerator)
-    driver.find_element(By.ID, "save-token").click()
-    wait.until(lambda d: d.find_element(By.ID, "interview").is_displayed())
+    form_with_token(driver, base, enumerator, wait)
     # Both surveys are offered; the title is text, then the hostile one is chosen.
     survey = Select(driver.find_element(By.ID, "survey"))
     titles = [o.text for o in survey.options]
     assert f"Khảo sát {PAYLOAD} (1)" in titles, titles
     survey.select_by_visible_text(f"Khảo sát {PAYLOAD} (1)")
-    stale_safe(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#q-age label.q").text == f"Tuổi {PAYLOAD} *")
+    stale_safe(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#q-age label.q").get_attribute("textContent") == f"Tuổi {PAYLOAD} *")
     # The only district and commune assigned are taken at once.
     assert Select(driver.find_element(By.ID, "loc-district")).first_selected_option.text == "Tây Sơn"
     commune = Select(driver.find_element(By.ID, "loc-commune"))
     assert [o.text for o in commune.options][1:] == [VILLAGE], [o.text for o in commune.options]
     assert commune.first_selected_option.text == VILLAGE
+    driver.find_element(By.ID, "next").click()
 
     age = driver.find_element(By.ID, "q-age")
     assert age.find_element(By.CSS_SELECTOR, "label.q").text == f"Tuổi {PAYLOAD} *", age.text

@@ -5,12 +5,15 @@ the enumerator. An enumerator with no assignment is told so, in Vietnamese and E
 empty pickers. Then the assigned enumerator opens the form, goes offline (the server stops answering,
 as when a village has no signal), fills in three interviews (one down a skip-logic branch), picking
 each place from the cascading selects, on a 390×844 phone and a 1366×900 desktop; reloads the page
-while offline, comes back online: exactly three interviews are stored, each at the place picked; a
-forced resend of everything stores none twice.
+while offline, comes back online: exactly three interviews are stored, each at the place picked, and
+they leave the device (counted as sent); the same three sent again, as by a device whose
+acknowledgement was lost, store none twice. The three were also saved to a file on the device while
+offline; a supervisor uploads it on the fieldwork page and nothing is stored twice.
 
 Usage: python3 offline_form.py PAPI_BINARY DATABASE_URL SURVEY_TOML
 Screenshots of the place pickers go to $PAPI_SCREENSHOTS when it names a directory.
 """
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +26,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from papi_browser import api, free_port
+from papi_browser import api, free_port, form_with_token, new_driver
 
 papi, database, definition = sys.argv[1:4]
 
@@ -122,11 +125,7 @@ def screenshot(name):
 
 
 def sign_in(bearer):
-    driver.get(base + "/form/")
-    wait.until(lambda d: d.find_element(By.ID, "token").is_displayed())
-    driver.find_element(By.ID, "token").send_keys(bearer)
-    driver.find_element(By.ID, "save-token").click()
-    wait.until(lambda d: d.find_element(By.ID, "interview").is_displayed())
+    form_with_token(driver, base, bearer, wait)
 
 
 def options_of(col):
@@ -141,6 +140,7 @@ try:
     assert "chưa được phân công" in notice.text, notice.text
     assert not driver.find_elements(By.CSS_SELECTOR, "#location select")
     assert not driver.find_element(By.ID, "finish").is_displayed()
+    assert not driver.find_element(By.ID, "next").is_displayed()
     screenshot("form-no-places-390x844.png")
     driver.find_element(By.ID, "lang").click()
     assert "No village of this survey is assigned to you" in driver.find_element(By.ID, "no-places").text
@@ -167,8 +167,14 @@ try:
     server.terminate()
     server.wait()
 
+    def d_unsent():
+        return driver.find_element(By.ID, "unsent").text
+
     def click(element_id):
-        driver.find_element(By.ID, element_id).click()
+        # Scrolled to the middle first, as a thumb would, clear of the back and next buttons.
+        element = driver.find_element(By.ID, element_id)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
 
     def pick(col, name):
         Select(driver.find_element(By.ID, "loc-" + col)).select_by_visible_text(name)
@@ -193,6 +199,8 @@ try:
             assert options_of("commune") == ["", "Nhơn Hưng"], options_of("commune")
             assert picked("commune") == "Nhơn Hưng"
             screenshot("form-places-1366x900.png")
+        # The place is the first screen; the questions (one group: the fixture has none) the next.
+        click("next")
         driver.find_element(By.ID, "in-age").send_keys(str(30 + interview))
         clinic = "yes" if interview == 1 else "no"
         click(f"q-visited_clinic-{clinic}")
@@ -200,7 +208,10 @@ try:
         if clinic == "yes":
             # The skip-logic branch opens: the clinic questions appear and one is required.
             wait.until(lambda d: quality.is_displayed())
+            # "Finish" from the summary jumps back to the first question left unanswered, with its message.
+            click("next")
             click("finish")
+            wait.until(lambda d: quality.is_displayed())
             assert "*" in quality.text and quality.find_element(By.CLASS_NAME, "error").text, "a required question shown by skip logic"
             click("q-clinic_quality-good")
             driver.find_element(By.ID, "in-wait_minutes").send_keys("25")
@@ -209,6 +220,7 @@ try:
         click("q-road_good-yes" if interview != 2 else "q-road_good-dk")
         click("q-channels-radio")
         before = int(driver.find_element(By.ID, "unsent").text)
+        click("next")
         click("finish")
         wait.until(lambda d: int(d.find_element(By.ID, "unsent").text) == before + 1)
 
@@ -216,7 +228,19 @@ try:
         fill(i)
     assert driver.find_element(By.ID, "unsent").text == "3"
 
+    # The three unsent interviews saved to a file on the device, as before clearing a phone's storage.
+    downloads = tempfile.mkdtemp(prefix="papi-downloads-")
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    click("save-file")
+    wait.until(lambda d: [f for f in os.listdir(downloads) if f.endswith(".json")])
+    saved = os.path.join(downloads, next(f for f in os.listdir(downloads) if f.endswith(".json")))
+    with open(saved, encoding="utf-8") as f:
+        unsent_file = json.load(f)
+    assert unsent_file["format"] == "papi-unsent-interviews" and unsent_file["enumerator"] == "ĐTV Hoa", unsent_file
+    assert len(unsent_file["interviews"]) == 3
+
     # A fourth interview, half filled when the page is reloaded.
+    click("next")
     driver.find_element(By.ID, "in-age").send_keys("77")
     click("q-visited_clinic-yes")
     wait.until(lambda d: d.find_element(By.ID, "q-clinic_quality").is_displayed())
@@ -233,10 +257,21 @@ try:
     assert driver.find_element(By.ID, "drafts").text == "1"
     assert len(driver.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=queued]")) == 3
 
-    # Signal again: the queue empties by itself (and "send now" does not wait for the backoff).
+    # What the device queued, kept to replay it below as a device that never heard the answer would.
+    queued = driver.execute_async_script("""const done = arguments[0];
+      indexedDB.open('papi').onsuccess = (e) => { const r = e.target.result.transaction('interviews').objectStore('interviews').getAll();
+        r.onsuccess = () => done(r.result.filter((x) => x.status === 'queued')); };""")
+    assert len(queued) == 3, queued
+
+    # Signal again: the queue empties by itself (and "send now" does not wait for the backoff), in
+    # one batch; acknowledged interviews leave the device and are counted as sent.
     server = start_server()
     click("send-now")
     wait.until(lambda d: d.find_element(By.ID, "unsent").text == "0")
+    wait.until(lambda d: d.find_element(By.ID, "sent").text == "3")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=queued]")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=sent]"), "sent interviews left the device"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=draft]")) == 1
     items = stored(admin)
     assert len(items) == 3, f"{len(items)} interviews stored (the half-filled one stays on the device)"
     places = sorted((x["location"]["province"], x["location"]["district"], x["location"]["commune"]) for x in items)
@@ -244,9 +279,35 @@ try:
     assert sum(1 for x in items if "clinic_quality" in x["answers"]) == 1, "one went down the skip-logic branch"
     assert all(x["enumerator"] == "ĐTV Hoa" for x in items)
 
-    # A forced resend of everything: acknowledged, none stored twice.
-    click("resend-all")
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#outbox-rows tr[data-status=sent]")) == 3)
+    # The same three sent again, as by a device whose acknowledgement was lost: acknowledged, none
+    # stored twice.
+    driver.execute_async_script("""const [items, done] = arguments;
+      indexedDB.open('papi').onsuccess = (e) => { const tx = e.target.result.transaction('interviews', 'readwrite');
+        for (const x of items) tx.objectStore('interviews').put(x); tx.oncomplete = () => done(); };""", queued)
+    click("send-now")
+    wait.until(lambda d: d.find_element(By.ID, "sent").text == "6")
+    assert d_unsent() == "0"
+    assert len(stored(admin)) == 3
+
+    # A supervisor uploads the phone's file on the fieldwork page: every interview in it was sent
+    # already, so all three are acknowledged and none is stored twice.
+    supervisor = new_driver()
+    try:
+        subprocess.run([papi, "user", "add", "--username", "gs-lan", "--role", "supervisor", "--database", database],
+                       check=True, capture_output=True, env={**os.environ, "PAPI_PASSWORD": "một mật khẩu đủ dài"})
+        supervisor.get(base + "/login")
+        supervisor.find_element(By.ID, "username").send_keys("gs-lan")
+        supervisor.find_element(By.ID, "password").send_keys("một mật khẩu đủ dài")
+        supervisor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(supervisor, 30).until(lambda d: "/login" not in d.current_url)
+        supervisor.get(base + "/fieldwork/small/1")
+        supervisor.find_element(By.ID, "device-file-input").send_keys(saved)
+        supervisor.find_element(By.CSS_SELECTOR, "#device-file button[type=submit]").click()
+        WebDriverWait(supervisor, 30).until(lambda d: d.find_element(By.ID, "device-file-status").text)
+        said = supervisor.find_element(By.ID, "device-file-status").text
+        assert said.startswith("✓ ĐTV Hoa: 0 phiếu mới, 3 đã nhận từ trước, 0 bị từ chối"), said
+    finally:
+        supervisor.quit()
     assert len(stored(admin)) == 3
 
     # The English switch keeps what was being typed.
@@ -256,16 +317,19 @@ try:
     if not driver.find_element(By.ID, "q-visited_clinic-yes").is_selected():
         click("q-visited_clinic-yes")
     click("lang")
-    assert driver.find_element(By.ID, "finish").text == "Finish interview"
+    assert driver.find_element(By.ID, "next").text == "Review"
+    assert driver.find_element(By.ID, "finish").get_attribute("textContent") == "Finish interview"
     assert driver.find_element(By.ID, "in-age").get_attribute("value") == "45"
     assert driver.find_element(By.ID, "q-visited_clinic-yes").is_selected()
     assert driver.find_element(By.ID, "q-clinic_quality").is_displayed()
+    click("back")
     assert driver.find_element(By.CSS_SELECTOR, "label[for='loc-district']").text == "District"
     assert picked("district") == "An Nhơn" and picked("commune") == "Nhơn Hưng", "the place picked stays"
     screen(390, 844)
     screenshot("form-places-en-390x844.png")
     print("browser: no-assignment notice shown; places picked from cascading selects at 390x844 and 1366x900; "
-          "3 interviews filled offline, reloaded offline, sent once online; forced resend stored none twice")
+          "3 interviews filled offline, reloaded offline, sent once online in a batch and gone from the device; "
+          "a replay and the phone's file uploaded by a supervisor stored none twice")
 finally:
     driver.quit()
     server.terminate()

@@ -2,6 +2,7 @@
 with a token."""
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 
 def free_port():
@@ -62,3 +64,48 @@ def start_demo(papi, database, port):
             break
     assert set(passwords) >= {"demo-admin", "demo-supervisor", "demo-analyst", "demo-leader", "demo-enumerator"}, printed
     return server, passwords, tokens
+
+
+def form_with_token(driver, base, token, wait):
+    """Opens the enumerator's form and enters an access token made by `papi token create` (the form's
+    sign-in with a password is tested in form_screens.py)."""
+    driver.get(base + "/form/")
+    wait.until(lambda d: d.find_element(By.ID, "token-entry").is_displayed())
+    driver.find_element(By.CSS_SELECTOR, "#token-entry summary").click()
+    driver.find_element(By.ID, "token").send_keys(token)
+    driver.find_element(By.ID, "save-token").click()
+    wait.until(lambda d: d.find_element(By.ID, "interview").is_displayed())
+
+
+def axe_source():
+    """axe-core from the npm registry, into a directory of its own (nothing is vendored)."""
+    where = tempfile.mkdtemp(prefix="papi-axe-")
+    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", where, "axe-core@4"],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(where, "node_modules", "axe-core", "axe.min.js"), encoding="utf-8") as f:
+        return f.read()
+
+
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ["violations"] }).then(r => done(r.violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)),
+  e => done(["axe failed: " + e]));
+"""
+
+
+def axe_serious(driver, source):
+    """The serious and critical violations axe-core (its `source`) finds on the page in the driver."""
+    if not driver.execute_script("return !!window.axe"):
+        driver.execute_script(source)
+    return driver.execute_async_script(AXE_RUN)
+
+
+class Problems(list):
+    """Failed expectations, noted as a run goes on so that one run reports them all."""
+
+    def expect(self, ok, what):
+        if not ok:
+            self.append(what)
+        return ok

@@ -13,30 +13,18 @@ Usage: python3 phone.py PAPI_BINARY DATABASE_URL
 Every page's measurements are printed; with $PAPI_SCREENSHOTS naming a directory, a screenshot of
 each page at 390×844 and 1366×900 goes there.
 """
-import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from papi_browser import start_demo, free_port, new_driver
+from papi_browser import Problems, start_demo, free_port, new_driver, axe_source, axe_serious
 
 papi, database = sys.argv[1:3]
 shots = os.environ.get("PAPI_SCREENSHOTS")
-
-
-def axe_source():
-    """axe-core from the npm registry, into a directory of its own (nothing is vendored)."""
-    where = tempfile.mkdtemp(prefix="papi-axe-")
-    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", where, "axe-core@4"],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(where, "node_modules", "axe-core", "axe.min.js"), encoding="utf-8") as f:
-        return f.read()
 
 
 AXE = axe_source()
@@ -45,15 +33,9 @@ port = free_port()
 base = f"http://127.0.0.1:{port}"
 server, passwords, _ = start_demo(papi, database, port)
 
-problems = []
+problems = Problems()
 measured = []
-
-
-def expect(ok, what):
-    """Notes a failed expectation and goes on, so that one run reports every page."""
-    if not ok:
-        problems.append(what)
-    return ok
+expect = problems.expect
 
 # The smallest font size of any text the page shows, as displayed: an SVG chart drawn into an <img> is
 # fetched and its text sizes scaled by the image's displayed width over its own.
@@ -79,15 +61,6 @@ Promise.all(charts.map(async img => {
 })).then(() => done([smallest, where]), e => done([0, String(e)]));
 """
 
-AXE_RUN = """
-const done = arguments[arguments.length - 1];
-axe.run(document, { resultTypes: ["violations"] }).then(r => done(r.violations
-  .filter(v => v.impact === "serious" || v.impact === "critical")
-  .map(v => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)),
-  e => done(["axe failed: " + e]));
-"""
-
-
 def check(driver, name, width):
     """Measures the page in the driver at `width` px: overflow, axe-core, the smallest text."""
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
@@ -97,9 +70,7 @@ def check(driver, name, width):
     scroll = driver.execute_script("return document.documentElement.scrollWidth")
     driver.set_script_timeout(60)
     smallest, where = driver.execute_async_script(SMALLEST_TEXT)
-    if not driver.execute_script("return !!window.axe"):
-        driver.execute_script(AXE)
-    serious = driver.execute_async_script(AXE_RUN)
+    serious = axe_serious(driver, AXE)
     measured.append(f"{width}px {name}: scrollWidth {scroll}, smallest text {smallest:.1f}px ({where}), "
                     f"axe serious/critical {len(serious)}")
     if scroll > width:

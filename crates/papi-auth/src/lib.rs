@@ -60,6 +60,11 @@ impl Role {
         matches!(self, Role::Enumerator | Role::Admin)
     }
 
+    /// May this role upload a phone's file of unsent interviews, for the enumerator it belonged to?
+    pub fn uploads_device_files(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
     /// May this role register a survey's sample (its design: places and weights)?
     pub fn registers_sample(self) -> bool {
         matches!(self, Role::Admin)

@@ -34,6 +34,22 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The token of an `Authorization` header: `None` when there is none, an error when it is not a
+/// bearer token.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<Result<&str, ApiError>> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    Some(
+        header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthenticated),
+    )
+}
+
 impl FromRequestParts<Arc<AppState>> for Actor {
     type Rejection = ApiError;
 
@@ -41,18 +57,10 @@ impl FromRequestParts<Arc<AppState>> for Actor {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Actor, ApiError> {
-        let Some(header) = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-        else {
+        let Some(token) = bearer(&parts.headers) else {
             return from_session(parts, state).await;
         };
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthenticated)?;
+        let token = token?;
         let stored = state.store.token(&papi_auth::token_hash(token)).await?;
         let bad = |en: &str, vi: &str, code: &'static str| {
             ApiError::new(

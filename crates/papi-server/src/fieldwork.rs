@@ -428,6 +428,15 @@ pub async fn page(
                     button type="submit" { (lang.t("Lưu phân công", "Save assignments")) }
                     " " span id="assignments-status" class="muted" data-status {}
                 }
+                h2 { (lang.t("Phiếu chưa gửi từ tệp của điện thoại", "Unsent interviews from a phone's file")) }
+                p.muted { (lang.t("Khi điện thoại của điều tra viên hỏng hoặc phải xoá dữ liệu: trên biểu mẫu, bấm “Lưu phiếu chưa gửi ra tệp”, rồi tải tệp đó lên đây. Phiếu được kiểm tra như khi điện thoại gửi; phiếu đã nhận không bị lưu hai lần.",
+                    "When an enumerator's phone breaks or must be cleared: on the form, press “Save unsent interviews to a file”, then upload that file here. The interviews are checked as if the phone had sent them; one already received is not stored twice.")) }
+                form id="device-file" data-action="upload-device-file" {
+                    label for="device-file-input" { (lang.t("Tệp phiếu chưa gửi (.json)", "File of unsent interviews (.json)")) }
+                    " " input id="device-file-input" name="file" type="file" accept=".json,application/json" required;
+                    " " button type="submit" { (lang.t("Tải lên", "Upload")) }
+                    " " span id="device-file-status" class="muted" role="status" data-status {}
+                }
             }
         }
         @if !f.left_out.is_empty() {

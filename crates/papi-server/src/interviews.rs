@@ -164,7 +164,17 @@ pub async fn create_batch(
 ) -> Result<Json<Value>, ApiError> {
     submit_forbidden(&actor)?;
     let JsonBody(batch) = batch;
-    if batch.interviews.len() > MAX_BATCH_ITEMS {
+    let results = submit_each(&state, &actor, batch.interviews).await?;
+    Ok(Json(json!({ "results": results })))
+}
+
+/// Checks and stores each of `items` as sent by `actor`: one result per item, each all-or-nothing.
+pub(crate) async fn submit_each(
+    state: &AppState,
+    actor: &Actor,
+    items: Vec<serde_json::Map<String, Value>>,
+) -> Result<Vec<Value>, ApiError> {
+    if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "batch.too_large",
@@ -172,10 +182,10 @@ pub async fn create_batch(
             format!("A batch holds at most {MAX_BATCH_ITEMS} interviews."),
         ));
     }
-    let mut results: Vec<Value> = vec![Value::Null; batch.interviews.len()];
+    let mut results: Vec<Value> = vec![Value::Null; items.len()];
     // Valid items, grouped by survey version, keep their positions.
     let mut groups: Vec<SurveyItems> = Vec::new();
-    for (i, item) in batch.interviews.into_iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         let id = item
             .get("id")
             .filter(|v| v.is_string())
@@ -183,7 +193,7 @@ pub async fn create_batch(
             .unwrap_or(Value::Null);
         let checked = match serde_json::from_value::<Submission>(Value::Object(item)) {
             Err(e) => Err(ApiError::bad_json(&e)),
-            Ok(sub) => check(&state, &actor, &sub).await,
+            Ok(sub) => check(state, actor, &sub).await,
         };
         match checked {
             Ok((iv, survey)) => match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &survey)) {
@@ -209,7 +219,7 @@ pub async fn create_batch(
             };
         }
     }
-    Ok(Json(json!({ "results": results })))
+    Ok(results)
 }
 
 fn item_error(i: usize, id: Value, e: ApiError) -> Value {

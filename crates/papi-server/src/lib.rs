@@ -26,6 +26,8 @@ pub mod commit;
 pub mod compare;
 mod cpu;
 pub mod dashboard;
+pub mod device;
+pub mod device_file;
 mod edge;
 pub mod error;
 pub mod exports;
@@ -178,6 +180,10 @@ fn routes(state: Arc<AppState>) -> Router {
         .route("/exports/{id}/file", get(exports::file))
         .route("/openapi.json", get(openapi_json))
         .route("/session", get(session::whoami))
+        .route(
+            "/session/device-token",
+            post(device::issue).delete(device::revoke),
+        )
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}/{version}", get(surveys::get_one))
         .fallback(api_not_found)
@@ -185,6 +191,7 @@ fn routes(state: Arc<AppState>) -> Router {
     // Requests that carry many interviews or a whole sampling frame.
     let bulk = Router::new()
         .route("/interviews/batch", post(interviews::create_batch))
+        .route("/interviews/device-file", post(device_file::upload))
         .route(
             "/surveys/{id}/{version}/sample",
             get(sample::get_sample).post(sample::register),

@@ -205,6 +205,21 @@ pub struct Credentials {
     password: String,
 }
 
+/// A bearer token issued to the device a user signed in on.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DeviceToken {
+    /// The token's id, by which it is revoked (`papi token revoke ID`).
+    #[schema(format = Uuid)]
+    id: String,
+    /// The user's name: interviews sent with the token are recorded under it.
+    name: String,
+    /// The token itself, shown once.
+    token: String,
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
 /// The authenticated caller.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -330,6 +345,7 @@ impl Modify for BearerAuth {
     paths(
         crate::interviews::create,
         crate::interviews::create_batch,
+        crate::device_file::upload,
         crate::interviews::get_one,
         crate::interviews::attachment,
         crate::interviews::list,
@@ -342,6 +358,8 @@ impl Modify for BearerAuth {
         crate::session::login,
         crate::session::page,
         crate::session::logout,
+        crate::device::issue,
+        crate::device::revoke,
         crate::healthz,
         crate::metrics::scrape,
         crate::dashboard::api,
@@ -359,7 +377,7 @@ impl Modify for BearerAuth {
         crate::sample::get_places,
         crate::sample::set_assignments,
     ),
-    components(schemas(Submission, SurveyRef, StoredInterview, Attachment, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials,
+    components(schemas(Submission, SurveyRef, StoredInterview, Attachment, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials, DeviceToken, crate::device_file::DeviceFile,
         ExportRequest, ExportFormat, ReviewState, ExportJob, ExportProgress, ExportLinks,
         crate::dashboard::Dashboard, crate::dashboard::TaskUpdate, crate::recompute::Job,
         crate::fieldwork::Fieldwork, crate::fieldwork::ReviewRequest, crate::fieldwork::SettingsView,

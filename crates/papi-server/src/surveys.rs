@@ -7,6 +7,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+use papi_survey::Survey;
+
 use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::AppState;
@@ -61,6 +63,11 @@ pub async fn get_one(
             &format!("survey {id} version {version}"),
         )
     })?;
+    Ok(Json(definition(&s)))
+}
+
+/// A definition as the form reads it: questions with their types, labels, choices and rules.
+pub fn definition(s: &Survey) -> Value {
     let questions: Vec<Value> = s
         .questions
         .iter()
@@ -90,13 +97,34 @@ pub async fn get_one(
             })
         })
         .collect();
-    Ok(Json(json!({
+    json!({
         "id": s.id,
         "version": s.version,
         "title": s.title,
         "languages": s.languages,
         "location": s.design.location,
-        "groups": s.groups.iter().map(|g| json!({ "id": g.id, "label": g.label, "appearance": g.appearance })).collect::<Vec<_>>(),
+        "groups": group_headings(s),
         "questions": questions,
-    })))
+    })
+}
+
+/// The headings of the groups questions name: the definition's own, else (PAPI's questionnaire names
+/// a group after each dimension) the dimension's label, so that the form's screens have a heading.
+fn group_headings(s: &Survey) -> Vec<Value> {
+    let mut out: Vec<Value> = s
+        .groups
+        .iter()
+        .map(|g| json!({ "id": g.id, "label": g.label, "appearance": g.appearance }))
+        .collect();
+    let mut named: Vec<&str> = Vec::new();
+    for group in s.questions.iter().filter_map(|q| q.group.as_deref()) {
+        if named.contains(&group) || s.groups.iter().any(|g| g.id == group) {
+            continue;
+        }
+        named.push(group);
+        if let Some(d) = s.dimensions.iter().find(|d| d.id == group) {
+            out.push(json!({ "id": group, "label": d.label, "appearance": null }));
+        }
+    }
+    out
 }

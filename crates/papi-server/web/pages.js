@@ -59,6 +59,32 @@
       }
     },
 
+    // The fieldwork page: a phone's file of unsent interviews, uploaded for its enumerator in parts
+    // of at most 500; the server acknowledges one already received without storing it twice.
+    async "upload-device-file"(form) {
+      const status = form.querySelector("[data-status]");
+      try {
+        let file;
+        try { file = JSON.parse(await form.elements.file.files[0].text()); } catch (_) { file = null; }
+        if (!file || !Array.isArray(file.interviews)) {
+          throw new Error(en() ? "This is not a file of unsent interviews saved by the form." : "Đây không phải tệp phiếu chưa gửi do biểu mẫu lưu.");
+        }
+        const sum = { created: 0, duplicate: 0, refused: 0 };
+        let why = "";
+        for (let i = 0; i === 0 || i < file.interviews.length; i += 500) {
+          const r = await sendJson("POST", "/api/v1/interviews/device-file", { ...file, interviews: file.interviews.slice(i, i + 500) });
+          for (const k of Object.keys(sum)) sum[k] += r[k];
+          const refused = r.results.find((x) => x.status >= 300);
+          if (refused && !why) why = en() ? refused.message.en : refused.message.vi;
+        }
+        status.textContent = en()
+          ? `✓ ${file.enumerator}: ${sum.created} new, ${sum.duplicate} already received, ${sum.refused} refused${why ? ` (${why})` : ""}`
+          : `✓ ${file.enumerator}: ${sum.created} phiếu mới, ${sum.duplicate} đã nhận từ trước, ${sum.refused} bị từ chối${why ? ` (${why})` : ""}`;
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    },
+
     // An interview's page: a supervisor's decision.
     async review(form) {
       try {

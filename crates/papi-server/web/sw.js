@@ -2,8 +2,9 @@
 // reloads with no signal. Interviews never go through here: they live in IndexedDB until the server
 // has acknowledged them.
 "use strict";
-const SHELL = "papi-form-v2";
-const FILES = ["/form/", "/form/app.js", "/form/expr.js", "/form/manifest.webmanifest"];
+const SHELL = "papi-form-v3";
+const FILES = ["/form/", "/form/form.css", "/form/expr.js", "/form/ui.js", "/form/db.js", "/form/rules.js", "/form/places.js",
+  "/form/screens.js", "/form/outbox.js", "/form/signin.js", "/form/app.js", "/form/manifest.webmanifest"];
 
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
