@@ -169,7 +169,7 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 for (_, name, password, _) in &demo_access {
                     println!("  {name:<16} {password}");
                 }
-                println!("the enumerator's form: http://{addr}/form/ (give it the enumerator token below)");
+                println!("the enumerator's form: http://{addr}/form/ (sign in there as demo-enumerator)");
                 println!("demo access tokens (send as 'Authorization: Bearer TOKEN'; new at each start):");
                 for (role, _, _, token) in &demo_access {
                     println!("  {:<11} {token}", role.name());
