@@ -5,7 +5,7 @@
 
 use papi_sample::Sample;
 use papi_store::{Assignment, Store};
-use papi_survey::{ReferenceTable, Survey};
+use papi_survey::{Answer, Interview, QuestionType, ReferenceTable, Survey};
 
 use super::simulate::SampleDraw;
 
@@ -65,9 +65,10 @@ pub async fn register_sample(
 
 pub async fn fieldwork(store: &Store, survey: &Survey) -> anyhow::Result<()> {
     let all = store.interviews_page(survey, 0, 100_000).await?;
-    // Quality problems: one interview sent again under a new id, and one done in nine minutes.
+    // Quality problems: one interview sent again under a new id, one done in nine minutes, and one
+    // that gives the same answer to every question of each rating scale.
     let mut problems = Vec::new();
-    if let (Some(a), Some(b)) = (all.first(), all.get(1)) {
+    if let (Some(a), Some(b), Some(c)) = (all.first(), all.get(1), all.get(2)) {
         let mut copy = a.interview.clone();
         copy.id = uuid::Uuid::new_v4();
         problems.push(copy);
@@ -77,8 +78,13 @@ pub async fn fieldwork(store: &Store, survey: &Survey) -> anyhow::Result<()> {
             rushed.finished_at = Some(start + chrono::Duration::minutes(9));
         }
         problems.push(rushed);
+        problems.push(straight_lined(survey, &c.interview));
     }
     store.insert_interviews(survey, &problems).await?;
+    eprintln!(
+        "demo: seeded {} quality problems for the fieldwork page: an interview sent again under a new id, one done in nine minutes, one straight-lined",
+        problems.len()
+    );
     // The supervisor's first reviews, spread over the province: every seventh interview approved,
     // one with issues and one rejected (in other districts than the problem interviews).
     for (i, s) in all.iter().enumerate().skip(2).step_by(7) {
@@ -103,6 +109,25 @@ pub async fn fieldwork(store: &Store, survey: &Survey) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A copy of `iv` under a new id whose every rating-scale answer is the scale's first choice.
+fn straight_lined(survey: &Survey, iv: &Interview) -> Interview {
+    let mut copy = iv.clone();
+    copy.id = uuid::Uuid::new_v4();
+    for (q, answer) in survey.questions.iter().zip(copy.answers.iter_mut()) {
+        let (Some(list), Some(Answer::Choice(value))) = (q.choices.as_deref(), answer.as_mut())
+        else {
+            continue;
+        };
+        let Some(scale) = papi_survey::quality::rating_scale(survey, list) else {
+            continue;
+        };
+        if q.kind == QuestionType::SelectOne && scale.contains(&value.as_str()) {
+            *value = scale[0].to_owned();
+        }
+    }
+    copy
 }
 
 pub async fn publish(store: &Store, survey: &Survey, table: &ReferenceTable) -> anyhow::Result<()> {

@@ -178,9 +178,27 @@ try:
                 expect(home_links and home_links[0].get_attribute("href").endswith("/dashboard"), "the 403 page links a leader home")
             elif user == "demo-supervisor":
                 page(d, "fieldwork", "/fieldwork/papi/2019.1")
-                link = d.find_elements(By.CSS_SELECTOR, "a[href*='/interviews/']")[0].get_attribute("href")
+                # The demo seeds one straight-lined interview, one short and one sent twice: the page
+                # flags those, in words, and nothing else as straight-lined.
+                body = d.find_element(By.TAG_NAME, "body").text
+                expect("Trả lời một kiểu (straight-lining): 1 ·" in body, "one straight-lined interview, the seeded one")
+                expect("Quá ngắn: 1 ·" in body, "one short interview, the seeded one")
+                cells = [c.text for c in d.find_elements(By.CSS_SELECTOR, "td.flag")]
+                straight = [c for c in cells if "Trả lời một kiểu" in c]
+                expect(len(straight) == 1 and "phương án thứ 1" in straight[0] and "«" in straight[0], f"the straight-lining flag in words: {straight}")
+                expect(not any("×" in c or "_" in c for c in cells), f"no raw codes among the flags: {cells}")
+                row = d.find_element(By.XPATH, "//td[contains(@class, 'flag')][contains(., 'Trả lời một kiểu')]/..")
+                link = row.find_element(By.CSS_SELECTOR, "a[href*='/interviews/']").get_attribute("href")
                 page(d, "interview", link.removeprefix(base))
+                flags = [li.text for li in d.find_elements(By.CSS_SELECTOR, "li.flag")]
+                expect(any("Trả lời một kiểu" in f for f in flags), f"the interview's own page shows its flag: {flags}")
                 page(d, "fieldwork (en)", "/fieldwork/papi/2019.1?lang=en")
+                cells = [c.text for c in d.find_elements(By.CSS_SELECTOR, "td.flag")]
+                expect(any("Straight-lined" in c and "rating-scale" in c for c in cells), f"the English flag: {cells}")
+                short = d.find_element(By.XPATH, "//td[contains(@class, 'flag')][contains(., 'Too short')]/..")
+                page(d, "interview (short)", short.find_element(By.CSS_SELECTOR, "a[href*='/interviews/']").get_attribute("href").removeprefix(base))
+                flags = [li.text for li in d.find_elements(By.CSS_SELECTOR, "li.flag")]
+                expect(any("Too short" in f for f in flags) and any("same answers" in f for f in flags), f"every flag of the short one on its page: {flags}")
             elif user == "demo-admin":
                 page(d, "dimension (admin)", "/dashboard/papi/2019.1/dimensions/admin_procedures")
                 page(d, "fieldwork (admin)", "/fieldwork/papi/2019.1")

@@ -470,18 +470,81 @@ pub async fn page(
                     td.lead { a href=(href(&format!("{base}/interviews/{}", r.id), lang)) { (lang.t("Phiếu", "Interview")) " " (&r.id[..8]) "…" } }
                     td data-label=(labels[0]) { (r.enumerator.clone().unwrap_or_default()) }
                     td data-label=(labels[1]) { (r.place.join(" / ")) }
-                    td.flag data-label=(labels[2]) {
-                        span {
-                            @if r.short { (lang.t("Ngắn", "Short")) " (" (locale::number(r.minutes.unwrap_or(0.0), 1, lang)) " " (lang.t("phút", "min")) ") " }
-                            @if let Some(s) = &r.straightlining { (lang.t("Một kiểu", "Straight-lined")) ": " (s) " " }
-                            @if let Some(n) = r.same_answers { (lang.t("Trùng với", "Same answers as")) " " (n - 1) " " (lang.t("phiếu khác", "other(s)")) }
-                        }
-                    }
+                    td.flag data-label=(labels[2]) { (flags_in_words(&survey, r, f.settings.short_interview_minutes, lang)) }
                     td data-label=(labels[3]) { (state_name(&r.review_state, lang)) }
                 }
             } }
         }
     }).into_response())
+}
+
+/// A straight-lining flag in words: how many rating-scale answers took one place on their scales,
+/// which place, and the first of them in the page's language. A stored value not in papi's form is
+/// shown as it is.
+fn straightlining_words(survey: &Survey, stored: &str, lang: Lang) -> String {
+    let Some(s) = papi_survey::quality::Straightlining::parse(stored) else {
+        return stored.to_owned();
+    };
+    let answer = survey
+        .choice_lists
+        .get(&s.list)
+        .and_then(|list| list.iter().find(|c| c.value == s.value))
+        .map(|c| c.label.get(lang.code()).to_owned())
+        .unwrap_or_else(|| s.value.clone());
+    let place = s.position(survey).map(|p| p + 1).unwrap_or(1);
+    match lang {
+        Lang::Vi => format!(
+            "Trả lời một kiểu: cả {} câu hỏi thang đo đều chọn phương án thứ {place} (như «{answer}»)",
+            s.answers
+        ),
+        Lang::En => format!(
+            "Straight-lined: all {} rating-scale answers took choice {place} of their scale (such as “{answer}”)",
+            s.answers
+        ),
+    }
+}
+
+/// Every flag of a listed interview, in words, one after another.
+fn flags_in_words(survey: &Survey, r: &FlagRow, short_minutes: f64, lang: Lang) -> String {
+    let mut words = Vec::new();
+    if r.short {
+        words.push(short_words(
+            r.minutes.unwrap_or(0.0) * 60.0,
+            short_minutes,
+            lang,
+        ));
+    }
+    if let Some(s) = &r.straightlining {
+        words.push(straightlining_words(survey, s, lang));
+    }
+    if let Some(n) = r.same_answers {
+        words.push(same_answers_words(n - 1, lang));
+    }
+    words.join("; ")
+}
+
+fn short_words(seconds: f64, threshold_minutes: f64, lang: Lang) -> String {
+    let minutes = locale::number(seconds / 60.0, 1, lang);
+    let threshold = locale::number(
+        threshold_minutes,
+        if threshold_minutes.fract() == 0.0 {
+            0
+        } else {
+            1
+        },
+        lang,
+    );
+    match lang {
+        Lang::Vi => format!("Quá ngắn: {minutes} phút, dưới mức {threshold} phút"),
+        Lang::En => format!("Too short: {minutes} minutes, under {threshold}"),
+    }
+}
+
+fn same_answers_words(others: i64, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!("Trùng câu trả lời với {others} phiếu khác"),
+        Lang::En => format!("The same answers as {others} other interview(s)"),
+    }
 }
 
 /// `GET /fieldwork/{survey}/{version}/interviews/{id}`: one interview, its flags and review history,
@@ -515,7 +578,17 @@ pub async fn interview_page(
     let path = format!("{base}/interviews/{interview_id}");
     let title = format!("{} {}", lang.t("Phiếu", "Interview"), &interview_id[..8]);
     let duration = papi_survey::quality::duration_seconds(iv);
-    let straight = papi_survey::quality::straightlining(&survey, iv);
+    let straight = papi_survey::quality::straightlining(&survey, iv).map(|s| s.to_string());
+    let short_minutes = papi_recompute::settings(&state.store, &survey)
+        .await
+        .map_err(|e| PageRejection::Failed(ApiError::internal(e)))?
+        .short_minutes;
+    let short = duration.filter(|s| *s < short_minutes * 60.0);
+    let same_answers = state
+        .store
+        .same_answers(&id, &version, uuid)
+        .await
+        .map_err(|e| PageRejection::Failed(e.into()))?;
     Ok(layout(&viewer, &path, &title, html! {
         p.muted { a href=(href(&base, lang)) { "← " (lang.t("Giám sát thực địa", "Fieldwork")) } }
         h1 { (title) }
@@ -523,7 +596,14 @@ pub async fn interview_page(
             (lang.t("Điều tra viên", "Enumerator")) ": " strong { (iv.enumerator.clone().unwrap_or_default()) } " · "
             (iv.location.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")) " · "
             (lang.t("Thời lượng", "Duration")) ": " (duration.map(|s| format!("{} {}", locale::number(s / 60.0, 1, lang), lang.t("phút", "min"))).unwrap_or_else(|| "—".into()))
-            @if let Some(s) = &straight { " · " span.flag { (lang.t("Trả lời một kiểu", "Straight-lined")) ": " (s) } }
+        }
+        @if short.is_some() || straight.is_some() || same_answers > 0 {
+            h2 { (lang.t("Cảnh báo chất lượng", "Quality flags")) }
+            ul.flags {
+                @if let Some(s) = short { li.flag { (short_words(s, short_minutes, lang)) } }
+                @if let Some(s) = &straight { li.flag { (straightlining_words(&survey, s, lang)) } }
+                @if same_answers > 0 { li.flag { (same_answers_words(same_answers, lang)) } }
+            }
         }
         p { (lang.t("Trạng thái", "State")) ": " strong id="state" { (state_name(&stored.review_state, lang)) } }
         form id="review" class="noprint" data-action="review" data-interview=(interview_id) {

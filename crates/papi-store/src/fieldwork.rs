@@ -466,6 +466,25 @@ impl Store {
         }))
     }
 
+    /// How many other current interviews of the survey version carry the same answers as `id`.
+    pub async fn same_answers(
+        &self,
+        survey_id: &str,
+        version: &str,
+        id: Uuid,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM interviews o JOIN interviews i ON i.answers_hash = o.answers_hash \
+             WHERE i.id = $3 AND o.id <> i.id AND o.survey_id = $1 AND o.survey_version = $2 \
+             AND o.superseded_by IS NULL",
+        )
+        .bind(survey_id)
+        .bind(version)
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await?))
+    }
+
     /// Records a publication (immutable), with its audit entry.
     pub async fn publish(&self, p: &NewPublication) -> Result<Publication, StoreError> {
         let id = Uuid::new_v4();

@@ -995,7 +995,7 @@ impl NewRow {
             content_hash: iv.content_hash(survey),
             answers_hash: papi_survey::quality::answers_hash(survey, iv),
             duration_seconds: papi_survey::quality::duration_seconds(iv),
-            straightlining: papi_survey::quality::straightlining(survey, iv),
+            straightlining: papi_survey::quality::straightlining(survey, iv).map(|s| s.to_string()),
         })
     }
 }

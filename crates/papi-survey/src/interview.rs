@@ -910,6 +910,24 @@ pub struct Interview {
     pub answers: Answers,
 }
 
+#[cfg(test)]
+impl Interview {
+    /// An interview of `survey` with these answers and nothing else: no place, times or enumerator.
+    pub(crate) fn bare(survey: &Survey, answers: Answers) -> Interview {
+        Interview {
+            id: Uuid::nil(),
+            survey_id: survey.id.clone(),
+            survey_version: survey.version.clone(),
+            location: Vec::new(),
+            weight: None,
+            enumerator: None,
+            started_at: None,
+            finished_at: None,
+            answers,
+        }
+    }
+}
+
 /// An interview as the API and the JSON lines files carry it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -1303,17 +1321,7 @@ label = { en = "${total_age} years in all" }
             ]
         );
         // What is stored reads back the same.
-        let iv = Interview {
-            id: Uuid::new_v4(),
-            survey_id: survey.id.clone(),
-            survey_version: survey.version.clone(),
-            location: Vec::new(),
-            weight: None,
-            enumerator: None,
-            started_at: None,
-            finished_at: None,
-            answers: answers.clone(),
-        };
+        let iv = Interview::bare(&survey, answers.clone());
         let stored = iv.answers_json(&survey).to_string();
         assert_eq!(survey.stored_answers(&stored).unwrap(), answers);
     }

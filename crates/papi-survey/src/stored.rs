@@ -280,17 +280,7 @@ mod tests {
         let checked = survey
             .check_answers(raw.as_object().unwrap())
             .expect("valid answers");
-        let interview = crate::Interview {
-            id: uuid::Uuid::nil(),
-            survey_id: survey.id.clone(),
-            survey_version: survey.version.clone(),
-            location: Vec::new(),
-            weight: None,
-            enumerator: None,
-            started_at: None,
-            finished_at: None,
-            answers: checked.clone(),
-        };
+        let interview = crate::Interview::bare(&survey, checked.clone());
         let stored = interview.answers_json(&survey).to_string();
         assert_eq!(survey.stored_answers(&stored).unwrap(), checked);
         // Whole numbers written as decimals, and an integer answer to a decimal question.
