@@ -28,9 +28,9 @@ pub fn may_see(role: Role) -> bool {
 /// How many score runs the page lists (each recompute records two).
 const RUNS_SHOWN: i64 = 40;
 
-/// The review states an export may be limited to, with their names.
+/// The review states an export may be limited to, with their names (the fieldwork page's words).
 const REVIEW_STATES: [(&str, &str, &str); 4] = [
-    ("received", "Chưa duyệt", "Not reviewed"),
+    ("received", "Đã nhận, chưa duyệt", "Received, not reviewed"),
     ("approved", "Đã duyệt", "Approved"),
     ("has_issues", "Có vấn đề", "Has issues"),
     ("rejected", "Bị loại", "Rejected"),
@@ -102,7 +102,7 @@ pub async fn page(
     let role = viewer.actor.role;
     let path = format!("/analysis/{}/{}", survey.id, survey.version);
     let title = format!(
-        "{} — {} {}",
+        "{} — {} ({})",
         lang.t("Phân tích", "Analysis"),
         survey.title.get(lang.code()),
         survey.version
@@ -182,30 +182,30 @@ fn publications_section(publications: &[Publication], lang: Lang) -> Markup {
         lang.t("Lần tính điểm", "Score runs"),
         lang.t("Phiếu bị loại", "Left out"),
     ];
-    html! {
-        h2 { (lang.t("Các lần công bố", "Publications")) }
-        @if publications.is_empty() {
-            p { (lang.t("Chưa công bố lần nào.", "Nothing is published yet.")) }
-        } @else {
-            table.stack.publications {
-                thead { tr { @for l in labels { th { (l) } } } }
-                tbody { @for p in publications {
-                    tr {
-                        td.lead data-label=(labels[0]) { (p.publication.wave_year) }
-                        td.nowrap data-label=(labels[1]) { (locale::date_time(p.published_at, lang)) }
-                        td.nowrap data-label=(labels[2]) { (p.publication.published_by) }
-                        td.block data-label=(labels[3]) {
-                            (lang.t("tỉnh ", "province ")) (run_link(&p.publication.overall_run))
-                            @if let Some(strata) = &p.publication.strata_run {
-                                br; (lang.t("theo tầng ", "strata ")) (run_link(strata))
-                            }
-                        }
-                        td.num data-label=(labels[4]) { (p.publication.left_out.len()) }
+    let rows: Vec<Markup> = publications
+        .iter()
+        .map(|p| {
+            html! { tr {
+                td.lead data-label=(labels[0]) { (p.publication.wave_year) }
+                td.nowrap data-label=(labels[1]) { (locale::date_time(p.published_at, lang)) }
+                td.nowrap data-label=(labels[2]) { (p.publication.published_by) }
+                td.block data-label=(labels[3]) {
+                    (lang.t("tỉnh ", "province ")) (run_link(&p.publication.overall_run))
+                    @if let Some(strata) = &p.publication.strata_run {
+                        br; (lang.t("theo tầng ", "strata ")) (run_link(strata))
                     }
-                } }
-            }
-        }
-    }
+                }
+                td.num data-label=(labels[4]) { (p.publication.left_out.len()) }
+            } }
+        })
+        .collect();
+    listing(
+        lang.t("Các lần công bố", "Publications"),
+        lang.t("Chưa công bố lần nào.", "Nothing is published yet."),
+        "publications",
+        &labels,
+        &rows,
+    )
 }
 
 /// A run's short id, linking to its row in the list of runs.
@@ -222,23 +222,47 @@ fn runs_section(runs: &[ScoreRunSummary], lang: Lang) -> Markup {
         lang.t("Số phiếu", "Interviews"),
         lang.t("Tham số", "Parameters"),
     ];
+    let rows: Vec<Markup> = runs
+        .iter()
+        .map(|r| {
+            html! { tr id=(format!("run-{}", r.id)) {
+                td.lead.code.nowrap data-label=(labels[0]) title=(r.id.to_string()) { (r.id.to_string()[..8]) }
+                td.nowrap data-label=(labels[1]) { (locale::date_time(r.created_at, lang)) }
+                td.nowrap data-label=(labels[2]) { (r.recorded_by) }
+                td.num data-label=(labels[3]) { (locale::number(r.interviews as f64, 0, lang)) }
+                td.code.block data-label=(labels[4]) { (parameters_text(&r.parameters)) }
+            } }
+        })
+        .collect();
+    let heading = format!(
+        "{} ({})",
+        lang.t("Các lần tính điểm", "Score runs"),
+        lang.t("mới nhất trước, tối đa ", "newest first, at most ")
+            .to_owned()
+            + &RUNS_SHOWN.to_string()
+    );
+    listing(
+        &heading,
+        lang.t(
+            "Chưa có lần tính điểm nào.",
+            "No score run is recorded yet.",
+        ),
+        "runs",
+        &labels,
+        &rows,
+    )
+}
+
+/// A list under its heading: a sentence when it is empty, else a table that becomes cards on a phone.
+fn listing(heading: &str, empty: &str, class: &str, labels: &[&str], rows: &[Markup]) -> Markup {
     html! {
-        h2 { (lang.t("Các lần tính điểm", "Score runs")) }
-        @if runs.is_empty() {
-            p { (lang.t("Chưa có lần tính điểm nào.", "No score run is recorded yet.")) }
+        h2 { (heading) }
+        @if rows.is_empty() {
+            p { (empty) }
         } @else {
-            p.muted { (lang.t("Mới nhất trước; tối đa ", "Newest first; at most ")) (RUNS_SHOWN) "." }
-            table.stack.runs {
+            table class=(format!("stack {class}")) {
                 thead { tr { @for l in labels { th { (l) } } } }
-                tbody { @for r in runs {
-                    tr id=(format!("run-{}", r.id)) {
-                        td.lead.code.nowrap data-label=(labels[0]) title=(r.id.to_string()) { (r.id.to_string()[..8]) }
-                        td.nowrap data-label=(labels[1]) { (locale::date_time(r.created_at, lang)) }
-                        td.nowrap data-label=(labels[2]) { (r.recorded_by) }
-                        td.num data-label=(labels[3]) { (locale::number(r.interviews as f64, 0, lang)) }
-                        td.code.block data-label=(labels[4]) { (parameters_text(&r.parameters)) }
-                    }
-                } }
+                tbody { @for r in rows { (r) } }
             }
         }
     }
