@@ -6,7 +6,8 @@ for the job to end (one more publication and two more score runs in the lists), 
 interviews (a CSV with a byte-order mark on the phone, Parquet in English on the desktop), follows the
 progress to the download link, downloads the file and checks its first bytes. The page is checked for
 horizontal overflow and by axe-core before and after. Leaders, supervisors and enumerators get the
-403 page; an administrator has the page in the navigation.
+403 page; an administrator has the page in the navigation. The console shows no violation of the
+Content-Security-Policy.
 
 Usage: python3 analysis.py PAPI_BINARY DATABASE_URL
 With $PAPI_SCREENSHOTS naming a directory, screenshots of the page after both jobs go there.
@@ -131,6 +132,9 @@ try:
             recompute(d, width, lang)
             export(d, width, fmt, bom, downloads, lang)
             fits_and_passes_axe(d, width, "analysis after both jobs")
+            # Every handler ran from the pages' script file, under the Content-Security-Policy.
+            refused = [e["message"] for e in d.get_log("browser") if "Content Security Policy" in e["message"]]
+            expect(not refused, f"Content-Security-Policy violations at {width}px: {refused}")
             shoot(d, "analysis-" + lang, width, height)
             checked.append(f"{width}px {lang}: recomputed, exported {fmt} and downloaded")
         finally:
