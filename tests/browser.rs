@@ -11,6 +11,9 @@
 //! answered by touch-sized taps, the interview sent and gone from the device, the device's token
 //! revoked on sign-out; no overflow and axe-core clean on every screen.
 //!
+//! Then the analysts' page (`tests/browser/analysis.py`): on a phone and a desktop, an analyst
+//! recomputes and publishes, exports and downloads the file, and sees the publications and score runs.
+//!
 //! Then every server-rendered page on a phone (`tests/browser/phone.py`): at 390 and 360 px wide, for
 //! each role, nothing wider than the screen, no text under 12 px, and no serious or critical
 //! accessibility violation found by axe-core (installed from npm when the test runs); sign-in errors
@@ -112,7 +115,18 @@ on_both_databases! {
             return;
         }
         let text = run_script("phone", db, &[], "the phone browser test failed");
-        assert!(text.contains("pages checked on a phone in Chromium: sign-in errors, leader lands on /dashboard/papi/2019.1, supervisor lands on /fieldwork/papi/2019.1, analyst lands on /dashboard/papi/2019.1, admin lands on /fieldwork/papi/2019.1, enumerator lands on /form/"), "{text}");
+        assert!(text.contains("pages checked on a phone in Chromium: sign-in errors, leader lands on /dashboard/papi/2019.1, supervisor lands on /fieldwork/papi/2019.1, analyst lands on /analysis/papi/2019.1, admin lands on /fieldwork/papi/2019.1, enumerator lands on /form/"), "{text}");
+        eprintln!("{} {}", db.kind, text.trim());
+    }
+}
+
+on_both_databases! {
+    fn an_analyst_recomputes_exports_and_downloads_from_the_page_on_a_phone_and_a_desktop(db: &TestDb) {
+        if browser_tools_and_npm().is_none() {
+            return;
+        }
+        let text = run_script("analysis", db, &[], "the analysis page's browser test failed");
+        assert!(text.contains("the analysis page checked in Chromium: 390px vi: recomputed, exported csv and downloaded; 1366px en: recomputed, exported parquet and downloaded; 403 for leader, supervisor and enumerator; the administrator's navigation"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }

@@ -56,6 +56,17 @@ on_both_databases! {
         assert!((f(&d["total"]["ci_low"]) - f(&total["ci_low"])).abs() < 1e-9);
         assert_eq!(d["publication"]["interviews"], 528);
         assert_eq!(d["publication"]["published_by"], "analyst-1");
+        // The analysts' page lists every run, newest first, without their results: the publication's
+        // two and the one `papi score --database` recorded after them.
+        let runs = block_on(db.store().score_runs("papi", "2019.1", 40)).unwrap();
+        assert_eq!(runs.len(), 3);
+        assert!(runs.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+        assert!(runs.iter().all(|r| r.interviews == 528));
+        let published = [&d["publication"]["overall_run"], &d["publication"]["strata_run"]];
+        let of_publication: Vec<_> = runs.iter().filter(|r| published.iter().any(|p| p.as_str() == Some(&r.id.to_string()))).collect();
+        assert_eq!(of_publication.len(), 2, "{published:?}");
+        assert!(of_publication.iter().all(|r| r.recorded_by == "analyst-1" && r.parameters["purpose"] == "publication"));
+        assert_eq!(block_on(db.store().score_runs("papi", "2019.1", 1)).unwrap().len(), 1);
         assert_eq!(d["baseline"]["total"], 41.04);
         assert!((f(&d["baseline"]["change"]["estimate"]) - (f(&total["estimate"]) - 41.04)).abs() < 1e-9);
         let dims = d["dimensions"].as_array().unwrap();

@@ -163,7 +163,7 @@ pub fn run(args: ServeArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
                 redact(&args.database)
             );
             println!("open http://{addr}/ in a browser; health check at http://{addr}/healthz");
-            println!("leadership dashboard: http://{addr}/dashboard; fieldwork supervision: http://{addr}/fieldwork");
+            println!("leadership dashboard: http://{addr}/dashboard; fieldwork supervision: http://{addr}/fieldwork; analysis (recompute, export): http://{addr}/analysis");
             if !demo_access.is_empty() {
                 println!("demo sign-ins at http://{addr}/login (new passwords at each start):");
                 for (_, name, password, _) in &demo_access {

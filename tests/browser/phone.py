@@ -3,7 +3,7 @@
 Starts `papi serve --demo` and, at 390×844 (a phone) and 360 px wide, signs in through the sign-in page
 as each role and opens every page that role has: the sign-in page (with a wrong password: the message
 shows in the page, in its language), where each role lands after signing in, the front page, the
-dashboard in Vietnamese and English, a dimension page (an administrator's, with the plan's task
+dashboard in Vietnamese and English, the analysts' page in both, a dimension page (an administrator's, with the plan's task
 forms), the printable view, the fieldwork page, an interview's page and the 403 page. On each:
 - nothing is wider than the screen: `document.documentElement.scrollWidth` is at most its width;
 - axe-core (installed from npm into a temporary directory) finds no serious or critical violation;
@@ -125,7 +125,7 @@ def sign_in(driver, user, password=None):
 HOMES = {
     "demo-leader": "/dashboard/papi/2019.1",
     "demo-supervisor": "/fieldwork/papi/2019.1",
-    "demo-analyst": "/dashboard/papi/2019.1",
+    "demo-analyst": "/analysis/papi/2019.1",
     "demo-admin": "/fieldwork/papi/2019.1",
     "demo-enumerator": "/form/",
 }
@@ -203,6 +203,8 @@ try:
                 page(d, "dimension (admin)", "/dashboard/papi/2019.1/dimensions/admin_procedures")
                 page(d, "fieldwork (admin)", "/fieldwork/papi/2019.1")
             elif user == "demo-analyst":
+                page(d, "analysis", "/analysis/papi/2019.1")
+                page(d, "analysis (en)", "/analysis/papi/2019.1?lang=en")
                 page(d, "dashboard (analyst)", "/dashboard/papi/2019.1")
             elif user == "demo-enumerator":
                 page(d, "403 (enumerator on the dashboard)", "/dashboard/papi/2019.1")

@@ -738,8 +738,8 @@ pub async fn index(
             "/dashboard",
             lang.t("Bảng điều hành", "Dashboard"),
             lang.t(
-                "Chưa có kết quả nào được công bố. Chuyên viên phân tích công bố kết quả bằng lệnh papi recompute.",
-                "No results are published yet. An analyst publishes them with papi recompute.",
+                "Chưa có kết quả nào được công bố. Chuyên viên phân tích công bố kết quả trên trang Phân tích hoặc bằng lệnh papi recompute.",
+                "No results are published yet. An analyst publishes them on the Analysis page or with papi recompute.",
             ),
         )),
         many => Ok(layout(&viewer, "/dashboard", lang.t("Bảng điều hành", "Dashboard"), html! {

@@ -77,9 +77,12 @@ pub struct ExportRequest {
     review_states: Vec<String>,
 }
 
+/// Who may export (the analysts' page shows its form to them).
+pub const MAY_EXPORT: [Role; 2] = [Role::Analyst, Role::Admin];
+
 fn may_export(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
-        Role::Analyst | Role::Admin => Ok(()),
+        role if MAY_EXPORT.contains(&role) => Ok(()),
         _ => Err(ApiError::forbidden(
             "xuất dữ liệu phiếu phỏng vấn",
             "export interviews",

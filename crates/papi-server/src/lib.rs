@@ -20,6 +20,7 @@ use papi_survey::Survey;
 use serde_json::json;
 use tokio::sync::RwLock;
 
+pub mod analysis;
 pub mod auth;
 mod body;
 pub mod commit;
@@ -223,6 +224,8 @@ fn routes(state: Arc<AppState>) -> Router {
             "/dashboard/{id}/{version}/dimensions/{dimension}",
             get(dashboard::dimension_page),
         )
+        .route("/analysis", get(analysis::index))
+        .route("/analysis/{id}/{version}", get(analysis::page))
         .route("/fieldwork", get(fieldwork::index))
         .route("/fieldwork/{id}/{version}", get(fieldwork::page))
         .route(

@@ -129,7 +129,8 @@ pub fn urlencode(s: &str) -> String {
 /// Where a role's work is: the page it lands on after signing in, and the front page's redirect.
 pub fn home_of(role: Role) -> &'static str {
     match role {
-        Role::Leader | Role::Analyst => "/dashboard",
+        Role::Leader => "/dashboard",
+        Role::Analyst => "/analysis",
         Role::Supervisor | Role::Admin => "/fieldwork",
         Role::Enumerator => "/form/",
     }
@@ -169,7 +170,7 @@ h1{font-size:1.5rem;margin:.4rem 0}h2{font-size:1.2rem;margin-top:1.6rem;border-
 .scroll{overflow:auto;max-height:28rem}.wide{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #e2e2e2;padding:.3rem .4rem;text-align:left;vertical-align:top}
 th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
-.code{overflow-wrap:anywhere;color:#595959;font-size:.9rem}
+.code{overflow-wrap:anywhere;color:#595959;font-size:.9rem}.nowrap{white-space:nowrap}
 .wide th:first-child,.wide td:first-child{position:sticky;left:0;background:#fff;min-width:7rem}.wide th:first-child{background:#f6f2f2}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,15rem),1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:6px;padding:.7rem 1rem;min-width:0}
 .cards.counts{grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem}
@@ -181,6 +182,9 @@ th{background:#f6f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabula
 .field{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.3rem 0}.field label{font-size:.9rem;color:#555}
 .field input{flex:1 1 12rem;min-width:0}
 .error{color:#a11;font-weight:600}
+fieldset{border:1px solid #ddd;border-radius:6px;margin:.5rem 0;padding:.3rem .8rem}legend{font-weight:600}
+label.choice{display:inline-flex;align-items:center;gap:.3rem;min-height:44px;margin-right:1rem}label.choice input{width:1.3rem;height:1.3rem}
+form.job button{min-height:44px}progress{display:block;width:100%;max-width:30rem;height:1rem;margin:.5rem 0}progress[hidden]{display:none}
 .page{page-break-after:always}.noprint{}
 @media (max-width:40rem){
 body{padding:0 .5rem 2rem}h1{font-size:1.3rem}.big{font-size:1.6rem}
@@ -189,6 +193,7 @@ table.stack tr{display:block;border:1px solid #ddd;border-radius:6px;margin:.5re
 table.stack td{display:flex;gap:1rem;justify-content:space-between;border:0;padding:.2rem 0;text-align:right}
 table.stack td::before{content:attr(data-label);color:#595959;text-align:left;font-size:.9rem}
 table.stack td.lead{display:block;text-align:left;font-weight:600}table.stack td.lead::before{content:none}
+table.stack td.block{display:block;text-align:left}table.stack td.block::before{display:block}
 table.stack td form{text-align:left}
 .chart img{width:328px}.chart.wide img{width:520px}
 }
@@ -220,6 +225,9 @@ pub fn layout(viewer: &Viewer, path_for_switch: &str, title: &str, body: Markup)
                     a href=(href("/dashboard", lang)) { (lang.t("Bảng điều hành", "Dashboard")) }
                     @if matches!(role, Role::Supervisor | Role::Admin) {
                         a href=(href("/fieldwork", lang)) { (lang.t("Giám sát thực địa", "Fieldwork")) }
+                    }
+                    @if crate::analysis::may_see(role) {
+                        a href=(href("/analysis", lang)) { (lang.t("Phân tích", "Analysis")) }
                     }
                     a href=(switch) lang=(lang.t("en", "vi")) { (lang.t("English", "Tiếng Việt")) }
                     span.who {

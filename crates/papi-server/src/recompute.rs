@@ -58,6 +58,9 @@ impl From<RecomputeJob> for Job {
     }
 }
 
+/// Who may recompute and publish, and follow the jobs (the analysts' page shows its button to them).
+pub const MAY_RECOMPUTE: [Role; 2] = [Role::Analyst, Role::Admin];
+
 /// How often a running job writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// How often a running job says it is alive (well within `papi_store::STALE_AFTER_MINUTES`).
@@ -132,7 +135,7 @@ pub async fn start(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    if !matches!(actor.role, Role::Analyst | Role::Admin) {
+    if !MAY_RECOMPUTE.contains(&actor.role) {
         return Err(ApiError::forbidden(
             "tính lại và công bố điểm",
             "recompute and publish scores",
@@ -233,7 +236,7 @@ pub async fn status(
     Path(job): Path<String>,
     actor: Actor,
 ) -> Result<Json<Job>, ApiError> {
-    if !matches!(actor.role, Role::Analyst | Role::Admin) {
+    if !MAY_RECOMPUTE.contains(&actor.role) {
         return Err(ApiError::forbidden(
             "xem các lần tính lại điểm",
             "see recompute jobs",

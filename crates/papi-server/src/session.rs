@@ -359,7 +359,7 @@ mod tests {
         );
         assert_eq!(
             landing(Some("/"), Some(Role::Analyst), Lang::Vi),
-            "/dashboard"
+            "/analysis"
         );
         assert_eq!(
             landing(Some("/dashboard/papi/2019.1"), Some(Role::Admin), Lang::Vi),

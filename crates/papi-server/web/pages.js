@@ -1,4 +1,4 @@
-// The script of the server-rendered pages (dashboard, fieldwork), served as a file so that
+// The script of the server-rendered pages (dashboard, fieldwork, analysis), served as a file so that
 // the pages' Content-Security-Policy allows no inline script. Forms and buttons say what they do with
 // data- attributes; the handlers are wired here. State changes go to the JSON API with the session's
 // CSRF token.
@@ -32,6 +32,61 @@
   }
 
   const api = (...parts) => parts.map(encodeURIComponent).join("/");
+
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+  // A number as the page's language writes it: 41,06 in Vietnamese, 41.06 in English.
+  const number = (x, decimals) => x.toLocaleString(en() ? "en-GB" : "vi-VN",
+    { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+
+  // Follows a background job at `url` until it is neither queued nor running, showing its progress
+  // (`progress(job)` gives [done, total]) in the form's bar; returns the job as it ended.
+  async function follow(form, url, progress, says) {
+    const bar = form.querySelector("progress");
+    const status = form.querySelector("[data-status]");
+    bar.hidden = false;
+    for (;;) {
+      const job = await sendJson("GET", url);
+      const [done, total] = progress(job);
+      if (total > 0) bar.value = done / total; else bar.removeAttribute("value");
+      status.textContent = says(job);
+      if (job.status !== "queued" && job.status !== "running") {
+        bar.value = job.status === "done" ? 1 : bar.value || 0;
+        return job;
+      }
+      await sleep(500);
+    }
+  }
+
+  // A recompute job's phase in the page's language.
+  const PHASES = {
+    queued: ["đang chờ", "waiting"],
+    reading: ["đang đọc phiếu", "reading the interviews"],
+    scoring: ["đang tính điểm", "scoring"],
+    "scoring strata": ["đang tính điểm theo tầng", "scoring the strata"],
+    publishing: ["đang công bố", "publishing"],
+  };
+  const phase = (p) => (PHASES[p] ? PHASES[p][en() ? 1 : 0] : p);
+
+  // Runs a form's job with its button disabled, and says what went wrong in the form.
+  async function withButton(form, work) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await work();
+    } catch (err) {
+      form.querySelector("[data-status]").textContent = `✗ ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // The lists of publications and score runs, fetched again from the page once a recompute published.
+  async function refreshHistory() {
+    const page = new DOMParser().parseFromString(await (await fetch(location.href)).text(), "text/html");
+    const fresh = page.getElementById("history");
+    if (fresh) document.getElementById("history").replaceWith(fresh);
+  }
 
   // What each form does when it is sent, by its data-action.
   const actions = {
@@ -83,6 +138,60 @@
       } catch (err) {
         status.textContent = err.message;
       }
+    },
+
+    // The analysts' page: recompute and publish, then follow the job to its end.
+    async recompute(form) {
+      await withButton(form, async () => {
+        const started = await sendJson("POST", `/api/v1/surveys/${api(form.dataset.survey, form.dataset.version)}/recompute`, {});
+        const job = await follow(form, `/api/v1/recompute/${api(started.id)}`,
+          (j) => [j.interviews_read, j.interviews_total],
+          (j) => en()
+            ? `Recomputing: ${phase(j.phase)}, ${j.interviews_read} of ${j.interviews_total} interviews read`
+            : `Đang tính lại: ${phase(j.phase)}, đã đọc ${j.interviews_read}/${j.interviews_total} phiếu`);
+        const status = form.querySelector("[data-status]");
+        if (job.status !== "done") {
+          status.textContent = `✗ ${en() ? "The recompute failed" : "Tính lại không thành công"}: ${job.error || job.status}`;
+          return;
+        }
+        const total = job.total == null ? "—" : number(job.total, 2);
+        status.textContent = en()
+          ? `✓ Published: total score ${total}; ${job.left_out || 0} interviews left out.`
+          : `✓ Đã công bố: tổng điểm ${total}; ${job.left_out || 0} phiếu bị loại.`;
+        await refreshHistory();
+      });
+    },
+
+    // The analysts' page: an export, followed until its file can be downloaded.
+    async export(form) {
+      const link = form.querySelector("a.download");
+      link.hidden = true;
+      await withButton(form, async () => {
+        const f = form.elements;
+        const started = await sendJson("POST", "/api/v1/exports", {
+          survey_id: form.dataset.survey,
+          version: form.dataset.version,
+          format: f.format.value,
+          bom: f.bom.checked && f.format.value === "csv",
+          review_states: [...form.querySelectorAll("input[name=review_states]:checked")].map((i) => i.value),
+        });
+        const job = await follow(form, started.links.self,
+          (j) => [j.progress.rows_written, j.progress.rows_total || 0],
+          (j) => en()
+            ? `Exporting: ${j.progress.rows_written} of ${j.progress.rows_total ?? "?"} interviews written`
+            : `Đang xuất: đã ghi ${j.progress.rows_written}/${j.progress.rows_total ?? "?"} phiếu`);
+        const status = form.querySelector("[data-status]");
+        if (job.status !== "done") {
+          status.textContent = `✗ ${en() ? "The export failed" : "Xuất dữ liệu không thành công"}: ${job.error || job.status}`;
+          return;
+        }
+        status.textContent = en()
+          ? `✓ Done: ${job.progress.rows_written} interviews in ${job.format.toUpperCase()}.`
+          : `✓ Xong: ${job.progress.rows_written} phiếu, định dạng ${job.format.toUpperCase()}.`;
+        link.href = job.links.file;
+        link.hidden = false;
+        link.focus();
+      });
     },
 
     // An interview's page: a supervisor's decision.

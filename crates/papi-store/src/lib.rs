@@ -81,6 +81,8 @@ mod recompute_jobs;
 pub use recompute_jobs::{JobEnd, JobStart, RecomputeJob, STALE_AFTER_MINUTES};
 mod sign_in;
 pub use sign_in::{SignInTurn, ThrottleRule};
+mod score_runs;
+pub use score_runs::ScoreRunSummary;
 mod sample;
 pub use sample::{place_key, Assignment, NewSample, PlaceCheck, RegisteredSample, SamplePlace};
 
