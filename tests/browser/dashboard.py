@@ -142,7 +142,10 @@ try:
     assert "Cảnh báo chất lượng" in text
     no_console_errors(supervisor, "the fieldwork page")
     flagged = supervisor.find_elements(By.CSS_SELECTOR, "td.flag")
-    assert any("Trùng với" in f.text for f in flagged) and any("Ngắn" in f.text for f in flagged), [f.text for f in flagged]
+    # The demo's seeded problems, in words: a duplicate, a short interview and a straight-liner.
+    words = [f.text for f in flagged]
+    assert any("Trùng câu trả lời với" in w for w in words) and any("Quá ngắn" in w for w in words), words
+    assert any("Trả lời một kiểu" in w for w in words), words
     # Review one interview through its form: the decision and its comment show in its history.
     supervisor.find_elements(By.CSS_SELECTOR, "table a[href*='/interviews/']")[0].click()
     WebDriverWait(supervisor, 30).until(lambda d: d.find_elements(By.ID, "review"))
