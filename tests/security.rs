@@ -322,7 +322,7 @@ on_both_databases! {
         assert!(!visitor.body.contains("30") && !visitor.body.contains("Khảo sát"), "{}", visitor.body);
         for (role, to) in [
             ("leader", "/dashboard"),
-            ("analyst", "/dashboard"),
+            ("analyst", "/analysis"),
             ("supervisor", "/fieldwork"),
             ("admin", "/fieldwork"),
             ("enumerator", "/form/"),
