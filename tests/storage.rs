@@ -237,7 +237,8 @@ fn the_demo_and_scoring_run_from_any_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["groups"][0]["respondents"], 704);
+    // 704 simulated and 3 seeded with quality problems, less the rejected one and the one with issues.
+    assert_eq!(v["groups"][0]["respondents"], 705);
     let out = papi()
         .current_dir(dir.path())
         .args([
