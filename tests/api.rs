@@ -2,9 +2,7 @@
 //! every kind of bad input refused with a clear 4xx and nothing stored, and who may see what.
 //! Each test runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases! {

@@ -19,32 +19,11 @@
 //! accessibility violation found by axe-core (installed from npm when the test runs); sign-in errors
 //! on the sign-in page, and each role landing on its own page.
 //!
-//! Needs Debian's chromium and chromium-driver, Python's selenium, and npm for axe-core; CI installs
-//! them, and there a missing one fails this test.
-
-mod common;
+//! Needs Debian's chromium and chromium-driver, Python's selenium, and npm for axe-core (tests/tools.rs).
 
 use std::process::Command;
 
-use common::*;
-
-fn browser_tools() -> Option<()> {
-    let chromium = std::path::Path::new("/usr/bin/chromium").exists()
-        && std::path::Path::new("/usr/bin/chromedriver").exists();
-    let selenium = Command::new("python3")
-        .args(["-c", "import selenium"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if chromium && selenium {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("chromium, chromium-driver or selenium is missing: CI installs them");
-    }
-    eprintln!("headless Chromium or selenium is not installed here: the browser test is not run (CI runs it)");
-    None
-}
+use crate::common::*;
 
 /// Runs `tests/browser/SCRIPT.py` against the papi binary and `db` (with `extra` arguments), and
 /// returns what it printed; `failed` names it when it fails.
@@ -66,11 +45,8 @@ fn run_script(script: &str, db: &TestDb, extra: &[std::path::PathBuf], failed: &
     text
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn the_form_works_offline_and_sends_each_interview_once(db: &TestDb) {
-        if browser_tools().is_none() {
-            return;
-        }
         let text = run_script("offline_form", db, &[fixture("small.toml")], "the browser test failed");
         eprintln!("{} {}", db.kind, text.trim());
         let survey = papi_survey::Survey::load(fixture("small.toml")).unwrap();
@@ -78,75 +54,40 @@ on_both_databases! {
     }
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn leaders_supervisors_and_enumerators_see_what_their_role_allows(db: &TestDb) {
-        if browser_tools().is_none() {
-            return;
-        }
         let text = run_script("dashboard", db, &[], "the dashboard browser test failed");
         assert!(text.contains("dashboard pages checked in Chromium: dashboard, dimension, english, print, leader refused fieldwork, supervisor, enumerator refused"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }
 
-/// The browser tools and npm, which brings axe-core.
-fn browser_tools_and_npm() -> Option<()> {
-    browser_tools()?;
-    let npm = Command::new("npm")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if npm {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("npm is missing: CI installs it, for axe-core");
-    }
-    eprintln!(
-        "npm is not installed here: the phone test, which needs axe-core, is not run (CI runs it)"
-    );
-    None
-}
-
-on_both_databases! {
+on_both_databases! { needs browser;
     fn every_page_fits_a_phone_reads_at_12_px_and_passes_axe_for_every_role(db: &TestDb) {
-        if browser_tools_and_npm().is_none() {
-            return;
-        }
         let text = run_script("phone", db, &[], "the phone browser test failed");
         assert!(text.contains("pages checked on a phone in Chromium: sign-in errors, leader lands on /dashboard/papi/2019.1, supervisor lands on /fieldwork/papi/2019.1, analyst lands on /analysis/papi/2019.1, admin lands on /fieldwork/papi/2019.1, enumerator lands on /form/"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn an_analyst_recomputes_exports_and_downloads_from_the_page_on_a_phone_and_a_desktop(db: &TestDb) {
-        if browser_tools_and_npm().is_none() {
-            return;
-        }
         let text = run_script("analysis", db, &[], "the analysis page's browser test failed");
         assert!(text.contains("the analysis page checked in Chromium: 390px vi: recomputed, exported csv and downloaded; 1366px en: recomputed, exported parquet and downloaded; 403 for leader, supervisor and enumerator; the administrator's navigation"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn pages_and_form_run_under_their_policy_and_show_a_definitions_markup_as_text(db: &TestDb) {
-        if browser_tools().is_none() {
-            return;
-        }
         let text = run_script("csp", db, &[fixture("small.toml")], "the Content-Security-Policy browser test failed");
         assert!(text.contains("pages checked in Chromium under the Content-Security-Policy: the sign-in page, the dashboard, the printable dashboard, sign-out, a dimension page, the fieldwork page, the fieldwork page's assignments, an interview's page, the form's sign-in, the enumerator's form, the policy's own refusal"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());
     }
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn the_form_signs_in_shows_a_group_a_screen_and_is_filled_by_touch_on_a_phone(db: &TestDb) {
-        if browser_tools_and_npm().is_none() {
-            return;
-        }
         let text = run_script("form_screens", db, &[], "the form's browser test failed");
         assert!(text.contains("the form checked on a phone in Chromium: sign-in with a password, nine screens with their progress, finish jumps to the first error, filled by touch and sent, English, a revoked token asks for a sign-in, sign-out revokes the device token, the site's sign-in reaches the form"), "{text}");
         eprintln!("{} {}", db.kind, text.trim());

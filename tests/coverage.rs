@@ -4,11 +4,9 @@
 //! population seed; each sample is drawn from the frame with the design (every district a stratum,
 //! communes and then villages by PPS) and takes 8 adults in each of its villages.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use papi_sample::{draw, DrawOptions, Frame};
 use papi_score::{score, Options};
 use papi_simulate::population::Population;

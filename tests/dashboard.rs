@@ -1,9 +1,7 @@
 //! The leadership dashboard, fieldwork supervision and `papi recompute`, through the CLI and the HTTP
 //! API as their users work them, on SQLite and PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const DASHBOARD: &str = "/api/v1/dashboard/papi/2019.1";

@@ -1,9 +1,7 @@
 //! Survey definitions: the shipped questionnaire loads whole, and a broken definition is refused with
 //! every problem named by file, line and id.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use papi_survey::{ReferenceTable, Survey, PAPI_DIMENSIONS};
 use serde_json::Value;
 

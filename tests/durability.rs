@@ -1,13 +1,11 @@
 //! Durability and scale-out: every acknowledged interview survives a kill -9 of the server under
 //! load, none is stored twice, and two servers on one PostgreSQL store each interview exactly once.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn interviews(seed: &str, count: &str) -> Vec<String> {
@@ -99,9 +97,9 @@ on_both_databases! {
     }
 }
 
-#[test]
+needs! { postgres:
 fn two_servers_on_one_postgresql_store_each_interview_once() {
-    let Some(db) = TestDb::postgres() else { return };
+    let db = TestDb::postgres();
     let a = Server::start(&["--database", &db.url]);
     let b = Server::start(&["--database", &db.url]);
     let enumerator = token(&db, "enumerator", "scale-out");
@@ -171,4 +169,5 @@ fn two_servers_on_one_postgresql_store_each_interview_once() {
     let (ids, rows) = stored(&db);
     assert_eq!((ids.len(), rows), (bodies.len(), bodies.len()));
     drop((a, b));
+}
 }

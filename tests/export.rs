@@ -4,13 +4,11 @@
 //! with the option named and no file left behind; and the API's background export jobs with their
 //! roles. Each test runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use common::*;
 use serde_json::{json, Value};
 
 const SURVEY: &str = "survey-defs/papi-2019.toml";
@@ -148,7 +146,7 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-on_both_databases! {
+on_both_databases! { needs openpyxl;
     fn the_xlsx_has_vietnamese_labels_a_codebook_and_the_csv_content(db: &TestDb) {
         let dir = tempdir();
         ok(&["simulate", "--seed", "72", "--count", "120", "--database", &db.url]);
@@ -223,21 +221,19 @@ on_both_databases! {
         assert!(about.iter().any(|r| r[1] == survey.version));
 
         // A second reader, independent of calamine: openpyxl finds the same cells.
-        if python_module("openpyxl", "the XLSX check with openpyxl").is_some() {
-            let check = std::process::Command::new("python3")
-                .arg(repo().join("tests/export/openpyxl_check.py"))
-                .arg(&xlsx)
-                .arg(&csv)
-                .output()
-                .unwrap();
-            assert!(
-                check.status.success(),
-                "openpyxl reads the XLSX otherwise: {}{}",
-                String::from_utf8_lossy(&check.stdout),
-                String::from_utf8_lossy(&check.stderr)
-            );
-            eprintln!("{}", String::from_utf8_lossy(&check.stdout).trim());
-        }
+        let check = std::process::Command::new("python3")
+            .arg(repo().join("tests/export/openpyxl_check.py"))
+            .arg(&xlsx)
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "openpyxl reads the XLSX otherwise: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        eprintln!("{}", String::from_utf8_lossy(&check.stdout).trim());
     }
 }
 

@@ -2,30 +2,11 @@
 //! questionnaire, on simulated interviews, evaluates the same in the form's `expr.js` (run by Node.js)
 //! as in `papi_survey::expr`. Needs `node`; in CI a missing one fails this test.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use papi_survey::{Answer, Submission};
 use serde_json::{json, Value};
-
-/// Whether Node.js runs here; in CI it must.
-fn node(what: &str) -> bool {
-    if Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "node is missing: CI needs it to check {what}"
-    );
-    eprintln!("node is not installed here: {what} is not checked");
-    false
-}
 
 /// What a Node.js `script` printed, as JSON.
 fn run_node(script: &str) -> Value {
@@ -62,11 +43,8 @@ fn simulated(
     (survey, dir, interviews)
 }
 
-#[test]
+needs! { node:
 fn the_forms_expressions_agree_with_the_servers() {
-    if !node("the form's rules") {
-        return;
-    }
     let (survey, dir, interviews) = simulated("91", "300");
     let mut cases = Vec::new();
     for iv in &interviews {
@@ -139,6 +117,7 @@ fn the_forms_expressions_agree_with_the_servers() {
         result["compared"]
     );
 }
+}
 
 /// Answers by name for the server's evaluator, as the form sees them (unanswered is empty).
 struct Named<'a>(&'a [(&'a str, Value)]);
@@ -153,11 +132,8 @@ impl papi_survey::expr::Answers for Named<'_> {
     }
 }
 
-#[test]
+needs! { node:
 fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
-    if !node("the form's functions") {
-        return;
-    }
     let answers: Vec<(&str, Value)> = vec![
         ("a", json!("yes")),
         ("n", json!(7)),
@@ -233,15 +209,13 @@ fn the_form_knows_every_function_the_server_does_and_computes_them_alike() {
     let result = run_node(&script);
     assert_eq!(result, json!({ "missing": [], "extra": [], "bad": [] }));
 }
+}
 
+needs! { node:
 /// The form's check of a whole interview (`rules.js`, run by Node.js on the definition as the server
 /// gives it to the form): every simulated interview the server accepts is complete for the form too,
 /// with the same answers sent; with a required answer taken away, the form marks that question.
-#[test]
 fn the_forms_check_of_an_interview_accepts_what_the_server_accepts() {
-    if !node("the form's check of an interview") {
-        return;
-    }
     let (survey, dir, interviews) = simulated("92", "200");
     let mut cases = Vec::new();
     for iv in &interviews {
@@ -307,4 +281,5 @@ fn the_forms_check_of_an_interview_accepts_what_the_server_accepts() {
         json!([]),
         "the form and the server disagree on whole interviews"
     );
+}
 }

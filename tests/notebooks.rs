@@ -6,33 +6,10 @@
 //! CI installs jupyter (nbconvert, ipykernel), polars and matplotlib; there a missing one fails this
 //! test.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
-
-fn jupyter() -> Option<()> {
-    let found = Command::new("jupyter")
-        .args(["nbconvert", "--version"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-        && Command::new("python3")
-            .args(["-c", "import polars, matplotlib, ipykernel"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-    if found {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("jupyter nbconvert, polars or matplotlib is missing: CI installs them with pip");
-    }
-    eprintln!("jupyter (with polars and matplotlib) is not installed here: the notebooks are not run (CI runs them)");
-    None
-}
+use crate::common::*;
 
 fn execute(notebook: &str, export: &Path, out: &Path) -> String {
     let result = Command::new("jupyter")
@@ -55,11 +32,8 @@ fn execute(notebook: &str, export: &Path, out: &Path) -> String {
     std::fs::read_to_string(out.join(notebook)).expect("the executed notebook")
 }
 
-#[test]
+needs! { jupyter:
 fn the_notebooks_reproduce_papi_score_from_an_export() {
-    if jupyter().is_none() {
-        return;
-    }
     let db = TestDb::sqlite();
     let dir = tempdir();
     ok(&[
@@ -98,4 +72,5 @@ fn the_notebooks_reproduce_papi_score_from_an_export() {
         "{districts}"
     );
     assert!(dir.path().join("by-district.png").metadata().unwrap().len() > 10_000);
+}
 }

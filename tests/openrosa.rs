@@ -6,15 +6,13 @@
 //! along, refused in an OpenRosa envelope with nothing stored. Each test runs on SQLite and, with
 //! `DATABASE_URL`, PostgreSQL.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use md5::{Digest, Md5};
 use papi_survey::{Submission, Survey};
 use serde_json::{json, Value};
@@ -274,7 +272,7 @@ fn changed(iv: &Value) -> Value {
     v
 }
 
-on_both_databases! {
+on_both_databases! { needs pyxform;
     fn odk_collect_lists_downloads_and_submits_an_interview_filled_against_pyxforms_form(db: &TestDb) {
         register_sample(db, &["ĐTV Lan"]);
         let server = Server::start(&["--database", &db.url]);
@@ -308,24 +306,18 @@ on_both_databases! {
         // A simulated interview: from a village of the sample (all of them are Lan's), with no weight.
         let iv = submissions("71", "1").remove(0);
         let dir = tempdir();
-        // The instance an enumerator fills in the form pyxform makes of our XLSForm (CI has pyxform);
-        // without pyxform here, the same instance in our own form's layout.
-        let xml = match pyxform() {
-            Some(()) => {
-                let xlsx = dir.path().join("papi.xlsx");
-                let pyx = dir.path().join("pyxform.xml");
-                let json_file = dir.path().join("interview.json");
-                ok(&["xlsform", "export", "survey-defs/papi-2019.toml", "-o", xlsx.to_str().unwrap()]);
-                let script = repo().join("tests/xlsform/pyxform_check.py");
-                let out = Command::new("python3").arg(&script).args(["convert", xlsx.to_str().unwrap(), pyx.to_str().unwrap()]).output().unwrap();
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-                write(&json_file, &iv.to_string());
-                let out = Command::new("python3").arg(&script).args(["fill", pyx.to_str().unwrap(), json_file.to_str().unwrap()]).output().unwrap();
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-                String::from_utf8(out.stdout).unwrap()
-            }
-            None => instance(&survey, &iv, None),
-        };
+        // The instance an enumerator fills in the form pyxform makes of our XLSForm.
+        let xlsx = dir.path().join("papi.xlsx");
+        let pyx = dir.path().join("pyxform.xml");
+        let json_file = dir.path().join("interview.json");
+        ok(&["xlsform", "export", "survey-defs/papi-2019.toml", "-o", xlsx.to_str().unwrap()]);
+        let script = repo().join("tests/xlsform/pyxform_check.py");
+        let out = Command::new("python3").arg(&script).args(["convert", xlsx.to_str().unwrap(), pyx.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        write(&json_file, &iv.to_string());
+        let out = Command::new("python3").arg(&script).args(["fill", pyx.to_str().unwrap(), json_file.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let xml = String::from_utf8(out.stdout).unwrap();
         let r = post(&server, &format!("{base}/submission"), None, &[xml_part(&xml)], true);
         assert_eq!(r.status, 201, "{}", r.body);
         assert!(r.body.contains("nature=\"submit_success\""), "{}", r.body);
@@ -745,7 +737,7 @@ fn triple(location: &Value) -> (String, String, String) {
     (s("district"), s("commune"), s("village"))
 }
 
-on_both_databases! {
+on_both_databases! { needs pyxform;
     fn each_device_gets_a_form_offering_its_own_villages_and_other_places_are_refused(db: &TestDb) {
         let server = Server::start(&["--database", &db.url]);
         let survey = shipped_survey();

@@ -10,7 +10,6 @@
 //! Needs `Rscript` with the `survey` package (Debian: r-base-core r-cran-survey); CI installs them,
 //! and there a missing R fails this test.
 
-mod common;
 #[path = "r_crosscheck/jackknife.rs"]
 mod jackknife;
 #[path = "r_crosscheck/margins.rs"]
@@ -22,14 +21,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use margins::{Margins, POPULATIONS};
 use papi_survey::{Scoring, Survey};
 use serde_json::Value;
-
-fn rscript() -> Option<()> {
-    rscript_with("survey", "the R cross-check")
-}
 
 /// The districts (strata) of generated interviews and their communes: the last has one.
 const DISTRICTS: [(&str, usize); 6] = [
@@ -574,11 +569,8 @@ fn papi_score(def: &Path, data: &Path, by: Option<&str>, extra: &[&str]) -> (Val
     (serde_json::from_slice(&out.stdout).unwrap(), stderr(&out))
 }
 
-#[test]
+needs! { r_survey:
 fn estimates_intervals_df_and_design_effects_equal_rs_survey_package() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = dir.path().join("interviews.csv");
     generate(&data, 2019);
@@ -617,12 +609,10 @@ fn estimates_intervals_df_and_design_effects_equal_rs_survey_package() {
     assert_eq!(gaps.estimates, 10 * 9);
     assert_eq!(gaps.normal_compared, gaps.estimates);
 }
+}
 
-#[test]
+needs! { r_survey:
 fn designs_without_strata_or_clusters_have_rs_degrees_of_freedom() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = dir.path().join("interviews.csv");
     generate(&data, 7);
@@ -659,12 +649,10 @@ fn designs_without_strata_or_clusters_have_rs_degrees_of_freedom() {
     // Three layouts, each over the whole sample and six districts, ten estimates in each.
     assert_eq!(gaps.estimates, 3 * 7 * 10);
 }
+}
 
-#[test]
+needs! { r_survey:
 fn unweighted_scores_equal_rs_design_with_equal_weights() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = dir.path().join("interviews.csv");
     generate(&data, 41);
@@ -717,12 +705,10 @@ fn unweighted_scores_equal_rs_design_with_equal_weights() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--margins"), "{}", stderr(&out));
 }
+}
 
-#[test]
+needs! { r_survey:
 fn raked_weights_and_estimates_equal_rs_rake() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = dir.path().join("interviews.csv");
     generate(&data, 53);
@@ -835,4 +821,5 @@ fn raked_weights_and_estimates_equal_rs_rake() {
         r_w.len(),
         gaps.summary()
     );
+}
 }

@@ -3,11 +3,9 @@
 //! weights are computed by papi, and a recompute leaves out what it cannot score, saying why. Through
 //! the HTTP API and the CLI as their users work them, on SQLite and PostgreSQL.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const SAMPLE: &str = "/api/v1/surveys/papi/2019.1/sample";

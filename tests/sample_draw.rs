@@ -5,17 +5,11 @@
 //! The R cross-check needs `Rscript` with the `sampling` package (Debian: r-base-core r-cran-sampling);
 //! CI installs them, and there a missing R fails this test.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
-
-fn rscript_with_sampling() -> Option<()> {
-    rscript_with("sampling", "the R cross-check of inclusion probabilities")
-}
+use crate::common::*;
 
 /// CSV rows as maps of column → value.
 fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
@@ -54,11 +48,8 @@ fn unequal_frame(path: &Path, seed: u64, strata: usize, n: usize) {
     write(path, &text);
 }
 
-#[test]
+needs! { r_sampling:
 fn inclusion_probabilities_agree_with_r_sampling() {
-    let Some(()) = rscript_with_sampling() else {
-        return;
-    };
     let dir = tempdir();
     let mut largest: f64 = 0.0;
     let mut compared = 0;
@@ -140,6 +131,7 @@ fn inclusion_probabilities_agree_with_r_sampling() {
         "the frames have PSUs certain by size, besides the strata where all are taken"
     );
     println!("inclusion probabilities of {compared} PSUs agree with R's sampling::inclusionprobabilities; largest difference {largest:e}");
+}
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! `papi score`: the output contract (SCORING.md §4), the same numbers from CSV, Parquet and the
 //! database, recorded score runs, the method's invariants, and clear errors on bad input.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn simulate(dir: &std::path::Path, seed: &str, count: &str, format: &str) -> std::path::PathBuf {

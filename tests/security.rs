@@ -7,11 +7,9 @@
 //! PostgreSQL. (Formulas in exports are checked in `tests/export.rs`; the form showing a definition's
 //! labels as text, in a browser, in `tests/browser.rs`.)
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const DASHBOARD: &str = "/api/v1/dashboard/papi/2019.1";

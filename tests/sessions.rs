@@ -1,11 +1,9 @@
 //! Browser sign-in: password (Argon2id) to a session cookie, CSRF protection on anything that changes
 //! state, rate-limited failures, sign-out; pages and API routes take the cookie or a bearer token.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 struct Http {
@@ -224,7 +222,7 @@ on_both_databases! {
         assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "device.enumerators_only");
 
         // Another role's token is not revoked by a request of its own (it belongs to a script).
-        let admin_token = common::token(db, "admin", "a script");
+        let admin_token = crate::common::token(db, "admin", "a script");
         let (status, _, _) = http.send("DELETE", "/api/v1/session/device-token", &[("Authorization", &format!("Bearer {admin_token}"))], None);
         assert_eq!(status, 403);
         // The device signs out: its token is revoked, and both ends of its life are in the audit log.

@@ -1,11 +1,9 @@
 //! `papi simulate`: the sample design it was asked for, answers that follow the definition and the
 //! profile, and the same bytes from the same seed.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
+use crate::common::*;
 use papi_survey::{Answer, Survey};
 
 /// Simulates into a temporary file and returns its bytes.

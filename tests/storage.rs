@@ -4,9 +4,7 @@
 //!
 //! Each test runs on SQLite and, with `DATABASE_URL` set, on PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// Registers the test frame's sample for the small survey (`definition`: a path, or a fixture's name).

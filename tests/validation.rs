@@ -1,9 +1,7 @@
 //! Interviews checked against their definition: every rule, all errors of an interview together,
 //! each naming the field, the question and the rule, in Vietnamese and English.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn valid() -> Value {

@@ -3,12 +3,10 @@
 //! refused with sheet, row, column and rule and nothing written, and our XForm agrees with pyxform's
 //! (PyPI) on every question. CI installs pyxform; there a missing one fails the pyxform test.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use papi_survey::Survey;
 
 /// Every part of two definitions that the definition format holds, compared field by field.
@@ -575,11 +573,8 @@ fn compare_with_pyxform(xlsx: &Path, ours: &Path) -> Result<serde_json::Value, S
     Ok(serde_json::from_slice(&compare.stdout).unwrap())
 }
 
-#[test]
+needs! { pyxform:
 fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constraint() {
-    if pyxform().is_none() {
-        return;
-    }
     let dir = tempdir();
     let xlsx = dir.path().join("papi-2019.xlsx");
     let ours = dir.path().join("ours.xml");
@@ -620,6 +615,7 @@ fn our_xform_agrees_with_pyxform_on_every_question_choice_relevance_and_constrai
             .filter(|q| q.constraint.is_some())
             .count()
     );
+}
 }
 
 // ---- The corpus: workbooks as survey teams write them ------------------------------------------
@@ -982,11 +978,8 @@ fn the_server_checks_repeats_cascades_and_the_answers_phones_give() {
     );
 }
 
-#[test]
+needs! { pyxform:
 fn our_xform_agrees_with_pyxform_on_every_corpus_workbook() {
-    if pyxform().is_none() {
-        return;
-    }
     let dir = tempdir();
     for name in corpus_names().iter().filter(|n| !n.starts_with("refused_")) {
         let (toml, report, imported) = import_corpus(dir.path(), name);
@@ -1005,4 +998,5 @@ fn our_xform_agrees_with_pyxform_on_every_corpus_workbook() {
         let counts = compare_with_pyxform(&xlsx, &ours).unwrap_or_else(|e| panic!("{name}: {e}"));
         eprintln!("{name}: {counts}");
     }
+}
 }

@@ -1,8 +1,9 @@
 //! What the integration tests share: running the `papi` binary as a user would, and fresh databases.
 //!
 //! Storage tests run on SQLite always and on PostgreSQL when `DATABASE_URL` names a server (each test
-//! gets a database of its own, dropped afterwards). In CI (`CI` set) a missing `DATABASE_URL` fails
-//! the PostgreSQL tests instead of skipping them.
+//! gets a database of its own, dropped afterwards). Without one, the PostgreSQL tests are reported
+//! ignored, with the reason; in CI (`CI` set) they fail instead. The same holds for every test that
+//! needs an outside tool (tests/tools.rs).
 
 #![allow(dead_code)]
 
@@ -94,18 +95,11 @@ impl TestDb {
         }
     }
 
-    /// A new database on the PostgreSQL server of `DATABASE_URL`, or `None` (outside CI) without one.
-    pub fn postgres() -> Option<TestDb> {
-        let admin = match std::env::var("DATABASE_URL") {
-            Ok(url) if url.starts_with("postgres") => url,
-            _ => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("DATABASE_URL does not name a PostgreSQL server: CI runs every storage test on PostgreSQL too");
-                }
-                eprintln!("PostgreSQL not tested here: set DATABASE_URL=postgres://... to run this test on it");
-                return None;
-            }
-        };
+    /// A new database on the PostgreSQL server of `DATABASE_URL` (tests that call it are declared
+    /// with `on_both_databases!` or `needs! { postgres: ... }`, so they are ignored where there is none).
+    pub fn postgres() -> TestDb {
+        require("postgres");
+        let admin = std::env::var("DATABASE_URL").expect("DATABASE_URL names a PostgreSQL server");
         let name = format!("papi_test_{}", uuid::Uuid::new_v4().simple());
         block_on(async {
             use sqlx::Executor;
@@ -125,12 +119,12 @@ impl TestDb {
             }
             _ => format!("{admin}/{name}"),
         };
-        Some(TestDb {
+        TestDb {
             url,
             kind: "postgres",
             _dir: None,
             drop_sql: Some((admin, name)),
-        })
+        }
     }
 
     pub fn store(&self) -> Store {
@@ -187,8 +181,32 @@ impl Drop for TestDb {
 }
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL: `mod NAME { fn sqlite; fn postgres }`.
-#[macro_export]
+/// `needs TOOL;` first names an outside tool it also needs (tests/tools.rs). Where PostgreSQL or the
+/// tool is missing outside CI, the test is marked ignored with the reason; in CI it fails.
 macro_rules! on_both_databases {
+    (needs $tool:ident; $(#[$meta:meta])* fn $name:ident($db:ident: &TestDb) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn check($db: &TestDb) $body
+            ignore_without! { $tool;
+                $(#[$meta])*
+                #[test]
+                fn sqlite() {
+                    $crate::common::require(stringify!($tool));
+                    check(&TestDb::sqlite());
+                }
+            }
+            ignore_without! { postgres $tool;
+                $(#[$meta])*
+                #[test]
+                fn postgres() {
+                    $crate::common::require(stringify!($tool));
+                    check(&TestDb::postgres());
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* fn $name:ident($db:ident: &TestDb) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
@@ -199,15 +217,58 @@ macro_rules! on_both_databases {
             fn sqlite() {
                 check(&TestDb::sqlite());
             }
-            $(#[$meta])*
-            #[test]
-            fn postgres() {
-                if let Some(db) = TestDb::postgres() {
-                    check(&db);
+            ignore_without! { postgres;
+                $(#[$meta])*
+                #[test]
+                fn postgres() {
+                    check(&TestDb::postgres());
                 }
             }
         }
     };
+}
+
+/// A test that needs an outside tool (tests/tools.rs): `needs! { r_survey: fn name() { ... } }`.
+/// Where the tool is missing outside CI, the test is marked ignored with the reason; in CI it fails.
+macro_rules! needs {
+    ($tool:ident: $(#[$meta:meta])* fn $name:ident() $body:block) => {
+        ignore_without! { $tool;
+            $(#[$meta])*
+            #[test]
+            fn $name() {
+                $crate::common::require(stringify!($tool));
+                $body
+            }
+        }
+    };
+}
+
+// `ignore_without!`, written by build.rs from tests/tools.rs and what it found on this machine.
+include!(concat!(env!("OUT_DIR"), "/ignore_without.rs"));
+
+#[path = "../tools.rs"]
+pub mod tools;
+
+/// Fails the test, naming what is missing, when the tool `key` is not here: in CI, or where it has
+/// gone since the tests were built (outside CI a missing tool marks the test ignored instead).
+pub fn require(key: &str) {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static FOUND: Mutex<BTreeMap<String, bool>> = Mutex::new(BTreeMap::new());
+    let tool = tools::tool(key);
+    let present = *FOUND
+        .lock()
+        .unwrap()
+        .entry(key.to_owned())
+        .or_insert_with(|| tool.present());
+    if !present {
+        let context = if std::env::var_os("CI").is_some() {
+            "CI runs every test, so it must be installed"
+        } else {
+            "it was there when the tests were built"
+        };
+        panic!("{} is missing ({}): {context}", tool.what, tool.install);
+    }
 }
 
 /// A running `papi serve`, stopped when dropped.
@@ -471,51 +532,6 @@ pub fn submissions(seed: &str, count: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// pyxform (PyPI), or `None` outside CI when it is not installed; CI installs it, and there a missing
-/// one fails the test that needs it.
-pub fn pyxform() -> Option<()> {
-    python_module("pyxform", "the XForm comparison with pyxform")
-}
-
-/// A Python module from PyPI that a test checks papi's output with (`what`), or `None` outside CI
-/// when it is not installed; CI installs it, and there a missing one fails the test.
-pub fn python_module(module: &str, what: &str) -> Option<()> {
-    let found = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if found {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("the Python module {module} is missing: CI installs it with pip");
-    }
-    eprintln!("{module} is not installed here: {what} is not run (CI runs it)");
-    None
-}
-
-/// Rscript with the R `package` (Debian's `r-cran-PACKAGE`), or `None` outside CI when it is missing;
-/// CI installs it, and there a missing one fails the test that needs it (`what` says which check).
-pub fn rscript_with(package: &str, what: &str) -> Option<()> {
-    let ok = Command::new("Rscript")
-        .args([
-            "-e",
-            &format!("suppressPackageStartupMessages(library({package}))"),
-        ])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("Rscript with the {package} package is missing: CI installs r-base-core and r-cran-{package}");
-    }
-    eprintln!("R's {package} package is not installed here: {what} is not run (CI runs it)");
-    None
-}
-
 /// A small deterministic generator (SplitMix64), so generated data is the same on every machine.
 pub struct Rng(pub u64);
 
@@ -534,28 +550,18 @@ impl Rng {
 }
 
 /// Runs ODK Validate (JavaRosa, the form engine of ODK Collect, as pyxform ships it) on an XForm and
-/// requires it to pass. Not run here without pyxform or Java; CI has both, and there a missing one
-/// fails.
+/// requires it to pass. Tests that call it need `pyxform` (tests/tools.rs), which brings it.
 pub fn odk_validate(xml: &str) {
-    if pyxform().is_none() {
-        return;
-    }
+    require("pyxform");
     let jar = Command::new("python3")
         .args(["-c", "import os, pyxform; print(os.path.join(os.path.dirname(pyxform.__file__), 'validators', 'odk_validate', 'bin', 'ODK_Validate.jar'))"])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let java = Command::new("java")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !java || !std::path::Path::new(&jar).exists() {
-        if std::env::var_os("CI").is_some() {
-            panic!("Java or pyxform's ODK_Validate.jar is missing: CI checks the served forms with ODK Validate");
-        }
-        eprintln!("Java or ODK Validate is not installed here: the served forms are not run through JavaRosa (CI does)");
-        return;
-    }
+    assert!(
+        std::path::Path::new(&jar).exists(),
+        "pyxform's ODK_Validate.jar is missing: {jar}"
+    );
     let dir = tempdir();
     let file = dir.path().join("form.xml");
     write(&file, xml);

@@ -47,11 +47,8 @@ fn prepare(dir: &Path, seed: u64, districts: &[(&str, usize)]) -> std::path::Pat
     data
 }
 
-#[test]
+needs! { r_survey:
 fn jackknife_estimates_intervals_df_and_design_effects_equal_rs_jkn_replicate_design() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = prepare(dir.path(), 2019, &DISTRICTS);
     let def = fixture("small.toml");
@@ -87,12 +84,10 @@ fn jackknife_estimates_intervals_df_and_design_effects_equal_rs_jkn_replicate_de
     assert_eq!(gaps.estimates, 10 * 9);
     assert_eq!(gaps.normal_compared, gaps.estimates);
 }
+}
 
-#[test]
+needs! { r_survey:
 fn jackknife_without_strata_or_clusters_equals_rs() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let data = prepare(dir.path(), 7, &DISTRICTS);
     let respondents = csv::Reader::from_path(&data).unwrap().records().count() as i64;
@@ -121,12 +116,10 @@ fn jackknife_without_strata_or_clusters_equals_rs() {
     );
     assert_eq!(gaps.estimates, 3 * 7 * 10);
 }
+}
 
-#[test]
+needs! { r_survey:
 fn raked_jackknife_equals_rs_rake_of_the_replicate_design() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     // Every district has two communes or more: a replicate that drops a lonely district's only
     // commune leaves its margin cell empty, and R's rake() fails there (as papi refuses, below).
@@ -186,4 +179,5 @@ fn raked_jackknife_equals_rs_rake_of_the_replicate_design() {
             && err.contains("--variance linearization"),
         "{err}"
     );
+}
 }

@@ -68,11 +68,8 @@ fn papi_changes(c: &Value) -> BTreeMap<(String, String), &Value> {
     out
 }
 
-#[test]
+needs! { r_survey:
 fn waves_sharing_communes_are_compared_with_their_covariance_as_r_does() {
-    if rscript().is_none() {
-        return;
-    }
     let dir = tempdir();
     let survey = Survey::load(fixture("small.toml")).unwrap();
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
@@ -157,4 +154,5 @@ fn waves_sharing_communes_are_compared_with_their_covariance_as_r_does() {
         .unwrap()
         .starts_with("independent samples"));
     assert_eq!(independent["psus"]["shared"], 0);
+}
 }

@@ -87,6 +87,40 @@ enum State {
 pub(crate) struct ZipPackage {
     state: State,
     entries: Vec<Entry>,
+    limits: Limits,
+}
+
+/// From which size, offset or part count a value no longer fits its field and goes in a ZIP64
+/// record. The format's own limits, lowered only by the tests so that the ZIP64 records are written
+/// and read back without writing 4 GiB.
+#[derive(Clone, Copy)]
+struct Limits {
+    bytes: u64,
+    parts: u64,
+}
+
+const FORMAT_LIMITS: Limits = Limits {
+    bytes: MAX_32,
+    parts: MAX_16,
+};
+
+impl Limits {
+    /// `value` in a 32-bit field: itself, or all ones when the ZIP64 record holds it.
+    fn field32(self, value: u64) -> u32 {
+        if value >= self.bytes {
+            MAX_32 as u32
+        } else {
+            value as u32
+        }
+    }
+
+    fn field16(self, parts: u64) -> u16 {
+        if parts >= self.parts {
+            MAX_16 as u16
+        } else {
+            parts as u16
+        }
+    }
 }
 
 fn failed() -> io::Error {
@@ -95,12 +129,17 @@ fn failed() -> io::Error {
 
 impl ZipPackage {
     pub(crate) fn new(file: File) -> ZipPackage {
+        ZipPackage::with_limits(file, FORMAT_LIMITS)
+    }
+
+    fn with_limits(file: File, limits: Limits) -> ZipPackage {
         ZipPackage {
             state: State::Plain(Counted {
                 out: BufWriter::with_capacity(1 << 20, file),
                 written: 0,
             }),
             entries: Vec::new(),
+            limits,
         }
     }
 
@@ -122,7 +161,7 @@ impl ZipPackage {
         compressed: u64,
         data: &mut impl Read,
     ) -> io::Result<()> {
-        if size >= MAX_32 || compressed >= MAX_32 {
+        if size >= self.limits.bytes || compressed >= self.limits.bytes {
             return Err(io::Error::other(format!("{name} is too large to copy")));
         }
         let out = self.plain()?;
@@ -232,14 +271,16 @@ impl ZipPackage {
     /// Writes the central directory and returns the file, flushed.
     pub(crate) fn finish(mut self) -> io::Result<File> {
         let entries = std::mem::take(&mut self.entries);
+        let limits = self.limits;
         let out = self.plain()?;
         let directory_start = out.written;
         for e in &entries {
-            central_header(out, e)?;
+            central_header(out, e, limits)?;
         }
         let directory_len = out.written - directory_start;
         let count = entries.len() as u64;
-        if count >= MAX_16 || directory_start >= MAX_32 || directory_len >= MAX_32 {
+        if count >= limits.parts || directory_start >= limits.bytes || directory_len >= limits.bytes
+        {
             let record = out.written;
             let mut b = Vec::with_capacity(76);
             b.extend_from_slice(&ZIP64_END_OF_CENTRAL_DIRECTORY.to_le_bytes());
@@ -262,10 +303,10 @@ impl ZipPackage {
         b.extend_from_slice(&END_OF_CENTRAL_DIRECTORY.to_le_bytes());
         b.extend_from_slice(&0u16.to_le_bytes());
         b.extend_from_slice(&0u16.to_le_bytes());
-        b.extend_from_slice(&(count.min(MAX_16) as u16).to_le_bytes());
-        b.extend_from_slice(&(count.min(MAX_16) as u16).to_le_bytes());
-        b.extend_from_slice(&(directory_len.min(MAX_32) as u32).to_le_bytes());
-        b.extend_from_slice(&(directory_start.min(MAX_32) as u32).to_le_bytes());
+        b.extend_from_slice(&limits.field16(count).to_le_bytes());
+        b.extend_from_slice(&limits.field16(count).to_le_bytes());
+        b.extend_from_slice(&limits.field32(directory_len).to_le_bytes());
+        b.extend_from_slice(&limits.field32(directory_start).to_le_bytes());
         b.extend_from_slice(&0u16.to_le_bytes()); // no comment
         out.write_all(&b)?;
         let State::Plain(out) = self.state else {
@@ -309,11 +350,11 @@ fn local_header(
     out.write_all(&b)
 }
 
-fn central_header(out: &mut Counted, e: &Entry) -> io::Result<()> {
+fn central_header(out: &mut Counted, e: &Entry, limits: Limits) -> io::Result<()> {
     // The ZIP64 field holds, in this order, just the values too large for their 32-bit field.
     let mut zip64 = Vec::new();
     for value in [e.size, e.compressed, e.offset] {
-        if value >= MAX_32 {
+        if value >= limits.bytes {
             zip64.extend_from_slice(&value.to_le_bytes());
         }
     }
@@ -331,8 +372,8 @@ fn central_header(out: &mut Counted, e: &Entry) -> io::Result<()> {
     b.extend_from_slice(&DOS_TIME.to_le_bytes());
     b.extend_from_slice(&DOS_DATE.to_le_bytes());
     b.extend_from_slice(&e.crc.to_le_bytes());
-    b.extend_from_slice(&(e.compressed.min(MAX_32) as u32).to_le_bytes());
-    b.extend_from_slice(&(e.size.min(MAX_32) as u32).to_le_bytes());
+    b.extend_from_slice(&limits.field32(e.compressed).to_le_bytes());
+    b.extend_from_slice(&limits.field32(e.size).to_le_bytes());
     b.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
     let extra_len = if zip64.is_empty() { 0 } else { 4 + zip64.len() };
     b.extend_from_slice(&(extra_len as u16).to_le_bytes());
@@ -340,7 +381,7 @@ fn central_header(out: &mut Counted, e: &Entry) -> io::Result<()> {
     b.extend_from_slice(&0u16.to_le_bytes()); // disk
     b.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
     b.extend_from_slice(&EXTERNAL_ATTRIBUTES.to_le_bytes());
-    b.extend_from_slice(&(e.offset.min(MAX_32) as u32).to_le_bytes());
+    b.extend_from_slice(&limits.field32(e.offset).to_le_bytes());
     b.extend_from_slice(e.name.as_bytes());
     if !zip64.is_empty() {
         b.extend_from_slice(&ZIP64_EXTRA.to_le_bytes());
@@ -357,9 +398,66 @@ mod tests {
     /// A package of a stored part, a deflated one and a copied one reads back with the zip crate.
     #[test]
     fn parts_read_back() {
+        let (path, _dir) = write_and_read_back(FORMAT_LIMITS);
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!contains(
+            &bytes,
+            &ZIP64_END_OF_CENTRAL_DIRECTORY.to_le_bytes()
+        ));
+    }
+
+    /// With the limits lowered below the deflated part's size, the part count and the offsets, the
+    /// package takes its ZIP64 path (sizes and offsets in ZIP64 extra fields, the ZIP64 end of
+    /// central directory and its locator) and still reads back, with the zip crate and Python's
+    /// zipfile where Python is installed.
+    #[test]
+    fn the_zip64_records_read_back() {
+        let limits = Limits {
+            bytes: 100_000,
+            parts: 2,
+        };
+        let (path, _dir) = write_and_read_back(limits);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(contains(
+            &bytes,
+            &ZIP64_END_OF_CENTRAL_DIRECTORY.to_le_bytes()
+        ));
+        assert!(contains(&bytes, &ZIP64_LOCATOR.to_le_bytes()));
+        // The end of central directory points to the ZIP64 record for its count and offset.
+        let end = &bytes[bytes.len() - 22..];
+        assert_eq!(&end[..4], &END_OF_CENTRAL_DIRECTORY.to_le_bytes());
+        assert_eq!(u16::from_le_bytes([end[10], end[11]]), 0xFFFF);
+        assert_eq!(
+            u32::from_le_bytes([end[16], end[17], end[18], end[19]]),
+            0xFFFF_FFFF
+        );
+        let python = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist()))",
+            ])
+            .arg(&path)
+            .output();
+        if let Ok(out) = python {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+        }
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// Writes a stored part, a deflated part of about 5 MB of sheet XML, and a stored part after it,
+    /// then reads all three back with the zip crate.
+    fn write_and_read_back(limits: Limits) -> (std::path::PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.zip");
-        let mut zip = ZipPackage::new(File::create(&path).unwrap());
+        let mut zip = ZipPackage::with_limits(File::create(&path).unwrap(), limits);
         let hello = b"xin chao";
         zip.add_compressed(
             "a.txt",
@@ -404,5 +502,6 @@ mod tests {
                 .unwrap();
             assert_eq!(got, want, "{name}");
         }
+        (path, dir)
     }
 }
