@@ -628,7 +628,7 @@ calculation = "sum(${age})"
         .unwrap();
         let form = xform(&survey);
         for part in [
-            r#"<bind nodeset="/data/member/young" type="string" relevant=" ../age  &lt;  25 and  /data/members  &gt; 0"/>"#,
+            r#"<bind nodeset="/data/member/young" type="string" relevant=" ../age  &lt; 25 and  /data/members  &gt; 0"/>"#,
             r#"instance('school')/root/item[young =  current()/../young ]"#,
             r#"<value>Under 25 (<output value=" ../age "/>)?</value>"#,
             r#"calculate="sum( /data/member/age )""#,
