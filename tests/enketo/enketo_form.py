@@ -81,13 +81,16 @@ try:
         const repeat = q.closest('.or-repeat');
         const index = repeat ? [...repeat.parentElement.querySelectorAll(':scope > .or-repeat')].indexOf(repeat) : -1;
         const widget = q.querySelector('.widget');
-        q.dataset.papiDone = 'doing';
+        q.dataset.papiDone = 'answered';
         return {
             name, index,
             type: input.dataset.typeXml || input.type,
             tag: input.tagName.toLowerCase(),
             inputType: input.type,
             widget: widget ? widget.className : '',
+            element: q,
+            choices: [...q.querySelectorAll('input[type=radio], input[type=checkbox]')]
+                .filter(o => o.value !== '' && seen(o)),
             options: [...q.querySelectorAll('input[type=radio], input[type=checkbox]')]
                 .filter(o => o.value !== '' && seen(o)).map(o => o.value),
             selectOptions: [...q.querySelectorAll('select option')].map(o => o.value).filter(v => v),
@@ -95,7 +98,6 @@ try:
     }
     return null;
     """
-    CURRENT = "return document.querySelector('form.or .question[data-papi-done=doing]')"
     answers, location, filled = {}, {}, []
 
     def record(name, index, value):
@@ -131,28 +133,27 @@ try:
         box.send_keys(text)
         box.send_keys(Keys.TAB)
 
-    def option(q, kind, value):
-        return next(o for o in q.find_elements(By.CSS_SELECTOR, f"input[type={kind}]") if o.get_attribute("value") == value)
 
     for _ in range(2000):
         info = driver.execute_script(NEXT)
         if info is None:
             break
-        q = driver.execute_script(CURRENT)
-        name, index, kind = info["name"], info["index"], info["type"]
+        q, name, index = info["element"], info["name"], info["index"]
+        # The choices Enketo offers now, by value (a cascade's depend on the answers above).
+        choices = dict(zip(info["options"], info["choices"]))
         bind_type = binds.get(name, {}).get("type", "string")
         if info["inputType"] == "radio":
             options = info["options"]
             assert options, f"{name}: Enketo offers no choice"
             # Yes more often than not, so that follow-up questions are shown and answered too.
             value = "yes" if "yes" in options and rng.random() < 0.7 else rng.choice(options)
-            option(q, "radio", value).click()
+            choices[value].click()
             record(name, index, value)
         elif info["inputType"] == "checkbox":
             options = [o for o in info["options"] if o not in exclusive(name)]
             picked = rng.sample(options, k=min(len(options), rng.choice([1, 2])))
             for value in picked:
-                option(q, "checkbox", value).click()
+                choices[value].click()
             record(name, index, [o for o in info["options"] if o in picked])
         elif info["tag"] == "select":
             options = info["selectOptions"]
@@ -189,7 +190,6 @@ try:
             value = f"Trả lời {len(filled) + 1} qua Enketo"
             typed(q, "input, textarea", value)
             record(name, index, value)
-        driver.execute_script("arguments[0].dataset.papiDone = 'yes'", q)
         filled.append(name)
     else:
         raise SystemExit("the form never ran out of questions")
