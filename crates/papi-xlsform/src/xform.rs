@@ -90,6 +90,27 @@ fn xpath_with(src: &str, paths: &HashMap<&str, String>, columns: bool) -> String
     out
 }
 
+/// The paths as an expression of a question in the repeat at `repeat` reads them: the answers of its
+/// own repetition by a path relative to the question (`../age`, after `prefix`), as pyxform writes
+/// them, so that each repetition reads its own (Enketo and JavaRosa read an absolute path to a
+/// repeated question as every repetition's); the rest absolute.
+fn in_repetition<'a>(
+    paths: &HashMap<&'a str, String>,
+    repeat: &str,
+    prefix: &str,
+) -> HashMap<&'a str, String> {
+    paths
+        .iter()
+        .map(|(k, p)| {
+            let p = match p.strip_prefix(repeat).and_then(|r| r.strip_prefix('/')) {
+                Some(rest) => format!("{prefix}../{rest}"),
+                None => p.clone(),
+            };
+            (*k, p)
+        })
+        .collect()
+}
+
 /// A text's forms: none for the text itself, `image`, `guidance`; each per language.
 type Forms = Vec<(Option<&'static str>, Label)>;
 
@@ -307,14 +328,14 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
             }
             form.body.push('>');
             while i < survey.questions.len() && survey.questions[i].repeat.is_some() {
-                question(&survey.questions[i], &paths, &mut form);
+                question(&survey.questions[i], &paths, Some(path), &mut form);
                 i += 1;
             }
             write!(form.data, "</{}>", q.id).unwrap();
             form.body.push_str("</repeat></group>");
             continue;
         }
-        question(q, &paths, &mut form);
+        question(q, &paths, None, &mut form);
     }
     if let Some(g) = group {
         write!(form.data, "</{g}>").unwrap();
@@ -333,6 +354,16 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
     write!(form.data, "<instanceID/></meta></{root}>").unwrap();
     write!(form.binds, "<bind nodeset=\"/{root}/meta/instanceID\" type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>").unwrap();
 
+    let repeats: Vec<(String, HashMap<&str, String>)> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionType::Repeat)
+        .map(|q| {
+            let r = paths[q.id.as_str()].clone();
+            let local = in_repetition(&paths, &r, "");
+            (r, local)
+        })
+        .collect();
     let mut translations = String::new();
     for (n, lang) in survey.languages.iter().enumerate() {
         write!(
@@ -344,8 +375,14 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
         .unwrap();
         for (id, forms) in &form.itext.texts {
             write!(translations, "<text id=\"{}\">", esc(id)).unwrap();
+            // A text of a question in a repeat shows its own repetition's answers.
+            let in_repeat = repeats.iter().find(|(r, _)| {
+                id.strip_prefix(r.as_str())
+                    .is_some_and(|t| t.starts_with('/'))
+            });
+            let paths = in_repeat.map_or(&paths, |(_, local)| local);
             for (kind, label) in forms {
-                let text = with_outputs(&esc(label.get(lang)), &paths);
+                let text = with_outputs(&esc(label.get(lang)), paths);
                 match kind {
                     None => write!(translations, "<value>{text}</value>").unwrap(),
                     Some("image") => write!(
@@ -373,10 +410,24 @@ fn render(survey: &Survey, places: Option<&[Vec<(String, String)>]>) -> String {
     )
 }
 
-/// One question: its instance node, its bind and its body control.
-fn question(q: &papi_survey::Question, paths: &HashMap<&str, String>, form: &mut Form) {
+/// One question: its instance node, its bind and its body control; `repeat` is the path of the
+/// repeat it is in.
+fn question(
+    q: &papi_survey::Question,
+    all_paths: &HashMap<&str, String>,
+    repeat: Option<&str>,
+    form: &mut Form,
+) {
     use QuestionType as T;
-    let path = &paths[q.id.as_str()];
+    let path = &all_paths[q.id.as_str()];
+    let local;
+    let paths = match repeat {
+        Some(r) => {
+            local = in_repetition(all_paths, r, "");
+            &local
+        }
+        None => all_paths,
+    };
     match &q.default {
         Some(d) => write!(form.data, "<{}>{}</{}>", q.id, esc(d), q.id).unwrap(),
         None => write!(form.data, "<{}/>", q.id).unwrap(),
@@ -470,7 +521,14 @@ fn question(q: &papi_survey::Question, paths: &HashMap<&str, String>, form: &mut
         let filter = q
             .choice_filter_source
             .as_deref()
-            .map(|f| format!("[{}]", esc(&xpath_with(f, paths, true))))
+            .map(|f| {
+                // In a choice filter the context is the choice: `current()` is the question.
+                let from_question = match repeat {
+                    Some(r) => in_repetition(all_paths, r, "current()/"),
+                    None => all_paths.clone(),
+                };
+                format!("[{}]", esc(&xpath_with(f, &from_question, true)))
+            })
             .unwrap_or_default();
         write!(form.body, "<itemset nodeset=\"instance('{}')/root/item{filter}\"><value ref=\"name\"/><label ref=\"jr:itext(itextId)\"/></itemset>", esc(list)).unwrap();
     }
@@ -509,6 +567,76 @@ fn typed_location(survey: &Survey, form: &mut Form) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repetition_reads_its_own_answers_by_relative_paths_as_pyxform_writes_them() {
+        let survey = Survey::from_toml(
+            r#"
+[survey]
+id = "household"
+version = "1"
+title = { en = "Household" }
+languages = ["en"]
+
+[choices]
+yn = [{ value = "yes", label = { en = "Yes" } }, { value = "no", label = { en = "No" } }]
+school = [
+  { value = "primary", label = { en = "Primary" }, columns = { young = "yes" } },
+  { value = "college", label = { en = "College" }, columns = { young = "no" } },
+]
+
+[[questions]]
+id = "members"
+type = "integer"
+label = { en = "Members?" }
+
+[[questions]]
+id = "member"
+type = "repeat"
+label = { en = "Member" }
+repeat_count = "${members}"
+
+[[questions]]
+id = "age"
+repeat = "member"
+type = "integer"
+label = { en = "Age?" }
+
+[[questions]]
+id = "young"
+repeat = "member"
+type = "select_one"
+choices = "yn"
+label = { en = "Under 25 (${age})?" }
+relevant = "${age} < 25 and ${members} > 0"
+
+[[questions]]
+id = "school"
+repeat = "member"
+type = "select_one"
+choices = "school"
+choice_filter = "young = ${young}"
+label = { en = "School?" }
+
+[[questions]]
+id = "total_age"
+type = "calculate"
+calculation = "sum(${age})"
+"#,
+            "household.toml",
+        )
+        .unwrap();
+        let form = xform(&survey);
+        for part in [
+            r#"<bind nodeset="/data/member/young" type="string" relevant=" ../age  &lt; 25 and  /data/members  &gt; 0"/>"#,
+            r#"instance('school')/root/item[young =  current()/../young ]"#,
+            r#"<value>Under 25 (<output value=" ../age "/>)?</value>"#,
+            r#"calculate="sum( /data/member/age )""#,
+            r#"jr:count=" /data/members ""#,
+        ] {
+            assert!(form.contains(part), "{part} is not in\n{form}");
+        }
+    }
 
     #[test]
     fn references_become_paths_and_literals_stay() {
