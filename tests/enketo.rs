@@ -12,59 +12,16 @@
 //! against what was entered: every answer, the repetitions, the place, the enumerator, the times, and
 //! the calculation computed by the server.
 //!
-//! Needs Node.js and npm (`npm ci` in `tests/enketo/` from the registry, run here if CI has not run
-//! it), Debian's chromium and chromium-driver and Python's selenium; CI installs them, and there a
-//! missing one fails this test.
-
-mod common;
+//! Needs the browser tools of tests/tools.rs: Node.js and npm (`npm ci` in `tests/enketo/` from the
+//! registry, run here if CI has not run it), Debian's chromium and chromium-driver, Python's selenium.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
-
-fn works(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Node.js, npm, headless Chromium and Selenium, or `None` outside CI when one is missing.
-fn enketo_tools() -> Option<()> {
-    let missing: Vec<&str> = [
-        ("node", works("node", &["--version"])),
-        ("npm", works("npm", &["--version"])),
-        ("chromium", Path::new("/usr/bin/chromium").exists()),
-        (
-            "chromium-driver",
-            Path::new("/usr/bin/chromedriver").exists(),
-        ),
-        ("selenium", works("python3", &["-c", "import selenium"])),
-    ]
-    .into_iter()
-    .filter(|(_, found)| !found)
-    .map(|(name, _)| name)
-    .collect();
-    if missing.is_empty() {
-        return Some(());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "{} missing: CI installs them for the Enketo test",
-            missing.join(", ")
-        );
-    }
-    eprintln!(
-        "{} not installed here: the Enketo test is not run (CI runs it)",
-        missing.join(", ")
-    );
-    None
-}
 
 /// The page with Enketo bundled in, built once per run of this file: `npm ci` in `tests/enketo/` if
 /// its `node_modules` is not there yet, then esbuild. Says how long each step took.
@@ -248,11 +205,8 @@ fn check_stored(
     stored["answers"].clone()
 }
 
-on_both_databases! {
+on_both_databases! { needs browser;
     fn enketo_renders_papis_forms_fills_them_and_submits_them_over_openrosa(db: &TestDb) {
-        if enketo_tools().is_none() {
-            return;
-        }
         let started = Instant::now();
         register_sample(db, &["enum-enketo"]);
         let types = fixture("field-types.toml");

@@ -11,6 +11,7 @@ mod coverage;
 mod dashboard;
 mod definition;
 mod durability;
+mod enketo;
 mod export;
 mod form_rules;
 mod notebooks;

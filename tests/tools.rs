@@ -51,8 +51,8 @@ pub const TOOLS: &[Tool] = &[
     },
     Tool {
         key: "browser",
-        what: "headless Chromium driven by Selenium, with npm for axe-core",
-        install: "Debian's chromium and chromium-driver, Python's selenium, npm",
+        what: "headless Chromium driven by Selenium, with Node.js and npm (axe-core, Enketo)",
+        install: "Debian's chromium, chromium-driver, nodejs and npm; Python's selenium",
         probe: Probe::Commands(&[
             &["/usr/bin/chromium", "--version"],
             &["/usr/bin/chromedriver", "--version"],
