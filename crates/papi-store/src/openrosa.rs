@@ -10,7 +10,8 @@ use sqlx::types::Json as SqlJson;
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use crate::{insert_sql, Pool, PreparedInterview, Store, StoreError};
+use crate::interviews::insert_sql;
+use crate::{Pool, PreparedInterview, Store, StoreError};
 
 /// The review state of an edit, from the state of the version it replaces: a supervisor's "rejected"
 /// or "has issues" stays until a supervisor changes it (an enumerator cannot clear it by editing), and

@@ -1,12 +1,95 @@
-//! The score runs of a survey version as a list: what each scored, when and by whom, without the
-//! (large) results, for the analysts' page.
+//! Score runs: recorded whole (what was scored, how, by whom, and the result), immutable once
+//! recorded, read back by id, and listed without their (large) results for the analysts' page.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 use sqlx::types::Json as SqlJson;
+use sqlx::Row as _;
 use uuid::Uuid;
 
 use crate::{Pool, Store, StoreError};
+
+/// A score run to record: what was scored, how, by whom, and the full result (JSON text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewScoreRun {
+    pub survey_id: String,
+    pub survey_version: String,
+    pub definition_hash: String,
+    pub data_hash: String,
+    pub interviews: i64,
+    pub parameters: Json,
+    pub recorded_by: String,
+    pub result: String,
+}
+
+/// A recorded score run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRun {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub run: NewScoreRun,
+}
+
+impl Store {
+    /// Records a score run. Runs are immutable: the database refuses to change or delete one.
+    pub async fn record_score_run(&self, run: &NewScoreRun) -> Result<ScoreRun, StoreError> {
+        let id = Uuid::new_v4();
+        let created_at = Utc::now();
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO score_runs (id, survey_id, survey_version, definition_hash, data_hash, interviews, \
+             parameters, recorded_by, created_at, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id.to_string())
+        .bind(&run.survey_id)
+        .bind(&run.survey_version)
+        .bind(&run.definition_hash)
+        .bind(&run.data_hash)
+        .bind(run.interviews)
+        .bind(SqlJson(&run.parameters))
+        .bind(&run.recorded_by)
+        .bind(created_at)
+        .bind(&run.result)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(ScoreRun {
+            id,
+            created_at,
+            run: run.clone(),
+        })
+    }
+
+    /// A recorded score run by id.
+    pub async fn score_run(&self, id: Uuid) -> Result<Option<ScoreRun>, StoreError> {
+        let row = on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT survey_id, survey_version, definition_hash, data_hash, interviews, parameters, \
+                 recorded_by, created_at, result FROM score_runs WHERE id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => Some(ScoreRun {
+                    id,
+                    created_at: r.try_get("created_at")?,
+                    run: NewScoreRun {
+                        survey_id: r.try_get("survey_id")?,
+                        survey_version: r.try_get("survey_version")?,
+                        definition_hash: r.try_get("definition_hash")?,
+                        data_hash: r.try_get("data_hash")?,
+                        interviews: r.try_get("interviews")?,
+                        parameters: r.try_get::<SqlJson<Json>, _>("parameters")?.0,
+                        recorded_by: r.try_get("recorded_by")?,
+                        result: r.try_get("result")?,
+                    },
+                }),
+                None => None,
+            }
+        });
+        Ok(row)
+    }
+}
 
 /// A recorded score run without its result.
 #[derive(Debug, Clone, PartialEq)]
