@@ -25,5 +25,6 @@ mod security;
 mod sessions;
 mod simulate;
 mod storage;
+mod tidy;
 mod validation;
 mod xlsform;
