@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
-use papi_auth::Role;
+use papi_auth::{Action, Role, Scope};
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -19,6 +19,28 @@ pub struct Actor {
     pub role: Role,
     /// The session's CSRF token, for a browser session.
     pub csrf_token: Option<String>,
+}
+
+impl Actor {
+    /// Whether this caller may do `action`, and over what, as the permission table in `papi-auth`
+    /// says; a 403 naming the action when not. Every handler asks this first, before it reads a body.
+    pub fn may(&self, action: Action) -> Result<Scope, ApiError> {
+        self.role.may(action).ok_or_else(|| {
+            let (vi, en) = action.describe();
+            ApiError::forbidden(vi, en)
+        })
+    }
+
+    /// Whether this caller may do `action` at all (what a page shows or hides).
+    pub fn can(&self, action: Action) -> bool {
+        self.role.can(action)
+    }
+
+    /// Whether what this caller does under `action` is limited to their own (an enumerator's
+    /// interviews, villages; an analyst's export jobs).
+    pub fn only_own(&self, action: Action) -> bool {
+        self.role.may(action) == Some(Scope::Own)
+    }
 }
 
 /// The session token of the `papi_session` cookie, if any.

@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup};
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_chart::{
     ChartLegend, DimensionBar, DimensionChart, DistrictChart, HistoryChart, HistoryPoint, WavePoint,
 };
@@ -27,9 +27,6 @@ use crate::error::ApiError;
 use crate::locale;
 use crate::pages::{href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
-
-/// Who may see the dashboard: everyone but enumerators.
-const READERS: [Role; 4] = [Role::Leader, Role::Analyst, Role::Supervisor, Role::Admin];
 
 /// An estimate with its 95% interval.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -726,7 +723,7 @@ pub async fn index(
     State(state): State<Arc<AppState>>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&READERS)?;
+    viewer.may(Action::ViewDashboard)?;
     let lang = viewer.lang;
     let surveys = published_surveys(&state)
         .await
@@ -1093,7 +1090,7 @@ pub async fn page(
     Path((id, version)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&READERS)?;
+    viewer.may(Action::ViewDashboard)?;
     let lang = viewer.lang;
     let base = format!("/dashboard/{id}/{version}");
     let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
@@ -1259,7 +1256,7 @@ pub async fn dimension_page(
     Path((id, version, dimension)): Path<(String, String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&READERS)?;
+    viewer.may(Action::ViewDashboard)?;
     let lang = viewer.lang;
     let base = format!("/dashboard/{id}/{version}");
     let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
@@ -1282,7 +1279,7 @@ pub async fn dimension_page(
         dim_label(x, lang),
         html! {
             p.muted { a href=(href(&base, lang)) { "← " (survey.title.get(lang.code())) } }
-            (dimension_body(&d, x, &tasks, lang, &base, viewer.actor.role == Role::Admin))
+            (dimension_body(&d, x, &tasks, lang, &base, viewer.actor.can(Action::UpdatePlanTasks)))
         },
     )
     .into_response())
@@ -1294,7 +1291,7 @@ pub async fn print_page(
     Path((id, version)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&READERS)?;
+    viewer.may(Action::ViewDashboard)?;
     let lang = viewer.lang;
     let base = format!("/dashboard/{id}/{version}");
     let (survey, d) = match published(&state, &viewer, &id, &version, &base).await? {
@@ -1352,7 +1349,7 @@ pub async fn chart(
     axum::extract::Query(q): axum::extract::Query<ChartQuery>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&READERS)?;
+    viewer.may(Action::ViewDashboard)?;
     let lang = if q.lang.as_deref() == Some("en") {
         Lang::En
     } else {
@@ -1501,12 +1498,7 @@ pub async fn api(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Dashboard>, ApiError> {
-    if !READERS.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "xem bảng điều hành",
-            "see the dashboard",
-        ));
-    }
+    actor.may(Action::ViewDashboard)?;
     let (_, d) = load(&state, &id, &version).await?;
     d.map(Json).ok_or_else(|| {
         ApiError::not_found(
@@ -1547,14 +1539,10 @@ pub async fn set_task(
     State(state): State<Arc<AppState>>,
     Path((plan_id, task_id)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(update): JsonBody<TaskUpdate>,
+    body: Result<JsonBody<TaskUpdate>, ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "cập nhật nhiệm vụ của kế hoạch",
-            "update the plan's tasks",
-        ));
-    }
+    actor.may(Action::UpdatePlanTasks)?;
+    let JsonBody(update) = body?;
     if !papi_store::TASK_STATES.contains(&update.status.as_str()) {
         return Err(ApiError::unprocessable(
             "plan.status",

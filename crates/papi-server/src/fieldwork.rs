@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup};
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_store::REVIEW_STATES;
 use papi_survey::Survey;
 use serde::{Deserialize, Serialize};
@@ -21,8 +21,6 @@ use crate::error::ApiError;
 use crate::locale;
 use crate::pages::{href, layout, Lang, PageRejection, Viewer};
 use crate::AppState;
-
-const SUPERVISORS: [Role; 2] = [Role::Supervisor, Role::Admin];
 
 fn state_name(state: &str, lang: Lang) -> &'static str {
     match state {
@@ -297,7 +295,7 @@ pub async fn index(
     State(state): State<Arc<AppState>>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&SUPERVISORS)?;
+    viewer.may(Action::ViewFieldwork)?;
     let lang = viewer.lang;
     let surveys = state
         .store
@@ -343,7 +341,7 @@ pub async fn page(
     Path((id, version)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&SUPERVISORS)?;
+    viewer.may(Action::ViewFieldwork)?;
     let lang = viewer.lang;
     let survey = survey_or_404(&state, &id, &version)
         .await
@@ -554,7 +552,7 @@ pub async fn interview_page(
     Path((id, version, interview_id)): Path<(String, String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    viewer.require(&SUPERVISORS)?;
+    viewer.may(Action::ViewFieldwork)?;
     let lang = viewer.lang;
     let survey = survey_or_404(&state, &id, &version)
         .await
@@ -687,14 +685,10 @@ pub async fn review(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     actor: Actor,
-    JsonBody(req): JsonBody<ReviewRequest>,
+    body: Result<JsonBody<ReviewRequest>, ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "duyệt phiếu phỏng vấn",
-            "review interviews",
-        ));
-    }
+    actor.may(Action::Review)?;
+    let JsonBody(req) = body?;
     let uuid = Uuid::parse_str(&id)
         .map_err(|_| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
     if !REVIEW_STATES.contains(&req.state.as_str()) {
@@ -749,12 +743,7 @@ pub async fn reviews(
     Path(id): Path<String>,
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "xem lịch sử duyệt phiếu",
-            "read review histories",
-        ));
-    }
+    actor.may(Action::Review)?;
     let uuid = Uuid::parse_str(&id)
         .map_err(|_| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
     if state.store.interview_survey(uuid).await?.is_none() {
@@ -789,12 +778,7 @@ pub async fn api(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Fieldwork>, ApiError> {
-    if !SUPERVISORS.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "xem số liệu thực địa",
-            "see the fieldwork figures",
-        ));
-    }
+    actor.may(Action::ViewFieldwork)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     Ok(Json(gather(&state, &survey).await?))
 }
@@ -823,19 +807,15 @@ pub async fn set_settings(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(map): JsonBody<serde_json::Map<String, serde_json::Value>>,
+    body: Result<JsonBody<serde_json::Map<String, serde_json::Value>>, ApiError>,
 ) -> Result<Json<SettingsView>, ApiError> {
-    if !actor.role.changes_settings() {
-        return Err(ApiError::forbidden(
-            "thay đổi cài đặt khảo sát",
-            "change survey settings",
-        ));
-    }
+    actor.may(Action::ChangeFieldworkSettings)?;
+    let JsonBody(map) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
     // Check them all before changing any.
     let mut changes = Vec::new();
     for (key, value) in &map {
-        if !actor.role.changes_setting(key) {
+        if !actor.can(Action::change_setting(key)) {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "auth.forbidden",

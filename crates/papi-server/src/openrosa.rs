@@ -20,7 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::Engine as _;
 use md5::{Digest, Md5};
-use papi_auth::Role;
+use papi_auth::{Action, Role};
 use papi_store::{AttachmentOutcome, EditOutcome, InsertOutcome, NewAttachment, PreparedInterview};
 use papi_survey::{FieldError, Survey};
 use uuid::Uuid;
@@ -190,12 +190,7 @@ impl FromRequestParts<Arc<AppState>> for Device {
             }
             _ => return Err(unauthenticated()),
         };
-        if !actor.role.submits() {
-            return Err(OpenRosaError(ApiError::forbidden(
-                "thu thập phiếu phỏng vấn",
-                "collect interviews",
-            )));
-        }
+        actor.may(Action::SubmitInterview)?;
         Ok(Device { actor, key })
     }
 }
@@ -502,7 +497,10 @@ async fn submit(
             )
         })?;
         let row = PreparedInterview::new(&survey, &interview).map_err(ApiError::from)?;
-        let owner = (device.actor.role == Role::Enumerator).then_some(device.actor.name.as_str());
+        let owner = device
+            .actor
+            .only_own(Action::SubmitInterview)
+            .then_some(device.actor.name.as_str());
         let outcome = state
             .store
             .insert_edit(&survey, &row, replaces, owner)

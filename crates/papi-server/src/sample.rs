@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use papi_auth::Role;
+use papi_auth::{Action, Scope};
 use papi_sample::{DrawOptions, Frame};
 use papi_store::{place_key, Assignment, PlaceCheck, SamplePlace, StoreError};
 use papi_survey::{FieldError, Interview, Survey};
@@ -30,7 +30,9 @@ pub(crate) async fn check_place(
     interview: &Interview,
 ) -> Result<(), ApiError> {
     let place = place_key(&interview.location);
-    let enumerator = (actor.role == Role::Enumerator).then_some(actor.name.as_str());
+    let enumerator = actor
+        .only_own(Action::SubmitInterview)
+        .then_some(actor.name.as_str());
     let check = state
         .store
         .check_place(&survey.id, &survey.version, &place, enumerator)
@@ -84,7 +86,7 @@ pub(crate) async fn check_place(
 /// the survey's `assignments_required` setting is false. The check on arrival and the places offered
 /// to the form and to ODK both follow this one rule.
 fn bound_to_assignments(actor: &Actor, settings: &papi_recompute::Settings) -> bool {
-    actor.role == Role::Enumerator && settings.assignments_required
+    actor.only_own(Action::SubmitInterview) && settings.assignments_required
 }
 
 /// The villages an actor may collect interviews from: their assigned villages when they are bound to
@@ -134,12 +136,7 @@ pub async fn get_places(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.submits() {
-        return Err(ApiError::forbidden(
-            "thu thập phiếu phỏng vấn",
-            "collect interviews",
-        ));
-    }
+    actor.may(Action::SubmitInterview)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = places_for(&state, &survey, &actor).await?;
     let has_sample = state
@@ -214,11 +211,10 @@ pub async fn register(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(req): JsonBody<SampleRequest>,
+    body: Result<JsonBody<SampleRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !actor.role.registers_sample() {
-        return Err(ApiError::forbidden("đăng ký mẫu", "register a sample"));
-    }
+    actor.may(Action::RegisterSample)?;
+    let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
     if req.frame.len() > MAX_FRAME_BYTES {
         return Err(ApiError::unprocessable(
@@ -297,9 +293,7 @@ pub async fn get_sample(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.reads_sample() {
-        return Err(ApiError::forbidden("xem mẫu", "read the sample"));
-    }
+    actor.may(Action::ReadSample)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let registered = state
         .store
@@ -364,10 +358,9 @@ pub async fn get_assignments(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    let only = match actor.role {
-        Role::Enumerator => Some(actor.name.as_str()),
-        r if r.reads_sample() => None,
-        _ => return Err(ApiError::forbidden("xem phân công", "read assignments")),
+    let only = match actor.may(Action::ReadAssignments)? {
+        Scope::Own => Some(actor.name.as_str()),
+        Scope::All => None,
     };
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = state
@@ -437,11 +430,10 @@ pub async fn set_assignments(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(req): JsonBody<Assignments>,
+    body: Result<JsonBody<Assignments>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.assigns_villages() {
-        return Err(ApiError::forbidden("phân công thôn", "assign villages"));
-    }
+    actor.may(Action::AssignVillages)?;
+    let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let mut rows = Vec::with_capacity(req.assignments.len());
     let mut seen = std::collections::HashSet::new();
