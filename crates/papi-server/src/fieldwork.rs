@@ -762,10 +762,10 @@ pub async fn reviews(
 /// `GET /api/v1/surveys/{survey_id}/{version}/fieldwork`: the fieldwork page's figures.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/fieldwork",
+    path = "/api/v1/surveys/{id}/{version}/fieldwork",
     tag = "fieldwork",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "Progress, per-enumerator days, review states and quality flags", body = Fieldwork),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -787,10 +787,10 @@ pub async fn api(
 /// settings that protect respondents, admin only).
 #[utoipa::path(
     put,
-    path = "/api/v1/surveys/{survey_id}/{version}/settings",
+    path = "/api/v1/surveys/{id}/{version}/settings",
     tag = "fieldwork",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 10; admins only), assignments_required (true | false); values as strings or JSON values"),
     responses(
         (status = 200, description = "All settings after the change", body = SettingsView),

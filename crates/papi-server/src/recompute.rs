@@ -115,10 +115,10 @@ impl papi_recompute::Progress for JobProgress {
 /// `POST /api/v1/surveys/{survey_id}/{version}/recompute`: start recomputing and publishing.
 #[utoipa::path(
     post,
-    path = "/api/v1/surveys/{survey_id}/{version}/recompute",
+    path = "/api/v1/surveys/{id}/{version}/recompute",
     tag = "dashboard",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 202, description = "The job started; poll its status URL", body = Job),
         (status = 200, description = "A job for this survey version is already running: that job", body = Job),

@@ -120,10 +120,10 @@ pub(crate) async fn places_for(
 /// from, which the enumerator's form offers as its cascading place pickers.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/places",
+    path = "/api/v1/surveys/{id}/{version}/places",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "The caller's places: an enumerator's assigned villages (or every village of the sample when the survey does not require assignments), every village for an administrator"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -191,10 +191,10 @@ const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 /// `POST /api/v1/surveys/{survey_id}/{version}/sample`: draw a sample from a frame and register it.
 #[utoipa::path(
     post,
-    path = "/api/v1/surveys/{survey_id}/{version}/sample",
+    path = "/api/v1/surveys/{id}/{version}/sample",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     request_body = SampleRequest,
     responses(
         (status = 201, description = "Drawn and registered: the survey version's new current sample"),
@@ -277,10 +277,10 @@ fn design_error(code: &'static str, message: &str) -> ApiError {
 /// `GET /api/v1/surveys/{survey_id}/{version}/sample`: the current sample, its villages and design.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/sample",
+    path = "/api/v1/surveys/{id}/{version}/sample",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "The registered sample: its version, who registered it, the draw, and its villages"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -342,10 +342,10 @@ fn ordered(survey: &Survey, location: &[(String, String)]) -> Value {
 /// own villages (what the form offers them), with each village's location.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/assignments",
+    path = "/api/v1/surveys/{id}/{version}/assignments",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "Assignments: place, its location and the enumerator"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -410,10 +410,10 @@ pub struct Assignments {
 /// admin). Every place must be a village of the registered sample; nothing changes otherwise.
 #[utoipa::path(
     put,
-    path = "/api/v1/surveys/{survey_id}/{version}/assignments",
+    path = "/api/v1/surveys/{id}/{version}/assignments",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     request_body = Assignments,
     responses(
         (status = 200, description = "The assignments as stored"),
