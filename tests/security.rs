@@ -1043,3 +1043,331 @@ on_both_databases! {
         assert_eq!(number(db, "SELECT COUNT(*) FROM export_jobs"), 0);
     }
 }
+
+/// What a route needs of its caller, as the permission table in `papi-auth` says.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in caller.
+    SignedIn,
+    /// A caller whose role the table lets do this.
+    May(papi_auth::Action),
+}
+
+/// How a route is called, and so how it refuses a visitor: the API answers 401, a page sends the
+/// browser to sign in, an OpenRosa route answers 401 with its envelope.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Door {
+    /// With a bearer token.
+    Api,
+    /// With a session cookie (and its CSRF token).
+    Session,
+    /// A page, with a session cookie.
+    Page,
+    /// OpenRosa with a bearer token.
+    Device,
+    /// OpenRosa with the token in the URL (`{token}`).
+    DeviceKey,
+}
+
+/// Every route of the service (method, path as the router declares it), what it needs, and how it
+/// is called. The API's part is checked against the OpenAPI document, so a route added there and
+/// not here fails the test.
+fn every_route() -> Vec<(&'static str, &'static str, Need, Door)> {
+    use papi_auth::Action::*;
+    use Door::*;
+    use Need::*;
+    let mut routes = vec![
+        ("GET", "/", SignedIn, Page),
+        ("GET", "/healthz", Public, Api),
+        ("GET", "/metrics", May(ReadMetrics), Api),
+        ("GET", "/favicon.ico", Public, Api),
+        ("GET", "/login", Public, Page),
+        ("POST", "/login", Public, Api),
+        ("POST", "/logout", SignedIn, Api),
+        ("GET", "/dashboard", May(ViewDashboard), Page),
+        ("GET", "/dashboard/{id}/{version}", May(ViewDashboard), Page),
+        (
+            "GET",
+            "/dashboard/{id}/{version}/print",
+            May(ViewDashboard),
+            Page,
+        ),
+        (
+            "GET",
+            "/dashboard/{id}/{version}/charts/{file}",
+            May(ViewDashboard),
+            Page,
+        ),
+        (
+            "GET",
+            "/dashboard/{id}/{version}/dimensions/{dimension}",
+            May(ViewDashboard),
+            Page,
+        ),
+        ("GET", "/analysis", May(ViewAnalysis), Page),
+        ("GET", "/analysis/{id}/{version}", May(ViewAnalysis), Page),
+        ("GET", "/fieldwork", May(ViewFieldwork), Page),
+        ("GET", "/fieldwork/{id}/{version}", May(ViewFieldwork), Page),
+        (
+            "GET",
+            "/fieldwork/{id}/{version}/interviews/{interview}",
+            May(ViewFieldwork),
+            Page,
+        ),
+        ("GET", "/form", Public, Page),
+        ("GET", "/form/", Public, Page),
+        ("GET", "/form/{file}", Public, Page),
+        ("GET", "/assets/pages.js", Public, Page),
+        ("GET", "/api/v1/interviews", May(ReadAnswers), Api),
+        ("POST", "/api/v1/interviews", May(SubmitInterview), Api),
+        (
+            "POST",
+            "/api/v1/interviews/batch",
+            May(SubmitInterview),
+            Api,
+        ),
+        (
+            "POST",
+            "/api/v1/interviews/device-file",
+            May(UploadDeviceFile),
+            Api,
+        ),
+        ("GET", "/api/v1/interviews/{id}", May(ReadAnswers), Api),
+        (
+            "GET",
+            "/api/v1/interviews/{id}/attachments/{name}",
+            May(ReadAnswers),
+            Api,
+        ),
+        ("POST", "/api/v1/interviews/{id}/review", May(Review), Api),
+        ("GET", "/api/v1/interviews/{id}/reviews", May(Review), Api),
+        (
+            "GET",
+            "/api/v1/dashboard/{survey_id}/{version}",
+            May(ViewDashboard),
+            Api,
+        ),
+        (
+            "PUT",
+            "/api/v1/plans/{plan_id}/tasks/{task_id}",
+            May(UpdatePlanTasks),
+            Api,
+        ),
+        (
+            "GET",
+            "/api/v1/surveys/{survey_id}/{version}/fieldwork",
+            May(ViewFieldwork),
+            Api,
+        ),
+        (
+            "PUT",
+            "/api/v1/surveys/{survey_id}/{version}/settings",
+            May(ChangeFieldworkSettings),
+            Api,
+        ),
+        (
+            "GET",
+            "/api/v1/surveys/{survey_id}/{version}/places",
+            May(SubmitInterview),
+            Api,
+        ),
+        (
+            "GET",
+            "/api/v1/surveys/{survey_id}/{version}/sample",
+            May(ReadSample),
+            Api,
+        ),
+        (
+            "POST",
+            "/api/v1/surveys/{survey_id}/{version}/sample",
+            May(RegisterSample),
+            Api,
+        ),
+        (
+            "GET",
+            "/api/v1/surveys/{survey_id}/{version}/assignments",
+            May(ReadAssignments),
+            Api,
+        ),
+        (
+            "PUT",
+            "/api/v1/surveys/{survey_id}/{version}/assignments",
+            May(AssignVillages),
+            Api,
+        ),
+        (
+            "POST",
+            "/api/v1/surveys/{survey_id}/{version}/recompute",
+            May(Recompute),
+            Api,
+        ),
+        ("GET", "/api/v1/recompute/{job}", May(Recompute), Api),
+        ("GET", "/api/v1/compare", May(CompareRuns), Api),
+        ("POST", "/api/v1/exports", May(Export), Api),
+        ("GET", "/api/v1/exports/{id}", May(Export), Api),
+        ("GET", "/api/v1/exports/{id}/file", May(Export), Api),
+        ("GET", "/api/v1/openapi.json", Public, Api),
+        ("GET", "/api/v1/session", SignedIn, Api),
+        (
+            "POST",
+            "/api/v1/session/device-token",
+            May(KeepDeviceToken),
+            Session,
+        ),
+        ("GET", "/api/v1/surveys", May(ReadSurveys), Api),
+        (
+            "GET",
+            "/api/v1/surveys/{id}/{version}",
+            May(ReadSurveys),
+            Api,
+        ),
+    ];
+    for (door, prefix) in [(Device, "/odk"), (DeviceKey, "/odk/key/{token}")] {
+        for (method, path) in [
+            ("GET", "/formList"),
+            ("GET", "/forms/{form_id}/{version}/form.xml"),
+            ("HEAD", "/submission"),
+            ("POST", "/submission"),
+        ] {
+            let full: &'static str = Box::leak(format!("{prefix}{path}").into_boxed_str());
+            routes.push((method, full, May(SubmitInterview), door));
+        }
+    }
+    // Last: revoking the token ends the enumerator's token for the routes above.
+    routes.push((
+        "DELETE",
+        "/api/v1/session/device-token",
+        May(KeepDeviceToken),
+        Api,
+    ));
+    routes
+}
+
+/// A route's path with its parameters filled in: things that do not exist (the permission is
+/// checked before anything is looked up), and the caller's token for `{token}`.
+fn fill(path: &str, token: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('/').skip(1) {
+        out.push('/');
+        out.push_str(match segment {
+            "{token}" => token,
+            "{version}" => "0",
+            "{file}" if path.starts_with("/dashboard") => "dimensions.svg",
+            "{file}" => "index.html",
+            "{name}" => "photo.jpg",
+            s if s.starts_with('{') => "0b0c5a8e-4f7c-4d59-9b53-6a1f1c2d3e4f",
+            s => s,
+        });
+    }
+    out
+}
+
+/// A route's template with its parameters' names dropped, to compare with the OpenAPI document's.
+fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// How a request was answered, as far as permissions go.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Verdict {
+    SignIn,
+    Forbidden,
+    Allowed,
+}
+
+on_both_databases! {
+    fn every_route_answers_each_role_as_the_permission_table_says(db: &TestDb) {
+        use papi_auth::Role;
+        let server = Server::start(&["--database", &db.url]);
+        let base = format!("http://{}", server.addr);
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .redirects(0)
+            .build();
+        // Each role's token, and a session (cookie, CSRF token) of a user of that role.
+        let callers: Vec<(Role, String, (String, String))> = Role::ALL
+            .into_iter()
+            .map(|role| {
+                let name = format!("route-{role}");
+                let token = token(db, role.name(), &name);
+                add_user(db, &name, role.name(), "a long enough password");
+                let r = agent
+                    .post(&format!("{base}/login"))
+                    .set("Content-Type", "application/json")
+                    .send_string(&json!({ "username": name, "password": "a long enough password" }).to_string())
+                    .unwrap();
+                let cookie = r.header("Set-Cookie").unwrap().split(';').next().unwrap().to_owned();
+                let csrf = serde_json::from_str::<Value>(&r.into_string().unwrap()).unwrap()["csrf_token"].as_str().unwrap().to_owned();
+                (role, token, (cookie, csrf))
+            })
+            .collect();
+
+        // The API's routes are those of its OpenAPI document: none is missing from the list.
+        let listed: Vec<(String, String)> = every_route()
+            .iter()
+            .map(|(m, p, _, _)| (m.to_string(), shape(p)))
+            .collect();
+        let doc: Value = serde_json::from_str(&agent.get(&format!("{base}/api/v1/openapi.json")).call().unwrap().into_string().unwrap()).unwrap();
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            for method in operations.as_object().unwrap().keys() {
+                let route = (method.to_uppercase(), shape(path));
+                assert!(listed.contains(&route), "{route:?} is served but not in the route list");
+            }
+        }
+
+        let verdict = |method: &str, path: &str, door: Door, caller: Option<&(Role, String, (String, String))>| {
+            let token = caller.map_or("papi_not_a_token", |c| c.1.as_str());
+            let mut req = agent.request(method, &format!("{base}{}", fill(path, token)));
+            match (caller, door) {
+                (Some((_, token, _)), Door::Api | Door::Device) => {
+                    req = req.set("Authorization", &format!("Bearer {token}"));
+                }
+                (Some((_, _, (cookie, csrf))), Door::Session | Door::Page) => {
+                    req = req.set("Cookie", cookie).set("X-CSRF-Token", csrf);
+                }
+                _ => {}
+            }
+            let resp = match req.call() {
+                Ok(r) => r,
+                Err(ureq::Error::Status(_, r)) => r,
+                Err(e) => panic!("{method} {path}: {e}"),
+            };
+            let to_sign_in = resp.header("Location").is_some_and(|l| l.starts_with("/login"));
+            match resp.status() {
+                401 => Verdict::SignIn,
+                303 if to_sign_in => Verdict::SignIn,
+                403 => Verdict::Forbidden,
+                _ => Verdict::Allowed,
+            }
+        };
+
+        let mut wrong = Vec::new();
+        for (method, path, need, door) in every_route() {
+            let expected = match need {
+                Need::Public => Verdict::Allowed,
+                _ => Verdict::SignIn,
+            };
+            let got = verdict(method, path, door, None);
+            if got != expected {
+                wrong.push(format!("{method} {path} without sign-in: {got:?}, expected {expected:?}"));
+            }
+            for caller in &callers {
+                let role = caller.0;
+                let expected = match need {
+                    Need::May(action) if !role.can(action) => Verdict::Forbidden,
+                    _ => Verdict::Allowed,
+                };
+                let got = verdict(method, path, door, Some(caller));
+                if got != expected {
+                    wrong.push(format!("{method} {path} as {role}: {got:?}, expected {expected:?}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "answers that disagree with the table:\n{}", wrong.join("\n"));
+    }
+}

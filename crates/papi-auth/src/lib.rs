@@ -1,4 +1,5 @@
-//! Who may do what in papi: the five roles, password hashing (Argon2id) and bearer tokens.
+//! Who may do what in papi: the five roles and the permission table (`permissions.rs`), password
+//! hashing (Argon2id) and bearer tokens.
 //!
 //! No IO, no HTTP, no SQL: the store keeps the hashes, the server checks requests against them.
 
@@ -10,6 +11,9 @@ use argon2::Argon2;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+mod permissions;
+pub use permissions::{Action, Grant, Scope};
 
 /// The roles of the brief: each sees what its job needs and no more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,71 +49,6 @@ impl Role {
             Role::Enumerator => "enumerator",
         }
     }
-
-    /// May this role read respondents' answers (and which: all, or only its own)?
-    pub fn reads_answers(self) -> Option<Scope> {
-        match self {
-            Role::Admin | Role::Supervisor | Role::Analyst => Some(Scope::All),
-            Role::Enumerator => Some(Scope::Own),
-            Role::Leader => None,
-        }
-    }
-
-    /// May this role submit interviews?
-    pub fn submits(self) -> bool {
-        matches!(self, Role::Enumerator | Role::Admin)
-    }
-
-    /// May this role upload a phone's file of unsent interviews, for the enumerator it belonged to?
-    pub fn uploads_device_files(self) -> bool {
-        matches!(self, Role::Admin | Role::Supervisor)
-    }
-
-    /// May this role register a survey's sample (its design: places and weights)?
-    pub fn registers_sample(self) -> bool {
-        matches!(self, Role::Admin)
-    }
-
-    /// May this role read the registered sample and every assignment?
-    pub fn reads_sample(self) -> bool {
-        matches!(self, Role::Admin | Role::Supervisor | Role::Analyst)
-    }
-
-    /// May this role assign villages of the sample to enumerators?
-    pub fn assigns_villages(self) -> bool {
-        matches!(self, Role::Admin | Role::Supervisor)
-    }
-
-    /// May this role change any survey setting at all?
-    pub fn changes_settings(self) -> bool {
-        matches!(self, Role::Admin | Role::Supervisor)
-    }
-
-    /// May this role change the survey setting named `key`? A supervisor runs the fieldwork and
-    /// changes its settings; every other setting is the administrator's alone, notably
-    /// `dashboard_min_respondents`, which keeps leaders from seeing a group small enough to single out
-    /// a respondent. A setting added later stays the administrator's until it is listed here.
-    pub fn changes_setting(self, key: &str) -> bool {
-        match self {
-            Role::Admin => true,
-            Role::Supervisor => SUPERVISOR_SETTINGS.contains(&key),
-            Role::Analyst | Role::Leader | Role::Enumerator => false,
-        }
-    }
-}
-
-/// The survey settings a supervisor may change (names as in `papi_recompute`).
-const SUPERVISOR_SETTINGS: [&str; 3] = [
-    "score_include",
-    "short_interview_minutes",
-    "assignments_required",
-];
-
-/// Which interviews a role may read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Own,
 }
 
 impl fmt::Display for Role {
@@ -285,23 +224,8 @@ mod tests {
     }
 
     #[test]
-    fn roles_parse_and_scope() {
+    fn roles_parse() {
         assert_eq!("leader".parse::<Role>().unwrap(), Role::Leader);
         assert!("boss".parse::<Role>().is_err());
-        assert_eq!(Role::Leader.reads_answers(), None);
-        assert_eq!(Role::Enumerator.reads_answers(), Some(Scope::Own));
-        assert!(!Role::Analyst.submits());
-    }
-
-    #[test]
-    fn only_an_administrator_changes_how_small_a_group_the_dashboard_shows() {
-        assert!(Role::Admin.changes_setting("dashboard_min_respondents"));
-        assert!(!Role::Supervisor.changes_setting("dashboard_min_respondents"));
-        assert!(Role::Supervisor.changes_setting("score_include"));
-        assert!(!Role::Supervisor.changes_setting("a_setting_not_yet_listed"));
-        for role in [Role::Analyst, Role::Leader, Role::Enumerator] {
-            assert!(!role.changes_settings());
-            assert!(!role.changes_setting("score_include"));
-        }
     }
 }

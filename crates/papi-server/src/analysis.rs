@@ -9,21 +9,14 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_store::{Publication, ScoreRunSummary};
 use serde_json::Value as Json;
 
 use crate::error::ApiError;
-use crate::exports::MAY_EXPORT;
 use crate::locale;
 use crate::pages::{href, layout, Lang, PageRejection, Viewer};
-use crate::recompute::MAY_RECOMPUTE;
 use crate::AppState;
-
-/// The roles that may open the page: those that may recompute or export.
-pub fn may_see(role: Role) -> bool {
-    MAY_RECOMPUTE.contains(&role) || MAY_EXPORT.contains(&role)
-}
 
 /// How many score runs the page lists (each recompute records two).
 const RUNS_SHOWN: i64 = 40;
@@ -36,20 +29,12 @@ const REVIEW_STATES: [(&str, &str, &str); 4] = [
     ("rejected", "Bị loại", "Rejected"),
 ];
 
-fn refuse_unless_allowed(viewer: &Viewer) -> Result<(), PageRejection> {
-    if may_see(viewer.actor.role) {
-        Ok(())
-    } else {
-        Err(PageRejection::Forbidden(viewer.lang, viewer.actor.role))
-    }
-}
-
 /// `GET /analysis`: the only survey version's page, or a list to pick one.
 pub async fn index(
     State(state): State<Arc<AppState>>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    refuse_unless_allowed(&viewer)?;
+    viewer.may(Action::ViewAnalysis)?;
     let lang = viewer.lang;
     let title = lang.t("Phân tích", "Analysis");
     let versions = state
@@ -76,7 +61,7 @@ pub async fn page(
     Path((id, version)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageRejection> {
-    refuse_unless_allowed(&viewer)?;
+    viewer.may(Action::ViewAnalysis)?;
     let lang = viewer.lang;
     let failed = |e: papi_store::StoreError| PageRejection::Failed(e.into());
     let survey = state
@@ -99,7 +84,6 @@ pub async fn page(
         .score_runs(&survey.id, &survey.version, RUNS_SHOWN)
         .await
         .map_err(failed)?;
-    let role = viewer.actor.role;
     let path = format!("/analysis/{}/{}", survey.id, survey.version);
     let title = format!(
         "{} — {} ({})",
@@ -109,8 +93,8 @@ pub async fn page(
     );
     let body = html! {
         h1 { (title) }
-        @if MAY_RECOMPUTE.contains(&role) { (recompute_form(&survey.id, &survey.version, lang)) }
-        @if MAY_EXPORT.contains(&role) { (export_form(&survey.id, &survey.version, lang)) }
+        @if viewer.actor.can(Action::Recompute) { (recompute_form(&survey.id, &survey.version, lang)) }
+        @if viewer.actor.can(Action::Export) { (export_form(&survey.id, &survey.version, lang)) }
         // Replaced by the page's script with a fresh copy once a recompute has published.
         div #history {
             (publications_section(&publications, lang))
@@ -294,11 +278,5 @@ mod tests {
             parameters_text(&p),
             r#"by: ["district"]; purpose: publication; left_out: 3"#
         );
-    }
-
-    #[test]
-    fn only_the_roles_that_recompute_or_export_see_the_page() {
-        assert!(may_see(Role::Analyst) && may_see(Role::Admin));
-        assert!(!may_see(Role::Leader) && !may_see(Role::Enumerator) && !may_see(Role::Supervisor));
     }
 }

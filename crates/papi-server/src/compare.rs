@@ -10,7 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use papi_auth::Role;
+use papi_auth::Action;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -49,12 +49,7 @@ pub async fn compare(
     actor: Actor,
     query: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Json<papi_score::compare::Comparison>, ApiError> {
-    if !matches!(actor.role, Role::Analyst | Role::Admin) {
-        return Err(ApiError::forbidden(
-            "so sánh các lần tính điểm",
-            "compare score runs",
-        ));
-    }
+    actor.may(Action::CompareRuns)?;
     let Query(q) = query.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{Duration, Utc};
-use papi_auth::Role;
+use papi_auth::{Action, Role};
 use serde_json::{json, Value};
 
 use crate::auth::Actor;
@@ -54,7 +54,7 @@ pub async fn issue(
         ));
     }
     // A phone is easily lost: only an enumerator's powers are left on one for weeks.
-    if actor.role != Role::Enumerator {
+    if !actor.can(Action::KeepDeviceToken) {
         return Err(enumerators_only());
     }
     let (token, hash) = papi_auth::new_token();
@@ -103,7 +103,7 @@ pub async fn revoke(
     // The extractor has checked the token; a session has none to revoke. Other roles' tokens belong to
     // scripts, revoked by an administrator (`papi token revoke`), never by a request of their own.
     let token = crate::auth::bearer(&headers).ok_or_else(ApiError::unauthenticated)??;
-    if actor.role != Role::Enumerator {
+    if !actor.can(Action::KeepDeviceToken) {
         return Err(enumerators_only());
     }
     let stored = state

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use papi_auth::Role;
+use papi_auth::{Action, Role};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -64,15 +64,10 @@ pub enum Format {
 pub async fn upload(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    file: JsonBody<DeviceFile>,
+    file: Result<JsonBody<DeviceFile>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.uploads_device_files() {
-        return Err(ApiError::forbidden(
-            "nhận phiếu từ tệp của thiết bị",
-            "upload a device's file of interviews",
-        ));
-    }
-    let JsonBody(file) = file;
+    actor.may(Action::UploadDeviceFile)?;
+    let JsonBody(file) = file?;
     let enumerator = papi_survey::nfc(file.enumerator.trim());
     let Format::UnsentInterviews = file.format;
     if enumerator.is_empty() {

@@ -17,7 +17,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::SecondsFormat;
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_export::{Format, Options};
 use papi_store::{ExportJob, NewExportJob};
 use papi_survey::{FieldError, Survey};
@@ -77,19 +77,6 @@ pub struct ExportRequest {
     review_states: Vec<String>,
 }
 
-/// Who may export (the analysts' page shows its form to them).
-pub const MAY_EXPORT: [Role; 2] = [Role::Analyst, Role::Admin];
-
-fn may_export(actor: &Actor) -> Result<(), ApiError> {
-    match actor.role {
-        role if MAY_EXPORT.contains(&role) => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "xuất dữ liệu phiếu phỏng vấn",
-            "export interviews",
-        )),
-    }
-}
-
 fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError {
     ApiError {
         errors: vec![FieldError::new(field, code, vi.clone(), en.clone())],
@@ -117,9 +104,10 @@ fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError 
 pub async fn create(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    JsonBody(req): JsonBody<ExportRequest>,
+    body: Result<JsonBody<ExportRequest>, ApiError>,
 ) -> Result<Response, ApiError> {
-    may_export(&actor)?;
+    actor.may(Action::Export)?;
+    let JsonBody(req) = body?;
     let format = Format::parse(&req.format).ok_or_else(|| {
         invalid(
             "format",
@@ -312,7 +300,7 @@ fn encode(job: &ExportJob) -> Value {
 /// The job of `id` if the caller may see it: its requester, or an administrator. Anyone else gets
 /// the same 404 as for a job that does not exist.
 async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<ExportJob, ApiError> {
-    may_export(actor)?;
+    actor.may(Action::Export)?;
     let not_found = || {
         ApiError::not_found(
             &format!("lần xuất dữ liệu {}", id.replace('\0', "")),
@@ -321,7 +309,7 @@ async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<Export
     };
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let job = state.store.export_job(id).await?.ok_or_else(not_found)?;
-    if job.job.requested_by != actor.name && actor.role != Role::Admin {
+    if job.job.requested_by != actor.name && actor.only_own(Action::Export) {
         return Err(not_found());
     }
     Ok(job)

@@ -13,12 +13,15 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use papi_store::Store;
 use papi_survey::Survey;
 use serde_json::json;
 use tokio::sync::RwLock;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod analysis;
 pub mod auth;
@@ -148,68 +151,60 @@ pub fn router(state: AppState) -> Router {
     routes(Arc::new(state))
 }
 
-fn routes(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route(
-            "/interviews",
-            post(interviews::create).get(interviews::list),
-        )
-        .route("/interviews/{id}", get(interviews::get_one))
-        .route(
-            "/interviews/{id}/attachments/{name}",
-            get(interviews::attachment),
-        )
-        .route("/interviews/{id}/review", post(fieldwork::review))
-        .route("/interviews/{id}/reviews", get(fieldwork::reviews))
-        .route("/dashboard/{id}/{version}", get(dashboard::api))
-        .route("/plans/{plan}/tasks/{task}", put(dashboard::set_task))
-        .route("/surveys/{id}/{version}/fieldwork", get(fieldwork::api))
-        .route(
-            "/surveys/{id}/{version}/settings",
-            put(fieldwork::set_settings),
-        )
-        .route("/surveys/{id}/{version}/places", get(sample::get_places))
-        .route(
-            "/surveys/{id}/{version}/assignments",
-            get(sample::get_assignments).put(sample::set_assignments),
-        )
-        .route("/surveys/{id}/{version}/recompute", post(recompute::start))
-        .route("/recompute/{job}", get(recompute::status))
-        .route("/compare", get(compare::compare))
-        .route("/exports", post(exports::create))
-        .route("/exports/{id}", get(exports::get_one))
-        .route("/exports/{id}/file", get(exports::file))
-        .route("/openapi.json", get(openapi_json))
-        .route("/session", get(session::whoami))
-        .route(
-            "/session/device-token",
-            post(device::issue).delete(device::revoke),
-        )
-        .route("/surveys", get(surveys::list))
-        .route("/surveys/{id}/{version}", get(surveys::get_one))
-        .fallback(api_not_found)
+/// The API's routes, each declared once: `routes!` takes its method and path from the handler's
+/// `#[utoipa::path]`, so the router and the OpenAPI document are made from the same declaration.
+fn api_routes() -> OpenApiRouter<Arc<AppState>> {
+    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(interviews::create, interviews::list))
+        .routes(routes!(interviews::get_one))
+        .routes(routes!(interviews::attachment))
+        .routes(routes!(fieldwork::review))
+        .routes(routes!(fieldwork::reviews))
+        .routes(routes!(dashboard::api))
+        .routes(routes!(dashboard::set_task))
+        .routes(routes!(fieldwork::api))
+        .routes(routes!(fieldwork::set_settings))
+        .routes(routes!(sample::get_places))
+        .routes(routes!(sample::get_assignments, sample::set_assignments))
+        .routes(routes!(recompute::start))
+        .routes(routes!(recompute::status))
+        .routes(routes!(compare::compare))
+        .routes(routes!(exports::create))
+        .routes(routes!(exports::get_one))
+        .routes(routes!(exports::file))
+        .routes(routes!(session::whoami))
+        .routes(routes!(device::issue, device::revoke))
+        .routes(routes!(surveys::list))
+        .routes(routes!(surveys::get_one))
         .layer(from_fn_with_state(API_BODY, body::limit_body));
     // Requests that carry many interviews or a whole sampling frame.
-    let bulk = Router::new()
-        .route("/interviews/batch", post(interviews::create_batch))
-        .route("/interviews/device-file", post(device_file::upload))
-        .route(
-            "/surveys/{id}/{version}/sample",
-            get(sample::get_sample).post(sample::register),
-        );
-    let api = api.merge(bulk);
+    let bulk = OpenApiRouter::new()
+        .routes(routes!(interviews::create_batch))
+        .routes(routes!(device_file::upload))
+        .routes(routes!(sample::get_sample, sample::register));
+    let sign_in = OpenApiRouter::new()
+        .routes(routes!(session::page, session::login))
+        .layer(from_fn_with_state(SMALL_BODY, body::limit_body));
+    let service = OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(metrics::scrape))
+        .routes(routes!(session::logout));
+    api.merge(bulk).merge(sign_in).merge(service)
+}
+
+fn routes(state: Arc<AppState>) -> Router {
+    let (api, document) = api_routes().split_for_parts();
+    let document = Arc::new(document);
     let app = Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::scrape))
-        .route("/favicon.ico", get(favicon))
+        .merge(api)
         .route(
-            "/login",
-            get(session::page)
-                .post(session::login)
-                .layer(from_fn_with_state(SMALL_BODY, body::limit_body)),
+            "/api/v1/openapi.json",
+            get(move || async move { Json(document.as_ref().clone()) }),
         )
-        .route("/logout", post(session::logout))
+        // Any other path under the API's prefix: the API's own 404, in JSON.
+        .route("/api/v1/{*rest}", any(api_not_found))
+        .route("/", get(home))
+        .route("/favicon.ico", get(favicon))
         .route("/dashboard", get(dashboard::index))
         .route("/dashboard/{id}/{version}", get(dashboard::page))
         .route(
@@ -234,7 +229,6 @@ fn routes(state: Arc<AppState>) -> Router {
         )
         .merge(web::routes())
         .merge(openrosa::routes())
-        .nest("/api/v1", api)
         // Bodies are limited per route by the layers above (a declared length over the limit is
         // refused before anything is read); axum's own default limit is replaced by them.
         .layer(from_fn_with_state(MAX_BODY, body::limit_body))
@@ -246,11 +240,6 @@ fn routes(state: Arc<AppState>) -> Router {
         .with_state(state);
     // The security headers go on every response, those of the edge's layers included.
     edge::layers(app).layer(headers::layer())
-}
-
-async fn openapi_json() -> impl IntoResponse {
-    use utoipa::OpenApi;
-    Json(openapi::ApiDoc::openapi())
 }
 
 /// The site icon (browsers ask for it on every page): a red square with "P", as SVG.

@@ -9,7 +9,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use papi_auth::Role;
+use papi_auth::Action;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -140,12 +140,7 @@ pub async fn scrape(
     State(state): State<Arc<AppState>>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "xem số đo của dịch vụ",
-            "read the service's metrics",
-        ));
-    }
+    actor.may(Action::ReadMetrics)?;
     let m = &state.metrics;
     m.commit_queue.set(state.committer.queued() as i64);
     for (kind, status, count) in state.store.job_counts().await? {

@@ -1,5 +1,6 @@
-//! The OpenAPI document of the service (`GET /api/v1/openapi.json`), generated from the handlers'
-//! annotations and the schemas below, so that it cannot drift from the code.
+//! The OpenAPI document's frame (`GET /api/v1/openapi.json`): its title, tags and security scheme.
+//! Its paths come from the handlers' own `#[utoipa::path]` annotations as the router registers them
+//! (`lib.rs`, `routes!`), so a route cannot be served without being documented, or the reverse.
 
 use std::collections::BTreeMap;
 
@@ -341,41 +342,6 @@ impl Modify for BearerAuth {
         title = "papi collection API",
         description = "Interviews in, exactly once: idempotent submission by client-generated UUID, \
                        every rule of the survey definition checked, errors with stable codes in Vietnamese and English."
-    ),
-    paths(
-        crate::interviews::create,
-        crate::interviews::create_batch,
-        crate::device_file::upload,
-        crate::interviews::get_one,
-        crate::interviews::attachment,
-        crate::interviews::list,
-        crate::surveys::list,
-        crate::exports::create,
-        crate::exports::get_one,
-        crate::exports::file,
-        crate::surveys::get_one,
-        crate::session::whoami,
-        crate::session::login,
-        crate::session::page,
-        crate::session::logout,
-        crate::device::issue,
-        crate::device::revoke,
-        crate::healthz,
-        crate::metrics::scrape,
-        crate::dashboard::api,
-        crate::dashboard::set_task,
-        crate::recompute::start,
-        crate::recompute::status,
-        crate::compare::compare,
-        crate::fieldwork::review,
-        crate::fieldwork::reviews,
-        crate::fieldwork::api,
-        crate::fieldwork::set_settings,
-        crate::sample::register,
-        crate::sample::get_sample,
-        crate::sample::get_assignments,
-        crate::sample::get_places,
-        crate::sample::set_assignments,
     ),
     components(schemas(Submission, SurveyRef, StoredInterview, Attachment, Accepted, Batch, BatchResults, BatchItem, InterviewPage, Message, FieldError, Error, Health, SurveyList, SurveySummary, SurveyDefinition, Caller, Credentials, DeviceToken, crate::device_file::DeviceFile,
         ExportRequest, ExportFormat, ReviewState, ExportJob, ExportProgress, ExportLinks,

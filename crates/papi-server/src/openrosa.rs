@@ -18,16 +18,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use base64::Engine as _;
 use md5::{Digest, Md5};
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_store::{AttachmentOutcome, EditOutcome, InsertOutcome, NewAttachment, PreparedInterview};
 use papi_survey::{FieldError, Survey};
 use uuid::Uuid;
 
-use crate::auth::Actor;
+use crate::auth::{sign_in, Actor, Door};
 use crate::error::ApiError;
-use crate::signin::{self, ClientAddr};
 use crate::AppState;
 
 /// What a device may send in one POST before it must split a submission (ODK Collect reads it from
@@ -142,21 +140,12 @@ impl IntoResponse for OpenRosaError {
     }
 }
 
-/// A device allowed to collect: a token in the URL, HTTP Basic with a papi user, or a bearer token.
+/// A device allowed to collect, signed in by `auth::sign_in` (a token in the URL, HTTP Basic with a
+/// papi user, or a bearer token).
 pub struct Device {
     pub actor: Actor,
     /// The token of a `/odk/key/{token}` URL, to build download URLs under the same key.
     pub key: Option<String>,
-}
-
-fn unauthenticated() -> OpenRosaError {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "auth.required",
-        "Cần đăng nhập (HTTP Basic) hoặc mã thiết bị trong đường dẫn (/odk/key/MÃ/).".into(),
-        "Authentication required: HTTP Basic, or a device token in the URL (/odk/key/TOKEN/)."
-            .into(),
-    )
 }
 
 impl FromRequestParts<Arc<AppState>> for Device {
@@ -166,6 +155,8 @@ impl FromRequestParts<Arc<AppState>> for Device {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Device, OpenRosaError> {
+        let actor = sign_in(parts, state, Door::OpenRosa).await?;
+        actor.may(Action::SubmitInterview)?;
         let key = RawPathParams::from_request_parts(parts, state)
             .await
             .ok()
@@ -174,62 +165,8 @@ impl FromRequestParts<Arc<AppState>> for Device {
                     .find(|(k, _)| *k == "token")
                     .map(|(_, v)| v.to_owned())
             });
-        let authorization = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned);
-        let actor = match (&key, authorization) {
-            (Some(token), _) => bearer(state, token).await?,
-            (None, Some(h)) if h.len() > 6 && h[..6].eq_ignore_ascii_case("basic ") => {
-                let client = ClientAddr(signin::client_addr(parts, state.behind_proxy));
-                basic(state, h[6..].trim(), client).await?
-            }
-            (None, Some(h)) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => {
-                bearer(state, h[7..].trim()).await?
-            }
-            _ => return Err(unauthenticated()),
-        };
-        if !actor.role.submits() {
-            return Err(OpenRosaError(ApiError::forbidden(
-                "thu thập phiếu phỏng vấn",
-                "collect interviews",
-            )));
-        }
         Ok(Device { actor, key })
     }
-}
-
-/// The holder of a token, checked by the API's own bearer-token check.
-async fn bearer(state: &Arc<AppState>, token: &str) -> Result<Actor, OpenRosaError> {
-    let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| unauthenticated())?;
-    let mut parts = axum::http::Request::builder()
-        .header(header::AUTHORIZATION, value)
-        .body(())
-        .map_err(ApiError::internal)?
-        .into_parts()
-        .0;
-    Ok(Actor::from_request_parts(&mut parts, state).await?)
-}
-
-/// A papi user by HTTP Basic, checked as the sign-in page checks one.
-async fn basic(
-    state: &Arc<AppState>,
-    encoded: &str,
-    client: ClientAddr,
-) -> Result<Actor, OpenRosaError> {
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(unauthenticated)?;
-    let (username, password) = decoded.split_once(':').ok_or_else(unauthenticated)?;
-    let user = signin::check_password(state, username, password, client, "openrosa").await?;
-    Ok(Actor {
-        role: user.role.parse::<Role>().map_err(ApiError::internal)?,
-        name: user.username,
-        csrf_token: None,
-    })
 }
 
 /// Where this device reaches the server: the scheme and host it used, and its key, if any.
@@ -502,7 +439,10 @@ async fn submit(
             )
         })?;
         let row = PreparedInterview::new(&survey, &interview).map_err(ApiError::from)?;
-        let owner = (device.actor.role == Role::Enumerator).then_some(device.actor.name.as_str());
+        let owner = device
+            .actor
+            .only_own(Action::SubmitInterview)
+            .then_some(device.actor.name.as_str());
         let outcome = state
             .store
             .insert_edit(&survey, &row, replaces, owner)

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use papi_auth::Role;
+use papi_auth::{Action, Role, Scope};
 
 use crate::auth::Actor;
 use crate::AppState;
@@ -102,13 +102,12 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
 }
 
 impl Viewer {
-    /// Refuses the page unless the viewer's role is one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), PageRejection> {
-        if roles.contains(&self.actor.role) {
-            Ok(())
-        } else {
-            Err(PageRejection::Forbidden(self.lang, self.actor.role))
-        }
+    /// Refuses the page unless the permission table lets the viewer do `action`.
+    pub fn may(&self, action: Action) -> Result<Scope, PageRejection> {
+        self.actor
+            .role
+            .may(action)
+            .ok_or(PageRejection::Forbidden(self.lang, self.actor.role))
     }
 }
 
@@ -223,10 +222,10 @@ pub fn layout(viewer: &Viewer, path_for_switch: &str, title: &str, body: Markup)
             body {
                 header {
                     a href=(href("/dashboard", lang)) { (lang.t("Bảng điều hành", "Dashboard")) }
-                    @if matches!(role, Role::Supervisor | Role::Admin) {
+                    @if viewer.actor.can(Action::ViewFieldwork) {
                         a href=(href("/fieldwork", lang)) { (lang.t("Giám sát thực địa", "Fieldwork")) }
                     }
-                    @if crate::analysis::may_see(role) {
+                    @if viewer.actor.can(Action::ViewAnalysis) {
                         a href=(href("/analysis", lang)) { (lang.t("Phân tích", "Analysis")) }
                     }
                     a href=(switch) lang=(lang.t("en", "vi")) { (lang.t("English", "Tiếng Việt")) }

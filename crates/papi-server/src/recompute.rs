@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use papi_auth::Role;
+use papi_auth::Action;
 use papi_store::{JobEnd, JobStart, RecomputeJob};
 use serde::Serialize;
 use uuid::Uuid;
@@ -57,9 +57,6 @@ impl From<RecomputeJob> for Job {
         }
     }
 }
-
-/// Who may recompute and publish, and follow the jobs (the analysts' page shows its button to them).
-pub const MAY_RECOMPUTE: [Role; 2] = [Role::Analyst, Role::Admin];
 
 /// How often a running job writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -118,10 +115,10 @@ impl papi_recompute::Progress for JobProgress {
 /// `POST /api/v1/surveys/{survey_id}/{version}/recompute`: start recomputing and publishing.
 #[utoipa::path(
     post,
-    path = "/api/v1/surveys/{survey_id}/{version}/recompute",
+    path = "/api/v1/surveys/{id}/{version}/recompute",
     tag = "dashboard",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 202, description = "The job started; poll its status URL", body = Job),
         (status = 200, description = "A job for this survey version is already running: that job", body = Job),
@@ -135,12 +132,7 @@ pub async fn start(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    if !MAY_RECOMPUTE.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "tính lại và công bố điểm",
-            "recompute and publish scores",
-        ));
-    }
+    actor.may(Action::Recompute)?;
     let survey = state
         .survey(&id, &version)
         .await?
@@ -236,12 +228,7 @@ pub async fn status(
     Path(job): Path<String>,
     actor: Actor,
 ) -> Result<Json<Job>, ApiError> {
-    if !MAY_RECOMPUTE.contains(&actor.role) {
-        return Err(ApiError::forbidden(
-            "xem các lần tính lại điểm",
-            "see recompute jobs",
-        ));
-    }
+    actor.may(Action::Recompute)?;
     let id =
         Uuid::parse_str(&job).map_err(|_| ApiError::not_found("lần tính lại này", "this job"))?;
     state

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use papi_auth::Role;
+use papi_auth::{Action, Scope};
 use papi_sample::{DrawOptions, Frame};
 use papi_store::{place_key, Assignment, PlaceCheck, SamplePlace, StoreError};
 use papi_survey::{FieldError, Interview, Survey};
@@ -30,7 +30,9 @@ pub(crate) async fn check_place(
     interview: &Interview,
 ) -> Result<(), ApiError> {
     let place = place_key(&interview.location);
-    let enumerator = (actor.role == Role::Enumerator).then_some(actor.name.as_str());
+    let enumerator = actor
+        .only_own(Action::SubmitInterview)
+        .then_some(actor.name.as_str());
     let check = state
         .store
         .check_place(&survey.id, &survey.version, &place, enumerator)
@@ -84,7 +86,7 @@ pub(crate) async fn check_place(
 /// the survey's `assignments_required` setting is false. The check on arrival and the places offered
 /// to the form and to ODK both follow this one rule.
 fn bound_to_assignments(actor: &Actor, settings: &papi_recompute::Settings) -> bool {
-    actor.role == Role::Enumerator && settings.assignments_required
+    actor.only_own(Action::SubmitInterview) && settings.assignments_required
 }
 
 /// The villages an actor may collect interviews from: their assigned villages when they are bound to
@@ -118,10 +120,10 @@ pub(crate) async fn places_for(
 /// from, which the enumerator's form offers as its cascading place pickers.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/places",
+    path = "/api/v1/surveys/{id}/{version}/places",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "The caller's places: an enumerator's assigned villages (or every village of the sample when the survey does not require assignments), every village for an administrator"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -134,12 +136,7 @@ pub async fn get_places(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.submits() {
-        return Err(ApiError::forbidden(
-            "thu thập phiếu phỏng vấn",
-            "collect interviews",
-        ));
-    }
+    actor.may(Action::SubmitInterview)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = places_for(&state, &survey, &actor).await?;
     let has_sample = state
@@ -194,10 +191,10 @@ const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 /// `POST /api/v1/surveys/{survey_id}/{version}/sample`: draw a sample from a frame and register it.
 #[utoipa::path(
     post,
-    path = "/api/v1/surveys/{survey_id}/{version}/sample",
+    path = "/api/v1/surveys/{id}/{version}/sample",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     request_body = SampleRequest,
     responses(
         (status = 201, description = "Drawn and registered: the survey version's new current sample"),
@@ -214,11 +211,10 @@ pub async fn register(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(req): JsonBody<SampleRequest>,
+    body: Result<JsonBody<SampleRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !actor.role.registers_sample() {
-        return Err(ApiError::forbidden("đăng ký mẫu", "register a sample"));
-    }
+    actor.may(Action::RegisterSample)?;
+    let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
     if req.frame.len() > MAX_FRAME_BYTES {
         return Err(ApiError::unprocessable(
@@ -281,10 +277,10 @@ fn design_error(code: &'static str, message: &str) -> ApiError {
 /// `GET /api/v1/surveys/{survey_id}/{version}/sample`: the current sample, its villages and design.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/sample",
+    path = "/api/v1/surveys/{id}/{version}/sample",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "The registered sample: its version, who registered it, the draw, and its villages"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -297,9 +293,7 @@ pub async fn get_sample(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.reads_sample() {
-        return Err(ApiError::forbidden("xem mẫu", "read the sample"));
-    }
+    actor.may(Action::ReadSample)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let registered = state
         .store
@@ -348,10 +342,10 @@ fn ordered(survey: &Survey, location: &[(String, String)]) -> Value {
 /// own villages (what the form offers them), with each village's location.
 #[utoipa::path(
     get,
-    path = "/api/v1/surveys/{survey_id}/{version}/assignments",
+    path = "/api/v1/surveys/{id}/{version}/assignments",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "Assignments: place, its location and the enumerator"),
         (status = 401, description = "No valid token or session", body = crate::openapi::Error),
@@ -364,10 +358,9 @@ pub async fn get_assignments(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
-    let only = match actor.role {
-        Role::Enumerator => Some(actor.name.as_str()),
-        r if r.reads_sample() => None,
-        _ => return Err(ApiError::forbidden("xem phân công", "read assignments")),
+    let only = match actor.may(Action::ReadAssignments)? {
+        Scope::Own => Some(actor.name.as_str()),
+        Scope::All => None,
     };
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = state
@@ -417,10 +410,10 @@ pub struct Assignments {
 /// admin). Every place must be a village of the registered sample; nothing changes otherwise.
 #[utoipa::path(
     put,
-    path = "/api/v1/surveys/{survey_id}/{version}/assignments",
+    path = "/api/v1/surveys/{id}/{version}/assignments",
     tag = "sample",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path), ("version" = String, Path)),
+    params(("id" = String, Path), ("version" = String, Path)),
     request_body = Assignments,
     responses(
         (status = 200, description = "The assignments as stored"),
@@ -437,11 +430,10 @@ pub async fn set_assignments(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-    JsonBody(req): JsonBody<Assignments>,
+    body: Result<JsonBody<Assignments>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
-    if !actor.role.assigns_villages() {
-        return Err(ApiError::forbidden("phân công thôn", "assign villages"));
-    }
+    actor.may(Action::AssignVillages)?;
+    let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let mut rows = Vec::with_capacity(req.assignments.len());
     let mut seen = std::collections::HashSet::new();

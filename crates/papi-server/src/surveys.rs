@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 
 use papi_survey::Survey;
 
+use papi_auth::Action;
+
 use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::AppState;
@@ -26,8 +28,9 @@ use crate::AppState;
 )]
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    _actor: Actor,
+    actor: Actor,
 ) -> Result<Json<Value>, ApiError> {
+    actor.may(Action::ReadSurveys)?;
     let mut items = Vec::new();
     for (id, version, _) in state.store.survey_definitions().await? {
         if let Some(s) = state.survey(&id, &version).await? {
@@ -54,9 +57,10 @@ pub async fn list(
 )]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
-    _actor: Actor,
+    actor: Actor,
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    actor.may(Action::ReadSurveys)?;
     let s = state.survey(&id, &version).await?.ok_or_else(|| {
         ApiError::not_found(
             &format!("khảo sát {id} phiên bản {version}"),
