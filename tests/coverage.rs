@@ -47,7 +47,7 @@ fn scored(
     interviews: &[papi_survey::Interview],
     by: &[&str],
 ) -> papi_score::Report {
-    let df = papi_table::frame_from_interviews(survey, interviews).unwrap();
+    let df = papi_table::table_from_interviews(survey, interviews).unwrap();
     let options = Options {
         by: by.iter().map(|s| s.to_string()).collect(),
         ..Options::default()

@@ -191,13 +191,12 @@ pub fn run(args: ScoreArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     if let Some(path) = &args.weights_out {
         let weights = papi_score::analysis_weights(&survey, &frame, &options)?;
         let ids = frame
-            .column("id")?
-            .cast(&polars::prelude::DataType::String)?;
-        let ids = ids.str()?;
+            .column("id")
+            .ok_or_else(|| anyhow!("column 'id' is missing"))?;
         let mut w = csv::Writer::from_path(path)?;
         w.write_record(["id", "weight"])?;
-        for (id, weight) in ids.iter().zip(&weights) {
-            w.write_record([id.unwrap_or(""), &weight.to_string()])?;
+        for (i, weight) in weights.iter().enumerate() {
+            w.write_record([ids.text(i).unwrap_or_default(), weight.to_string()])?;
         }
         w.flush()?;
     }

@@ -244,7 +244,7 @@ fn from_population(
     let everyone = |p: &Population<'_>| -> anyhow::Result<papi_score::Report> {
         let bar = progress_bar(p.len() as u64, "scoring the population");
         let people: Vec<_> = p.people().inspect(|_| bar.inc(1)).collect();
-        let df = papi_table::frame_from_interviews(survey, &people)?;
+        let df = papi_table::table_from_interviews(survey, &people)?;
         drop(people);
         bar.finish_and_clear();
         Ok(papi_score::score(

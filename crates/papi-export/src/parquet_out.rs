@@ -5,9 +5,7 @@ use std::fs::File;
 
 use papi_store::StoredInterview;
 use papi_survey::Survey;
-use papi_table::{schema, FrameBuilder};
-use polars::io::parquet::write::BatchedWriter;
-use polars::prelude::*;
+use papi_table::ParquetRows;
 
 use crate::{ExportError, Format, PageWriter, REVIEW_STATE};
 
@@ -15,10 +13,7 @@ use crate::{ExportError, Format, PageWriter, REVIEW_STATE};
 const ROWS_PER_GROUP: usize = 10_000;
 
 pub(crate) struct ParquetPages<'a> {
-    frame: FrameBuilder<'a>,
-    states: Vec<String>,
-    writer: BatchedWriter<File>,
-    groups: usize,
+    rows: ParquetRows<'a, File>,
 }
 
 fn err(e: impl std::fmt::Display) -> ExportError {
@@ -27,48 +22,22 @@ fn err(e: impl std::fmt::Display) -> ExportError {
 
 impl<'a> ParquetPages<'a> {
     pub(crate) fn new(survey: &'a Survey, file: File) -> Result<ParquetPages<'a>, ExportError> {
-        let mut schema = schema(survey);
-        schema.with_column(REVIEW_STATE.into(), DataType::String);
-        let writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .batched(&schema)
-            .map_err(err)?;
-        Ok(ParquetPages {
-            frame: FrameBuilder::new(survey),
-            states: Vec::new(),
-            writer,
-            groups: 0,
-        })
-    }
-
-    fn flush(&mut self) -> Result<(), ExportError> {
-        let mut df = self.frame.take().map_err(err)?;
-        let states = std::mem::take(&mut self.states);
-        df.with_column(Column::new(REVIEW_STATE.into(), states))
-            .map_err(err)?;
-        self.groups += 1;
-        self.writer.write_batch(&df).map_err(err)
+        let rows = ParquetRows::new(survey, file, &[REVIEW_STATE], ROWS_PER_GROUP).map_err(err)?;
+        Ok(ParquetPages { rows })
     }
 }
 
 impl PageWriter for ParquetPages<'_> {
     fn write_page(&mut self, page: &[StoredInterview]) -> Result<(), ExportError> {
         for s in page {
-            self.frame.push(&s.interview);
-            self.states.push(s.review_state.clone());
-        }
-        if self.frame.len() >= ROWS_PER_GROUP {
-            self.flush()?;
+            self.rows
+                .push(&s.interview, &[s.review_state.as_str()])
+                .map_err(err)?;
         }
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<(), ExportError> {
-        // The last rows, or an empty file's schema.
-        if !self.frame.is_empty() || self.groups == 0 {
-            self.flush()?;
-        }
-        self.writer.finish().map_err(err)?;
-        Ok(())
+    fn finish(self: Box<Self>) -> Result<(), ExportError> {
+        self.rows.finish().map_err(err)
     }
 }

@@ -11,10 +11,12 @@ use papi_store::{
     place_key, LeftOut, NewPublication, NewScoreRun, Publication, ScoreRun, Store, StoreError,
 };
 use papi_survey::{ReferenceTable, Survey};
-use polars::prelude::DataFrame;
+use papi_table::Table;
 use sha2::{Digest, Sha256};
 
 pub mod design;
+#[cfg(test)]
+mod tests;
 pub use design::{DesignError, DesignWeights};
 
 /// The survey setting that says which reviewed interviews a score run takes.
@@ -175,7 +177,7 @@ pub async fn settings(store: &Store, survey: &Survey) -> Result<Settings, Recomp
 
 /// The interviews a score run takes, as a frame, with the identity of the set.
 pub struct ScoredSet {
-    pub frame: DataFrame,
+    pub frame: Table,
     /// SHA-256 over the ids and content hashes, in id order.
     pub data_hash: String,
     pub interviews: usize,
@@ -199,7 +201,26 @@ pub trait Progress: Send + Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// Reads the interviews a score run takes, page by page, into one frame.
+/// The identity of a set of interviews: SHA-256 over (id, content hash) in id order, and the hash of
+/// the sample its weights came from. The weights are part of what was scored: a new sample changes
+/// the set's identity.
+fn set_identity(keys: &mut [(String, String)], sample: Option<&str>) -> String {
+    keys.sort();
+    let mut h = Sha256::new();
+    for (id, content) in keys.iter() {
+        h.update(id.as_bytes());
+        h.update(b":");
+        h.update(content.as_bytes());
+        h.update(b"\n");
+    }
+    if let Some(sample) = sample {
+        h.update(b"sample:");
+        h.update(sample.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Reads the interviews a score run takes, page by page, into one table.
 ///
 /// With a registered sample, every interview's weight is computed from it (its village's base weight,
 /// adjusted by planned over counted interviews in the village); an interview whose place is not a
@@ -215,7 +236,7 @@ pub async fn read_interviews(
     let sample = design::current_sample(store, survey).await?;
     let places = sample.as_ref().map(|s| design::sample_places(survey, s));
     let total = store.count_interviews(&survey.id, &survey.version).await? as u64;
-    let mut builder = papi_table::FrameBuilder::new(survey);
+    let mut builder = papi_table::TableBuilder::new(survey);
     let mut keys: Vec<(String, String)> = Vec::new();
     // Each scored row's place, to give it its weight once every village's count is known.
     let mut row_places: Vec<String> = Vec::new();
@@ -286,22 +307,10 @@ pub async fn read_interviews(
                 .collect(),
         );
     }
-    keys.sort();
-    let mut h = Sha256::new();
-    for (id, content) in &keys {
-        h.update(id.as_bytes());
-        h.update(b":");
-        h.update(content.as_bytes());
-        h.update(b"\n");
-    }
-    // The weights are part of what was scored: a new sample changes the set's identity.
-    if let Some(sample) = &sample {
-        h.update(b"sample:");
-        h.update(sample.hash().as_bytes());
-    }
+    let data_hash = set_identity(&mut keys, sample.as_ref().map(|s| s.hash()).as_deref());
     Ok(ScoredSet {
-        frame: builder.take()?,
-        data_hash: hex::encode(h.finalize()),
+        frame: builder.finish()?,
+        data_hash,
         interviews: keys.len(),
         latest_year,
         include,

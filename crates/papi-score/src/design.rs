@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use papi_survey::Survey;
-use polars::prelude::*;
+use papi_table::{Column, Table};
 
 use crate::ScoreError;
 
@@ -33,58 +33,54 @@ pub struct Design {
     pub cell_psu: Vec<u32>,
 }
 
-/// Codes of a text column: (code per row, values in order of first appearance).
-fn codes(col: &Column) -> Result<(Vec<u32>, Vec<Option<String>>), PolarsError> {
-    let s = col.cast(&DataType::String)?;
-    let ca = s.str()?;
-    let mut index: HashMap<Option<&str>, u32> = HashMap::new();
-    let mut values = Vec::new();
-    let mut out = Vec::with_capacity(ca.len());
-    for v in ca.iter() {
-        let next = index.len() as u32;
-        let code = *index.entry(v).or_insert_with(|| {
-            values.push(v.map(str::to_owned));
-            next
-        });
-        out.push(code);
+/// Codes of a column: (code per row, values in order of first appearance).
+fn codes(col: &Column) -> (Vec<u32>, Vec<Option<String>>) {
+    col.first_appearance_codes()
+}
+
+/// A column's values as numbers, one per row: text is parsed, and no value (or text that is not a
+/// number) is `None`.
+fn column_numbers(col: &Column) -> Box<dyn Iterator<Item = Option<f64>> + '_> {
+    match col {
+        Column::Number(n) => Box::new(n.values.iter().map(|&x| (!x.is_nan()).then_some(x))),
+        Column::Text(t) => {
+            let parsed: Vec<Option<f64>> = t
+                .values()
+                .iter()
+                .map(|v| v.as_deref().and_then(|v| v.trim().parse().ok()))
+                .collect();
+            Box::new(t.codes().iter().map(move |c| parsed[c as usize]))
+        }
     }
-    Ok((out, values))
 }
 
 impl Design {
     /// Resolves the design of `survey` on `df`, with domains by the columns `by`.
-    pub fn new(survey: &Survey, df: &DataFrame, by: &[String]) -> Result<Design, ScoreError> {
+    pub fn new(survey: &Survey, df: &Table, by: &[String]) -> Result<Design, ScoreError> {
         Design::resolve(survey, df, by, true)
     }
 
     /// The design with every respondent weighted alike: the weight column is not read.
-    pub fn unweighted(
-        survey: &Survey,
-        df: &DataFrame,
-        by: &[String],
-    ) -> Result<Design, ScoreError> {
+    pub fn unweighted(survey: &Survey, df: &Table, by: &[String]) -> Result<Design, ScoreError> {
         Design::resolve(survey, df, by, false)
     }
 
     fn resolve(
         survey: &Survey,
-        df: &DataFrame,
+        df: &Table,
         by: &[String],
         weighted: bool,
     ) -> Result<Design, ScoreError> {
         let rows = df.height();
         let column = |name: &str| {
             df.column(name)
-                .map_err(|_| ScoreError::MissingColumn(name.to_owned()))
+                .ok_or_else(|| ScoreError::MissingColumn(name.to_owned()))
         };
         let weights = match survey.design.weight.as_ref().filter(|_| weighted) {
             Some(w) => {
-                let col = column(w)?
-                    .cast(&DataType::Float64)
-                    .map_err(|e| ScoreError::Data(e.to_string()))?;
-                let ca = col.f64().map_err(|e| ScoreError::Data(e.to_string()))?;
+                let ca = column_numbers(column(w)?);
                 let mut out = Vec::with_capacity(rows);
-                for (i, v) in ca.iter().enumerate() {
+                for (i, v) in ca.enumerate() {
                     match v {
                         Some(x) if x.is_finite() && x > 0.0 => out.push(x),
                         other => {
@@ -107,7 +103,7 @@ impl Design {
         };
         let (stratum_of_row, strata_values) = match &survey.design.strata {
             Some(s) => {
-                let (c, v) = codes(column(s)?).map_err(|e| ScoreError::Data(e.to_string()))?;
+                let (c, v) = codes(column(s)?);
                 if let Some(row) = v
                     .iter()
                     .position(Option::is_none)
@@ -129,8 +125,7 @@ impl Design {
         let mut psu_names = Vec::new();
         match &survey.design.cluster {
             Some(k) => {
-                let (cluster, values) =
-                    codes(column(k)?).map_err(|e| ScoreError::Data(e.to_string()))?;
+                let (cluster, values) = codes(column(k)?);
                 if let Some(code) = values.iter().position(Option::is_none) {
                     let row = cluster.iter().position(|&x| x == code as u32).unwrap_or(0);
                     return Err(ScoreError::InvalidValue {
@@ -167,7 +162,7 @@ impl Design {
         } else {
             let mut per_column = Vec::new();
             for b in by {
-                per_column.push(codes(column(b)?).map_err(|e| ScoreError::Data(e.to_string()))?);
+                per_column.push(codes(column(b)?));
             }
             let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
             let mut groups = Vec::new();

@@ -2,12 +2,13 @@
 //! group (SCORING.md §3.1), its influence totals per PSU and variance (§3.5), and the row residuals
 //! that its design effect and those of the combinations above it are computed from.
 
-use papi_survey::{QuestionType, Scoring, Survey};
-use polars::prelude::*;
+use papi_survey::Survey;
+use papi_table::Table;
 
 use crate::design::Design;
 use crate::rake::{self, RakeReport};
 use crate::replicate::Replicates;
+use crate::scores::{scores, Scores};
 use crate::ScoreError;
 
 /// How the rows of the design fall into groups, cells and PSUs, shared by every indicator's pass.
@@ -55,18 +56,18 @@ struct Sums {
 /// An indicator's scores per row, with what turns them into its residuals (SCORING.md §3.5):
 /// r_i = o_i (y_i − p) / Σ_j w_j o_j, p and the sum those of the row's group. w·r is the row's
 /// influence value before any raking; the design effects are computed from Σ w r².
-pub(crate) struct RowResiduals {
-    y: Vec<f64>,
+pub(crate) struct RowResiduals<'a> {
+    y: Scores<'a>,
     /// Per group: p, and 1 / Σ w·o (0 where the group has no estimate, so that r = 0 there).
     p: Vec<f64>,
     scale: Vec<f64>,
 }
 
-impl RowResiduals {
+impl RowResiduals<'_> {
     /// r of row `i` in group `g`; 0 for a missing answer.
     #[inline]
     pub fn at(&self, i: usize, g: usize) -> f64 {
-        let y = self.y[i];
+        let y = self.y.at(i);
         if y.is_nan() {
             0.0
         } else {
@@ -77,12 +78,12 @@ impl RowResiduals {
 
 /// Scores indicator `k` in every group; also returns its residuals per row, for the design effects
 /// of the indicator and of the combinations above it.
-pub(crate) fn pass(
+pub(crate) fn pass<'a>(
     survey: &Survey,
     k: usize,
-    frame: &DataFrame,
+    frame: &'a Table,
     layout: &Layout,
-) -> Result<(IndicatorPass, RowResiduals), ScoreError> {
+) -> Result<(IndicatorPass, RowResiduals<'a>), ScoreError> {
     let design = layout.design;
     let n_groups = layout.cells_of_group.len();
     let n_cells = design.cell_group.len();
@@ -90,8 +91,9 @@ pub(crate) fn pass(
     let q = &survey.questions[survey.indicators[k].question];
     let col = frame
         .column(&q.id)
-        .map_err(|_| ScoreError::MissingColumn(q.id.clone()))?;
-    let y = indicator_scores(survey, k, col)?;
+        .ok_or_else(|| ScoreError::MissingColumn(q.id.clone()))?;
+    let y = scores(survey, k, col)?;
+    let (weights, cell) = (&design.weights[..], &design.cell[..]);
     let mut sums = Sums {
         num: vec![0.0; n_cells],
         den: vec![0.0; n_cells],
@@ -101,33 +103,28 @@ pub(crate) fn pass(
     // the estimates are those of linearization to the last bit.
     let replicate_sums = match layout.replicates {
         None => {
-            for ((&yi, &w), &c) in y.iter().zip(&design.weights).zip(&design.cell) {
+            y.each(|i, yi| {
                 if !yi.is_nan() {
-                    let c = c as usize;
+                    let (w, c) = (weights[i], cell[i] as usize);
                     sums.num[c] += w * yi;
                     sums.den[c] += w;
                     sums.n[c] += 1;
                 }
-            }
+            });
             None
         }
         Some(reps) => {
             let (mut num, mut den) = (vec![0.0; reps.cells()], vec![0.0; reps.cells()]);
-            for (((&yi, &w), &c), &a) in y
-                .iter()
-                .zip(&design.weights)
-                .zip(&design.cell)
-                .zip(&reps.cell)
-            {
+            y.each(|i, yi| {
                 if !yi.is_nan() {
-                    let (c, a) = (c as usize, a as usize);
+                    let (w, c, a) = (weights[i], cell[i] as usize, reps.cell[i] as usize);
                     sums.num[c] += w * yi;
                     sums.den[c] += w;
                     sums.n[c] += 1;
                     num[a] += w * yi;
                     den[a] += w;
                 }
-            }
+            });
             Some((reps, num, den))
         }
     };
@@ -173,18 +170,14 @@ pub(crate) fn pass(
                 .collect(),
             Some(rake) => {
                 // Row-level influence in the group, projected on the margins, then PSU totals.
-                let mut x: Vec<f64> = y
-                    .iter()
-                    .zip(&design.weights)
-                    .zip(&design.group)
-                    .map(|((&yi, &w), &gi)| {
-                        if gi as usize == g && !yi.is_nan() {
-                            w * (yi - p) / den
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
+                let mut x: Vec<f64> = Vec::with_capacity(design.rows);
+                y.each(|i, yi| {
+                    x.push(if design.group[i] as usize == g && !yi.is_nan() {
+                        weights[i] * (yi - p) / den
+                    } else {
+                        0.0
+                    });
+                });
                 rake::calibrate_influence(&mut x, &design.weights, rake);
                 let mut z = vec![0.0; n_psus];
                 for (&xi, &psu) in x.iter().zip(&design.psu) {
@@ -212,95 +205,4 @@ pub(crate) fn pass(
         IndicatorPass { groups, influence },
         RowResiduals { y, p, scale },
     ))
-}
-
-/// Scores one indicator for every row into `out` (NaN for missing), checking each value.
-fn indicator_scores(survey: &Survey, k: usize, col: &Column) -> Result<Vec<f64>, ScoreError> {
-    let ind = &survey.indicators[k];
-    let q = &survey.questions[ind.question];
-    let choices = survey.choices_of(q);
-    let invalid = |row: usize, v: &str| ScoreError::InvalidValue {
-        column: q.id.clone(),
-        row: row + 1,
-        message: format!(
-            "'{v}' is not a choice of question {} (list '{}')",
-            q.id,
-            q.choices.as_deref().unwrap_or("")
-        ),
-    };
-    let data = |e: PolarsError| ScoreError::Data(format!("column '{}': {e}", q.id));
-    match &ind.scoring {
-        Scoring::Values(values) => {
-            let ca = col.str().map_err(data)?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.iter().enumerate() {
-                out.push(match v {
-                    None | Some("") => f64::NAN,
-                    Some(v) => match values.iter().find(|(k, _)| k == v) {
-                        Some((_, s)) => *s,
-                        None if choices.iter().any(|c| c.value == v) => f64::NAN,
-                        // A calculation's value the indicator does not list is not scored.
-                        None if q.kind == QuestionType::Calculate => f64::NAN,
-                        None => {
-                            let t = v.trim();
-                            match values.iter().find(|(k, _)| k == t) {
-                                Some((_, s)) => *s,
-                                None if choices.iter().any(|c| c.value == t) || t.is_empty() => {
-                                    f64::NAN
-                                }
-                                None => return Err(invalid(i, v)),
-                            }
-                        }
-                    },
-                });
-            }
-            Ok(out)
-        }
-        Scoring::Range { lo, hi, reverse } => {
-            let col = col.cast(&DataType::Float64).map_err(data)?;
-            let ca = col.f64().map_err(data)?;
-            Ok(ca
-                .iter()
-                .map(|x| match x {
-                    Some(x) if x.is_finite() => {
-                        let s = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
-                        if *reverse {
-                            1.0 - s
-                        } else {
-                            s
-                        }
-                    }
-                    _ => f64::NAN,
-                })
-                .collect())
-        }
-        Scoring::AnyOf(any) => {
-            let ca = col.str().map_err(data)?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.iter().enumerate() {
-                let Some(v) = v else {
-                    out.push(f64::NAN);
-                    continue;
-                };
-                let mut empty = true;
-                let mut hit = false;
-                for c in v.split_whitespace() {
-                    empty = false;
-                    if any.iter().any(|a| a == c) {
-                        hit = true;
-                    } else if !choices.iter().any(|x| x.value == c) {
-                        return Err(invalid(i, c));
-                    }
-                }
-                out.push(if empty {
-                    f64::NAN
-                } else if hit {
-                    1.0
-                } else {
-                    0.0
-                });
-            }
-            Ok(out)
-        }
-    }
 }

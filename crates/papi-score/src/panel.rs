@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use polars::prelude::*;
+use papi_table::{Column, Table, TextBuilder};
 use serde_json::{json, Map, Value};
 
 use crate::compare::{self, Compared, Comparison, GroupComparison, PsuOverlap};
@@ -27,8 +27,8 @@ const WAVE: &str = "papi_wave";
 /// The change of every estimate from the interviews of wave `a` to those of wave `b`.
 pub fn compare_interviews(
     survey: &Survey,
-    a: &DataFrame,
-    b: &DataFrame,
+    a: &Table,
+    b: &Table,
     options: &Options,
 ) -> Result<Comparison, ScoreError> {
     if options.by.iter().any(|c| c == WAVE) {
@@ -43,7 +43,7 @@ pub fn compare_interviews(
         shared: psus_a.intersection(&psus_b).count(),
     };
     if overlap.shared == 0 {
-        let report = |frame: &DataFrame| -> Result<Value, ScoreError> {
+        let report = |frame: &Table| -> Result<Value, ScoreError> {
             let r = score(survey, frame, options)?;
             serde_json::to_value(r).map_err(|e| ScoreError::Data(e.to_string()))
         };
@@ -134,18 +134,15 @@ pub fn compare_interviews(
 }
 
 /// The (stratum, cluster) pairs of a wave; empty without clusters, where no respondent is shared.
-fn psus(survey: &Survey, frame: &DataFrame) -> Result<HashSet<(String, String)>, ScoreError> {
+fn psus(survey: &Survey, frame: &Table) -> Result<HashSet<(String, String)>, ScoreError> {
     let Some(cluster) = &survey.design.cluster else {
         return Ok(HashSet::new());
     };
     let text = |name: &str| -> Result<Vec<Option<String>>, ScoreError> {
         let col = frame
             .column(name)
-            .map_err(|_| ScoreError::MissingColumn(name.to_owned()))?
-            .cast(&DataType::String)
-            .map_err(|e| ScoreError::Data(e.to_string()))?;
-        let ca = col.str().map_err(|e| ScoreError::Data(e.to_string()))?;
-        Ok(ca.iter().map(|v| v.map(str::to_owned)).collect())
+            .ok_or_else(|| ScoreError::MissingColumn(name.to_owned()))?;
+        Ok((0..col.len()).map(|i| col.text(i)).collect())
     };
     let clusters = text(cluster)?;
     let strata = match &survey.design.strata {
@@ -162,34 +159,25 @@ fn psus(survey: &Survey, frame: &DataFrame) -> Result<HashSet<(String, String)>,
 /// Both waves' columns that scoring reads, one below the other, with the wave in `papi_wave`. A
 /// column typed differently in the two files (whole numbers in one, decimals in the other) is read as
 /// text in both, which scoring reads as it reads a CSV's.
-fn stack(
-    survey: &Survey,
-    a: &DataFrame,
-    b: &DataFrame,
-    options: &Options,
-) -> Result<DataFrame, ScoreError> {
+fn stack(survey: &Survey, a: &Table, b: &Table, options: &Options) -> Result<Table, ScoreError> {
     let columns = needed_columns(survey, options);
-    let data = |e: PolarsError| ScoreError::Data(e.to_string());
-    let mut parts = Vec::with_capacity(2);
     for (wave, frame) in [("A", a), ("B", b)] {
-        let mut cols = Vec::with_capacity(columns.len() + 1);
-        for name in &columns {
-            let col = frame
-                .column(name)
-                .map_err(|_| ScoreError::MissingColumn(format!("{name} (wave {wave})")))?;
-            let other = if wave == "A" { b } else { a };
-            let same_type = other.column(name).is_ok_and(|o| o.dtype() == col.dtype());
-            cols.push(if same_type {
-                col.clone()
-            } else {
-                col.cast(&DataType::String).map_err(data)?
-            });
+        if let Some(name) = columns.iter().find(|c| frame.column(c).is_none()) {
+            return Err(ScoreError::MissingColumn(format!("{name} (wave {wave})")));
         }
-        cols.push(Column::new(WAVE.into(), vec![wave; frame.height()]));
-        parts.push(DataFrame::new(frame.height(), cols).map_err(data)?);
     }
-    let mut stacked = parts.remove(0);
-    stacked.vstack_mut(&parts[0]).map_err(data)?;
+    let mut stacked =
+        Table::stack(&[a, b], &columns).map_err(|e| ScoreError::Data(e.to_string()))?;
+    let mut wave = TextBuilder::with_capacity(stacked.height());
+    for (name, frame) in [("A", a), ("B", b)] {
+        let code = wave.code_of(Some(name));
+        for _ in 0..frame.height() {
+            wave.push_code(code);
+        }
+    }
+    stacked
+        .with_column(WAVE, Column::Text(wave.finish()))
+        .map_err(|e| ScoreError::Data(e.to_string()))?;
     Ok(stacked)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use polars::prelude::*;
+use papi_table::Table;
 use serde::Deserialize;
 
 use crate::ScoreError;
@@ -86,7 +86,7 @@ impl Margins {
     }
 
     /// Rakes `weights` (one per row of `df`) to the margins.
-    pub fn rake(&self, df: &DataFrame, weights: &mut [f64]) -> Result<RakeReport, ScoreError> {
+    pub fn rake(&self, df: &Table, weights: &mut [f64]) -> Result<RakeReport, ScoreError> {
         let mut plans = Vec::new();
         let mut labels = Vec::new();
         for (m, margin) in self.margins.iter().enumerate() {
@@ -128,38 +128,50 @@ impl Margins {
                 }
                 population.push(pop);
             }
-            let mut text_columns = Vec::new();
-            for c in &margin.columns {
-                let col = df
-                    .column(c)
-                    .map_err(|_| ScoreError::MissingColumn(c.clone()))?
-                    .cast(&DataType::String)
-                    .map_err(|e| ScoreError::Data(e.to_string()))?;
-                text_columns.push(col);
-            }
-            let cas: Vec<&StringChunked> = text_columns
+            // Each row's cell through the codes of its columns: a key per combination, not per row.
+            let per_column: Vec<(Vec<u32>, Vec<Option<String>>)> = margin
+                .columns
                 .iter()
-                .map(|c| c.str().map_err(|e| ScoreError::Data(e.to_string())))
+                .map(|c| {
+                    df.column(c)
+                        .map(|col| col.first_appearance_codes())
+                        .ok_or_else(|| ScoreError::MissingColumn(c.clone()))
+                })
                 .collect::<Result<_, _>>()?;
+            let mut cell_of_codes: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
             let mut cell_of_row = Vec::with_capacity(df.height());
             let mut seen = vec![false; population.len()];
-            let mut key = Vec::new();
+            let mut codes = Vec::with_capacity(per_column.len());
             for i in 0..df.height() {
-                key.clear();
-                for ca in &cas {
-                    key.push(ca.get(i).unwrap_or("").to_owned());
-                }
-                match key_of_cell.get(&key) {
-                    Some(&c) => {
+                codes.clear();
+                codes.extend(per_column.iter().map(|(c, _)| c[i]));
+                let cell = match cell_of_codes.get(&codes) {
+                    Some(&cell) => cell,
+                    None => {
+                        let key: Vec<String> = per_column
+                            .iter()
+                            .map(|(c, v)| v[c[i] as usize].clone().unwrap_or_default())
+                            .collect();
+                        let cell = key_of_cell.get(&key).copied();
+                        cell_of_codes.insert(codes.clone(), cell);
+                        cell
+                    }
+                };
+                match cell {
+                    Some(c) => {
                         seen[c] = true;
                         cell_of_row.push(c);
                     }
                     None => {
+                        let key: Vec<String> = per_column
+                            .iter()
+                            .map(|(c, v)| v[c[i] as usize].clone().unwrap_or_default())
+                            .collect();
                         return Err(ScoreError::InvalidValue {
                             column: margin.columns.join(" × "),
                             row: i + 1,
                             message: format!("{key:?} has no population total in the margins"),
-                        })
+                        });
                     }
                 }
             }

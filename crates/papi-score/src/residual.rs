@@ -17,7 +17,7 @@ pub(crate) struct CombinationResidual {
 /// A sub-dimension in one pass over the rows: each indicator's Σ w r² per group (returned in the
 /// order given), and the sub-dimension's residual Σ_k b_k r_ik with its own.
 pub(crate) fn subdimension(
-    indicators: &[RowResiduals],
+    indicators: &[RowResiduals<'_>],
     coefficients: &[f64],
     weights: &[f64],
     group: &[u32],

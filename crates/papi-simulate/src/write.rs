@@ -3,8 +3,7 @@
 use std::io::Write;
 
 use papi_survey::{Answer, Interview, Survey};
-use papi_table::{columns, schema, time, FrameBuilder};
-use polars::prelude::*;
+use papi_table::{columns, time, ParquetRows};
 
 use crate::SimulateError;
 
@@ -80,26 +79,12 @@ pub fn write(
             w.flush().map_err(|e| err(&e))?;
         }
         Format::Parquet => {
-            let mut batch = FrameBuilder::new(survey);
-            let schema = schema(survey);
-            let mut writer = ParquetWriter::new(out)
-                .with_compression(ParquetCompression::Zstd(None))
-                .batched(&schema)
-                .map_err(|e| err(&e))?;
+            let mut writer =
+                ParquetRows::new(survey, out, &[], ROWS_PER_GROUP).map_err(|e| err(&e))?;
             for iv in interviews {
-                batch.push(&iv);
+                writer.push(&iv, &[]).map_err(|e| err(&e))?;
                 n += 1;
-                if batch.len() == ROWS_PER_GROUP {
-                    writer
-                        .write_batch(&batch.take().map_err(|e| err(&e))?)
-                        .map_err(|e| err(&e))?;
-                }
                 progress(n);
-            }
-            if !batch.is_empty() || n == 0 {
-                writer
-                    .write_batch(&batch.take().map_err(|e| err(&e))?)
-                    .map_err(|e| err(&e))?;
             }
             writer.finish().map_err(|e| err(&e))?;
         }

@@ -151,7 +151,7 @@ fn scores(rows: &Rows) -> Vec<[Option<f64>; 4]> {
 /// replicate's multiplier of the row's PSU, raked (row by row) to the margins when there are any.
 fn replicate_weights(
     design: &Design,
-    df: &DataFrame,
+    df: &papi_table::Table,
     reps: &[Replicate],
     margins: Option<&Margins>,
 ) -> Vec<Vec<f64>> {

@@ -2,6 +2,7 @@
 //! (`properties.rs`), the degrees of freedom, design effects, flags and intervals of known designs
 //! (`precision.rs`), and the jackknife against its definition on the rows (`jackknife.rs`).
 
+mod generated;
 mod jackknife;
 mod precision;
 mod properties;
@@ -9,7 +10,7 @@ mod properties;
 use std::collections::BTreeMap;
 
 use papi_survey::Survey;
-use polars::prelude::*;
+use papi_table::{Column, NumberColumn, Table, TextBuilder};
 
 use crate::{Estimate, Report};
 
@@ -206,27 +207,37 @@ pub(crate) fn rows(rng: &mut Rng, districts: usize, communes: usize, per_commune
     out
 }
 
-/// The frame of `rows`, as papi-table reads it: text columns, numbers as numbers.
-pub(crate) fn frame(rows: &Rows) -> DataFrame {
-    let text = |i: usize| -> Vec<Option<&str>> { rows.iter().map(|r| r[i].as_deref()).collect() };
-    let number = |i: usize| -> Vec<Option<f64>> {
-        rows.iter()
-            .map(|r| r[i].as_deref().map(|x| x.parse().unwrap()))
-            .collect()
+/// The table of `rows`, as papi-table reads it: text columns, numbers as numbers.
+pub(crate) fn frame(rows: &Rows) -> Table {
+    let text = |i: usize| {
+        let mut b = TextBuilder::with_capacity(rows.len());
+        for r in rows {
+            b.push(r[i].as_deref());
+        }
+        Column::Text(b.finish())
     };
-    DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new("district".into(), text(0)),
-            Column::new("commune".into(), text(1)),
-            Column::new("weight".into(), number(2)),
-            Column::new("quality".into(), text(3)),
-            Column::new("wait".into(), number(4)),
-            Column::new("road".into(), text(5)),
-            Column::new("informed".into(), text(6)),
-        ],
-    )
-    .unwrap()
+    let number = |i: usize| {
+        Column::Number(NumberColumn {
+            values: rows
+                .iter()
+                .map(|r| r[i].as_deref().map_or(f64::NAN, |x| x.parse().unwrap()))
+                .collect(),
+            whole: false,
+        })
+    };
+    let mut table = Table::new(rows.len());
+    for (name, column) in [
+        ("district", text(0)),
+        ("commune", text(1)),
+        ("weight", number(2)),
+        ("quality", text(3)),
+        ("wait", number(4)),
+        ("road", text(5)),
+        ("informed", text(6)),
+    ] {
+        table.with_column(name, column).unwrap();
+    }
+    table
 }
 
 /// Every estimate of a report by (group, level, id), so that reports whose groups come in another
