@@ -71,9 +71,7 @@ pub enum Authorization<'a> {
 
 /// The `Authorization` header, if any.
 pub fn authorization(headers: &axum::http::HeaderMap) -> Option<Authorization<'_>> {
-    let Some(header) = headers.get(axum::http::header::AUTHORIZATION) else {
-        return None;
-    };
+    let header = headers.get(axum::http::header::AUTHORIZATION)?;
     let Ok(header) = header.to_str() else {
         return Some(Authorization::Other);
     };

@@ -24,6 +24,7 @@ use words::*;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::Lang;
 
     fn est(estimate: f64, ci_low: f64, ci_high: f64) -> Est {
         Est {
