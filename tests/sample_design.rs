@@ -113,7 +113,7 @@ on_both_databases! {
         assert!(audit.iter().any(|a| a.action == "sample.register" && a.actor == "quan-tri"));
         assert!(audit.iter().any(|a| a.action == "sample.assignments" && a.actor == "gs-01"));
         let doc = server.request("GET", "/api/v1/openapi.json", None, None).json();
-        for p in ["/api/v1/surveys/{survey_id}/{version}/sample", "/api/v1/surveys/{survey_id}/{version}/assignments"] {
+        for p in ["/api/v1/surveys/{id}/{version}/sample", "/api/v1/surveys/{id}/{version}/assignments"] {
             assert!(doc["paths"].get(p).is_some(), "{p} is documented");
         }
     }
