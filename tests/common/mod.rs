@@ -280,6 +280,20 @@ pub struct Server {
 }
 
 impl Server {
+    /// The processor time the server has used so far, in milliseconds (user and system, from
+    /// /proc): what a request costs the server whatever else loads the machine.
+    pub fn cpu_ms(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("the server's /proc/PID/stat");
+        // The fields after the command name (which may hold spaces) start after its ')'.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        // /proc counts in USER_HZ, 100 a second on Linux.
+        ticks * 1000.0 / 100.0
+    }
+}
+
+impl Server {
     /// `papi serve` started from a new empty directory, as an operator would start it: what it
     /// needs of the shipped data comes from the binary.
     pub fn start(args: &[&str]) -> Server {
