@@ -446,7 +446,7 @@ fn paired_cpu_ms(
     mut known: impl FnMut(usize),
     mut unknown: impl FnMut(usize),
 ) -> (f64, f64) {
-    let mut cost = |f: &mut dyn FnMut()| {
+    let cost = |f: &mut dyn FnMut()| {
         let before = server.cpu_ms();
         f();
         server.cpu_ms() - before
