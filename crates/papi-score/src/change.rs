@@ -5,12 +5,12 @@
 //! rule with the survey's degrees of freedom (the baseline's are not known).
 
 use papi_survey::{Baseline, Survey};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{DimensionResult, Estimate, IntervalRule};
 
 /// The change from the definition's baseline: the total's and each dimension's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineComparison {
     pub label: String,
     pub year: Option<i32>,
@@ -18,7 +18,7 @@ pub struct BaselineComparison {
     pub dimensions: Vec<DimensionChange>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
     pub baseline: f64,
     /// The baseline's standard error, when the definition gives it.
@@ -26,7 +26,7 @@ pub struct Change {
     pub change: ChangeEstimate,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DimensionChange {
     pub id: String,
     pub baseline: f64,
@@ -35,7 +35,7 @@ pub struct DimensionChange {
 }
 
 /// θ − b with its SE and interval, and whether the baseline's own error is in them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangeEstimate {
     /// `deff` and `n_effective` are the estimate's when the baseline is treated as exact (the change
     /// then has its variance), and null when the baseline's error is added (no design effect of a
@@ -43,7 +43,7 @@ pub struct ChangeEstimate {
     #[serde(flatten)]
     pub value: Estimate,
     pub baseline_treated_as_exact: bool,
-    pub note: &'static str,
+    pub note: String,
 }
 
 const EXACT_NOTE: &str = "The baseline is treated as exact: the definition gives no standard error for it ([baseline.standard_errors]), so this interval carries only this survey's sampling error and is too narrow by the baseline's.";
@@ -80,7 +80,7 @@ pub fn change(
     ChangeEstimate {
         value,
         baseline_treated_as_exact: exact,
-        note: if exact { EXACT_NOTE } else { COMBINED_NOTE },
+        note: if exact { EXACT_NOTE } else { COMBINED_NOTE }.to_owned(),
     }
 }
 

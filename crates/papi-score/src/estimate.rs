@@ -1,14 +1,14 @@
 //! One estimate as a report gives it: the value, its standard error and interval, and what stands
 //! behind it (df, design effect, effective sample size, flags).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::design_effect::{design_effect, effective_n};
 use crate::{Flags, IntervalRule};
 
 /// An estimate with its standard error, 95% interval and what stands behind it; null (with the
 /// design's df and its flags) when it cannot be estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub estimate: Option<f64>,
     pub se: Option<f64>,

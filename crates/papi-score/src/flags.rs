@@ -1,6 +1,7 @@
 //! Flags on estimates that stand on little (SCORING.md §3.6): an interval from fewer than 5 degrees of
 //! freedom, or an estimate from fewer than 30 respondents. Their JSON names are stable.
 
+use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 /// Fewest degrees of freedom (PSUs − strata of the design) for an unflagged estimate.
@@ -69,6 +70,20 @@ impl Serialize for Flags {
     }
 }
 
+impl<'de> Deserialize<'de> for Flags {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Flags, D::Error> {
+        let mut flags = Flags::default();
+        for name in Vec::<String>::deserialize(d)? {
+            let (flag, _) = Flags::NAMES
+                .into_iter()
+                .find(|(_, known)| *known == name)
+                .ok_or_else(|| D::Error::custom(format!("unknown estimate flag `{name}`")))?;
+            flags = flags | flag;
+        }
+        Ok(flags)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +102,24 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Flags::of(0, 3)).unwrap(),
             r#"["few_psus","few_respondents"]"#
+        );
+    }
+
+    #[test]
+    fn flags_read_back_by_name_and_refuse_unknown_names() {
+        for flags in [
+            Flags::of(5, 30),
+            Flags::of(4, 30),
+            Flags::of(12, 29),
+            Flags::of(0, 3),
+        ] {
+            let json = serde_json::to_string(&flags).unwrap();
+            assert_eq!(serde_json::from_str::<Flags>(&json).unwrap(), flags);
+        }
+        let err = serde_json::from_str::<Flags>(r#"["few_psus","tiny"]"#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown estimate flag `tiny`"),
+            "{err}"
         );
     }
 }

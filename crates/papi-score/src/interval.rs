@@ -2,14 +2,14 @@
 //! design, as R's `confint(..., df = degf(design))`, or θ ± 1.959964·SE on request, as R's default
 //! `confint`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The normal quantile for a 95% interval, as R's default `confint` uses.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// How a 95% interval is formed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     /// θ ± t(0.975, df)·SE, df = PSUs − strata of the whole design (R's `degf`), for domains too.

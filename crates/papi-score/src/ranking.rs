@@ -35,7 +35,7 @@ pub fn performance(table: &ReferenceTable, year: i32, total: f64) -> Option<Perf
     };
     Some(Performance {
         year,
-        group,
+        group: group.to_owned(),
         distance_to_high_average: (t.high_average - total).max(0.0),
         thresholds: t,
         provinces: totals.len(),

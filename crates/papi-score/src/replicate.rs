@@ -38,7 +38,7 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::design::Design;
 use crate::rake::RakeReport;
@@ -47,7 +47,7 @@ use crate::ScoreError;
 pub(crate) mod rank;
 
 /// How standard errors are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Variance {
     /// Taylor linearization (SCORING.md §3.5), as R's `svydesign`.
     #[default]
@@ -72,19 +72,19 @@ impl Variance {
 }
 
 /// What the report says of the replicates behind its standard errors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReplicateSummary {
     /// R's replicate type: `JKn`.
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub replicates: usize,
     /// Where the squared deviations are centred: `replicate_mean` (R's `survey.replicates.mse = FALSE`).
-    pub centred_at: &'static str,
+    pub centred_at: String,
     /// Whether `df` is the rank of the replicate weights − 1, as R's `degf`; false only for a raked
     /// design with more replicates than papi ranks (then df = replicates − 1, with a warning).
     pub df_from_rank: bool,
     /// With raking: the most sweeps any replicate needed to be raked again.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raking_sweeps: Option<usize>,
 }
 
@@ -295,9 +295,9 @@ impl Replicates {
 
     pub fn summary(&self) -> ReplicateSummary {
         ReplicateSummary {
-            kind: "JKn",
+            kind: "JKn".to_owned(),
             replicates: self.len(),
-            centred_at: "replicate_mean",
+            centred_at: "replicate_mean".to_owned(),
             df_from_rank: self.df_from_rank,
             raking_sweeps: self.raking_sweeps,
         }

@@ -334,7 +334,7 @@ pub(crate) fn score_keeping(
             df: rule.df,
             interval: rule.interval,
             interval_multiplier: rule.multiplier,
-            lonely_psu: "adjust",
+            lonely_psu: "adjust".to_owned(),
             raked,
             variance: options.variance,
             replicates: replicates.as_ref().map(Replicates::summary),

@@ -129,31 +129,24 @@ async fn from_interviews(
         }
         frames.push(set.frame);
     }
-    let text = |report: &serde_json::Value, key: &str| {
-        report["design"][key]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+    // Read as papi-score's own report, so that a renamed field fails here, not silently.
+    let report = |r: &serde_json::Value| {
+        papi_score::Report::deserialize(r)
+            .map_err(|e| ApiError::internal(format!("a stored score run does not read back: {e}")))
     };
+    let (design_a, report_b) = (report(a)?.design, report(b)?);
+    let design_b = &report_b.design;
     let options = papi_score::Options {
-        by: domains(b),
-        interval: if text(b, "interval") == "normal" {
-            papi_score::Interval::Normal
-        } else {
-            papi_score::Interval::T
-        },
-        variance: if text(b, "variance") == "jackknife" {
-            papi_score::Variance::JackknifeJkn
-        } else {
-            papi_score::Variance::Linearization
-        },
-        unweighted: b["design"]["unweighted"] == true,
+        by: domains(&report_b),
+        interval: design_b.interval,
+        variance: design_b.variance,
+        unweighted: design_b.unweighted,
         ..papi_score::Options::default()
     };
-    if domains(a) != options.by
-        || text(a, "interval") != text(b, "interval")
-        || text(a, "variance") != text(b, "variance")
-        || a["design"]["unweighted"] != b["design"]["unweighted"]
+    if domains(&report(a)?) != options.by
+        || design_a.interval != design_b.interval
+        || design_a.variance != design_b.variance
+        || design_a.unweighted != design_b.unweighted
     {
         return Ok(Err("the runs were scored with different domains, intervals, variance methods or weighting: compared as reports, as independent samples".into()));
     }
@@ -170,9 +163,10 @@ async fn from_interviews(
 }
 
 /// The domain columns of a report: the keys of its groups' `by`.
-fn domains(report: &serde_json::Value) -> Vec<String> {
-    report["groups"][0]["by"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
+fn domains(report: &papi_score::Report) -> Vec<String> {
+    report
+        .groups
+        .first()
+        .map(|g| g.by.keys().cloned().collect())
         .unwrap_or_default()
 }

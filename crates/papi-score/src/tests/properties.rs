@@ -163,3 +163,15 @@ fn a_sub_dimension_of_one_indicator_has_that_indicators_design_effect() {
         "{compared} design effects compared"
     );
 }
+
+/// A stored report is read back as the report it was (the dashboard reads published runs this way).
+#[test]
+fn a_report_reads_back_from_its_json() {
+    for seed in 0..CASES {
+        let (survey, rows, by) = case(seed);
+        let report = scored(&survey, &rows, &by);
+        let json = serde_json::to_string(&report).unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json, "case {seed}");
+    }
+}

@@ -28,12 +28,12 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         .get(state, latest.publication.overall_run)
         .await?;
     let overall = overall_run
-        .groups
+        .groups()
         .first()
         .ok_or_else(|| ApiError::internal("a published run has no groups"))?;
     // A group of too few respondents is suppressed, a district or the province itself: no value of
     // it (scores, intervals, change, performance group) is shown, in the latest wave or any other.
-    let shown = |g: &RunGroup| g.respondents >= settings.min_respondents;
+    let shown = |g: &papi_score::Group| g.respondents >= settings.min_respondents;
     let overall_shown = shown(overall);
     let interviews = overall_run.interviews;
     let table = &state.reference;
@@ -56,10 +56,12 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                 label_en: d.label.get("en").to_owned(),
                 value: run
                     .filter(|_| overall_shown)
-                    .map(|r| r.value)
+                    .map(|r| Est::from(&r.value))
                     .unwrap_or_default(),
                 baseline: change.map(|c| c.baseline),
-                change: change.filter(|_| overall_shown).map(|c| c.change),
+                change: change
+                    .filter(|_| overall_shown)
+                    .map(|c| Est::from(&c.change.value)),
                 quartiles: match (papi, quartile_year) {
                     (true, Some(y)) => dimension_quartiles(table, y, i),
                     _ => None,
@@ -74,7 +76,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                         value: run
                             .filter(|_| overall_shown)
                             .and_then(|r| r.subdimensions.iter().find(|x| x.id == s.id))
-                            .map(|x| x.value)
+                            .map(|x| Est::from(&x.value))
                             .unwrap_or_default(),
                     })
                     .collect(),
@@ -85,7 +87,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         (Some(run), Some(column)) => {
             let report = state.runs.get(state, run).await?;
             let mut groups: Vec<StratumView> = report
-                .groups
+                .groups()
                 .iter()
                 .map(|g| {
                     let name =
@@ -98,7 +100,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                         name,
                         suppressed,
                         respondents: (!suppressed).then_some(g.respondents),
-                        total: (!suppressed).then_some(g.total),
+                        total: (!suppressed).then(|| Est::from(&g.total)),
                         dimensions: survey
                             .dimensions
                             .iter()
@@ -150,7 +152,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
         Some(p) if overall_shown => {
             let report = state.runs.get(state, p.publication.overall_run).await?;
             report
-                .groups
+                .groups()
                 .first()
                 .filter(|g| shown(g))
                 .map(|before| PreviousWave {
@@ -158,16 +160,20 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
                     version: p.publication.survey_version.clone(),
                     publication: p.id.to_string(),
                     total: before.total.estimate,
-                    change: wave_change("total", &before.total, &overall.total),
+                    change: wave_change(
+                        "total",
+                        &Est::from(&before.total),
+                        &Est::from(&overall.total),
+                    ),
                     dimensions: survey
                         .dimensions
                         .iter()
                         .map(|d| {
-                            let of = |g: &RunGroup| {
+                            let of = |g: &papi_score::Group| {
                                 g.dimensions
                                     .iter()
                                     .find(|x| x.id == d.id)
-                                    .map(|x| x.value)
+                                    .map(|x| Est::from(&x.value))
                                     .unwrap_or_default()
                             };
                             DimensionChange {
@@ -184,11 +190,15 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
     let mut waves = Vec::new();
     for p in publications.iter().rev() {
         let report = state.runs.get(state, p.publication.overall_run).await?;
-        if let Some(g) = report.groups.first() {
+        if let Some(g) = report.groups().first() {
             waves.push(Wave {
                 year: p.publication.wave_year,
                 publication: p.id.to_string(),
-                total: if shown(g) { g.total } else { Est::default() },
+                total: if shown(g) {
+                    Est::from(&g.total)
+                } else {
+                    Est::default()
+                },
             });
         }
     }
@@ -208,7 +218,7 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             strata_run: latest.publication.strata_run.map(|r| r.to_string()),
         },
         total: if overall_shown {
-            overall.total
+            Est::from(&overall.total)
         } else {
             Est::default()
         },
@@ -217,14 +227,18 @@ pub async fn build(state: &AppState, survey: &Survey) -> Result<Option<Dashboard
             year: b.year,
             total: b.total.baseline,
             change: if overall_shown {
-                b.total.change.value
+                Est::from(&b.total.change.value)
             } else {
                 Est::default()
             },
             baseline_treated_as_exact: b.total.change.baseline_treated_as_exact,
         }),
         // The performance group is read off the total, so it would tell it.
-        performance: overall.performance.clone().filter(|_| overall_shown),
+        performance: overall
+            .performance
+            .as_ref()
+            .filter(|_| overall_shown)
+            .map(PerformanceInfo::from),
         dimensions,
         strata,
         history,

@@ -37,15 +37,20 @@ mod tests {
 
     #[test]
     fn a_flagged_estimate_is_marked_wherever_its_interval_is_shown() {
-        let run: Est = serde_json::from_str(
-            r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7, "df": 3, "flags": ["few_psus"]}"#,
+        let scored: papi_score::Estimate = serde_json::from_str(
+            r#"{"estimate": 0.4, "se": 0.1, "ci_low": 0.1, "ci_high": 0.7, "df": 3,
+                "deff": null, "n_effective": null, "flags": ["few_psus"]}"#,
         )
         .unwrap();
+        let run = Est::from(&scored);
         assert!(run.flagged);
+        assert_eq!(run.df, Some(3.0));
         assert_eq!(interval(&run, Lang::En), "0.10 – 0.70†");
         assert_eq!(interval(&run, Lang::Vi), "0,10 – 0,70†");
-        let plain: Est =
-            serde_json::from_str(r#"{"estimate": 0.4, "ci_low": 0.1, "ci_high": 0.7}"#).unwrap();
+        let plain = Est::from(&papi_score::Estimate {
+            flags: papi_score::Flags::default(),
+            ..scored
+        });
         assert_eq!(interval(&plain, Lang::En), "0.10 – 0.70");
     }
 

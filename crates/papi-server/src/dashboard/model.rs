@@ -1,33 +1,36 @@
 //! What the dashboard shows, as its pages draw it and its API returns it: estimates with their
 //! intervals, the baseline, the performance group, dimensions, strata, history and waves.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// An estimate with its 95% interval.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Est {
     pub estimate: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub se: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     /// Degrees of freedom of the interval (fractional for a change between waves: Welch–Satterthwaite).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub df: Option<f64>,
     /// The score run flagged it (fewer than 30 respondents, or fewer than 5 degrees of freedom): the
     /// page marks it to be read with care.
-    #[serde(
-        default,
-        rename(deserialize = "flags"),
-        deserialize_with = "any_flag",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub flagged: bool,
 }
 
-/// A score run's `flags` list, as whether it has any.
-pub(crate) fn any_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(!Vec::<String>::deserialize(d)?.is_empty())
+impl From<&papi_score::Estimate> for Est {
+    fn from(e: &papi_score::Estimate) -> Est {
+        Est {
+            estimate: e.estimate,
+            se: e.se,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+            df: Some(e.df as f64),
+            flagged: !e.flags.is_empty(),
+        }
+    }
 }
 
 /// The dashboard's content, as the page shows it and the API returns it.
@@ -97,7 +100,7 @@ pub struct BaselineInfo {
     pub baseline_treated_as_exact: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PerformanceInfo {
     pub year: i32,
     pub group: String,
@@ -106,7 +109,7 @@ pub struct PerformanceInfo {
     pub provinces: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Thresholds {
     pub best: f64,
     pub high_average: f64,
@@ -168,4 +171,21 @@ pub struct Wave {
     pub year: i32,
     pub publication: String,
     pub total: Est,
+}
+
+impl From<&papi_score::Performance> for PerformanceInfo {
+    fn from(p: &papi_score::Performance) -> PerformanceInfo {
+        let t = &p.thresholds;
+        PerformanceInfo {
+            year: p.year,
+            group: p.group.clone(),
+            thresholds: Thresholds {
+                best: t.best,
+                high_average: t.high_average,
+                low_average: t.low_average,
+            },
+            distance_to_high_average: p.distance_to_high_average,
+            provinces: p.provinces,
+        }
+    }
 }

@@ -4,88 +4,37 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::Value as Json_;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::AppState;
 
-use super::*;
-
-// What the dashboard reads of a stored score report (papi-score's JSON).
-#[derive(Deserialize)]
-pub(crate) struct RunReport {
-    pub(crate) groups: Vec<RunGroup>,
-    /// Not in the JSON: the run's interview count, from its record.
-    #[serde(skip)]
+/// A published score run: papi-score's report as stored, and the run's interview count from its
+/// record.
+pub(crate) struct PublishedRun {
+    pub(crate) report: papi_score::Report,
     pub(crate) interviews: i64,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct RunGroup {
-    pub(crate) by: serde_json::Map<String, Json_>,
-    pub(crate) respondents: u64,
-    pub(crate) total: Est,
-    pub(crate) dimensions: Vec<RunDimension>,
-    #[serde(default)]
-    pub(crate) baseline: Option<RunBaseline>,
-    #[serde(default)]
-    pub(crate) performance: Option<PerformanceInfo>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunDimension {
-    pub(crate) id: String,
-    #[serde(flatten)]
-    pub(crate) value: Est,
-    pub(crate) subdimensions: Vec<RunSubdimension>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunSubdimension {
-    pub(crate) id: String,
-    #[serde(flatten)]
-    pub(crate) value: Est,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunBaseline {
-    pub(crate) label: String,
-    pub(crate) year: Option<i32>,
-    pub(crate) total: RunChange,
-    pub(crate) dimensions: Vec<RunDimensionChange>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunChange {
-    pub(crate) baseline: f64,
-    pub(crate) change: RunChangeEstimate,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunChangeEstimate {
-    #[serde(flatten)]
-    pub(crate) value: Est,
-    #[serde(default)]
-    pub(crate) baseline_treated_as_exact: bool,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RunDimensionChange {
-    pub(crate) id: String,
-    pub(crate) baseline: f64,
-    pub(crate) change: Est,
+impl PublishedRun {
+    /// The run's groups: overall (one group) or one per stratum.
+    pub(crate) fn groups(&self) -> &[papi_score::Group] {
+        &self.report.groups
+    }
 }
 
 /// Parsed score runs, by id: runs are immutable, so a parsed one never goes stale.
 #[derive(Default)]
 pub struct RunCache {
-    pub(crate) runs: tokio::sync::RwLock<HashMap<Uuid, Arc<RunReport>>>,
+    pub(crate) runs: tokio::sync::RwLock<HashMap<Uuid, Arc<PublishedRun>>>,
 }
 
 impl RunCache {
-    pub(crate) async fn get(&self, state: &AppState, id: Uuid) -> Result<Arc<RunReport>, ApiError> {
+    pub(crate) async fn get(
+        &self,
+        state: &AppState,
+        id: Uuid,
+    ) -> Result<Arc<PublishedRun>, ApiError> {
         if let Some(r) = self.runs.read().await.get(&id) {
             return Ok(r.clone());
         }
@@ -93,10 +42,13 @@ impl RunCache {
             state.store.score_run(id).await?.ok_or_else(|| {
                 ApiError::internal(format!("published score run {id} is missing"))
             })?;
-        let mut report: RunReport =
-            serde_json::from_str(&run.run.result).map_err(ApiError::internal)?;
-        report.interviews = run.run.interviews;
-        let report = Arc::new(report);
+        let report = serde_json::from_str(&run.run.result).map_err(|e| {
+            ApiError::internal(format!("published score run {id} does not read back: {e}"))
+        })?;
+        let report = Arc::new(PublishedRun {
+            report,
+            interviews: run.run.interviews,
+        });
         self.runs.write().await.insert(id, report.clone());
         Ok(report)
     }
