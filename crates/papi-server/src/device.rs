@@ -10,12 +10,15 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use chrono::DateTime;
 use chrono::{Duration, Utc};
 use papi_auth::{Action, Role};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
 /// How long a device token lasts: a fieldwork wave, after which the enumerator signs in again.
@@ -30,21 +33,34 @@ fn enumerators_only() -> ApiError {
     )
 }
 
+/// A bearer token issued to the device a user signed in on.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceToken {
+    /// The token's id, by which it is revoked (`papi token revoke ID`).
+    pub id: Uuid,
+    /// The user's name: interviews sent with the token are recorded under it.
+    pub name: String,
+    /// The token itself, shown once.
+    pub token: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: DateTime<Utc>,
+}
+
 /// `POST /api/v1/session/device-token`: a bearer token for this device, from a browser session.
 #[utoipa::path(
     post,
     path = "/api/v1/session/device-token",
     tag = "service",
     responses(
-        (status = 201, description = "The token, shown once: send it as a bearer token from this device", body = crate::openapi::DeviceToken),
-        (status = 401, description = "No session", body = crate::openapi::Error),
-        (status = 403, description = "Not a browser session (a token cannot make tokens), a missing CSRF token, or not an enumerator", body = crate::openapi::Error),
+        (status = 201, description = "The token, shown once: send it as a bearer token from this device", body = DeviceToken),
+        (status = 401, description = "No session", body = ErrorBody),
+        (status = 403, description = "Not a browser session (a token cannot make tokens), a missing CSRF token, or not an enumerator", body = ErrorBody),
     )
 )]
 pub async fn issue(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<DeviceToken>), ApiError> {
     if actor.csrf_token.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -79,7 +95,12 @@ pub async fn issue(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "name": actor.name, "token": token, "expires_at": expires_at })),
+        Json(DeviceToken {
+            id,
+            name: actor.name,
+            token,
+            expires_at,
+        }),
     ))
 }
 
@@ -91,8 +112,8 @@ pub async fn issue(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The calling token is revoked"),
-        (status = 401, description = "No valid bearer token", body = crate::openapi::Error),
-        (status = 403, description = "Not an enumerator's token: only a device signs itself out here", body = crate::openapi::Error),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Not an enumerator's token: only a device signs itself out here", body = ErrorBody),
     )
 )]
 pub async fn revoke(

@@ -11,12 +11,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use papi_auth::{Action, Role};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::auth::Actor;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::interviews::BatchItem;
 use crate::AppState;
 
 /// The file the form saves, as it saves it (in parts of at most 500 interviews).
@@ -44,6 +45,18 @@ pub enum Format {
     UnsentInterviews,
 }
 
+/// What became of a device's file: how many of its interviews were created, already stored, or
+/// refused, and one result per interview, as for a batch.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceFileResults {
+    /// The enumerator the interviews are recorded under, as the file names them.
+    pub enumerator: String,
+    pub created: usize,
+    pub duplicate: usize,
+    pub refused: usize,
+    pub results: Vec<BatchItem>,
+}
+
 /// `POST /api/v1/interviews/device-file`: a device's file of unsent interviews, uploaded for it.
 #[utoipa::path(
     post,
@@ -52,20 +65,20 @@ pub enum Format {
     request_body = DeviceFile,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One result per interview, as for a batch; with how many were created, already stored, or refused", body = crate::openapi::BatchResults),
-        (status = 400, description = "Malformed JSON, not a file the form saved, or one that names no enumerator", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and administrators upload a device's file", body = crate::openapi::Error),
-        (status = 413, description = "More than 500 interviews in one request", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 503, description = "Overloaded: retry later", body = crate::openapi::Error),
+        (status = 200, description = "One result per interview, as for a batch; with how many were created, already stored, or refused", body = DeviceFileResults),
+        (status = 400, description = "Malformed JSON, not a file the form saved, or one that names no enumerator", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and administrators upload a device's file", body = ErrorBody),
+        (status = 413, description = "More than 500 interviews in one request", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 503, description = "Overloaded: retry later", body = ErrorBody),
     )
 )]
 pub async fn upload(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     file: Result<JsonBody<DeviceFile>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeviceFileResults>, ApiError> {
     actor.may(Action::UploadDeviceFile)?;
     let JsonBody(file) = file?;
     let enumerator = papi_survey::nfc(file.enumerator.trim());
@@ -85,7 +98,7 @@ pub async fn upload(
         csrf_token: None,
     };
     let results = crate::interviews::submit_each(&state, &device, file.interviews).await?;
-    let count = |status: u64| results.iter().filter(|r| r["status"] == status).count();
+    let count = |status: u16| results.iter().filter(|r| r.status == status).count();
     let (created, duplicate) = (count(201), count(200));
     let refused = results.len() - created - duplicate;
     state
@@ -97,11 +110,11 @@ pub async fn upload(
             &json!({ "created": created, "duplicate": duplicate, "refused": refused, "saved_at": file.saved_at }),
         )
         .await?;
-    Ok(Json(json!({
-        "enumerator": enumerator,
-        "created": created,
-        "duplicate": duplicate,
-        "refused": refused,
-        "results": results,
-    })))
+    Ok(Json(DeviceFileResults {
+        enumerator,
+        created,
+        duplicate,
+        refused,
+        results,
+    }))
 }

@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use papi_survey::FieldError;
 use serde::Serialize;
-use serde_json::json;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -18,14 +17,25 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
 }
 
-/// The JSON body of every error response.
-#[derive(Serialize)]
-pub struct ErrorBody<'a> {
-    pub code: &'a str,
+/// Every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `interview.conflict`, `auth.revoked_token`.
+    #[schema(value_type = String)]
+    pub code: &'static str,
     pub status: u16,
-    pub message: serde_json::Value,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub errors: &'a [FieldError],
+    pub message: Message,
+    /// Every broken rule, for an error about the request's fields; absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// A message in Vietnamese and English.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub vi: String,
+    pub en: String,
 }
 
 impl ApiError {
@@ -127,6 +137,21 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The error's JSON body.
+    pub fn into_body(self) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            status: self.status.as_u16(),
+            message: Message {
+                vi: self.vi,
+                en: self.en,
+            },
+            errors: self.errors,
+        }
+    }
+}
+
 impl From<papi_store::StoreError> for ApiError {
     fn from(e: papi_store::StoreError) -> ApiError {
         ApiError::internal(e)
@@ -135,19 +160,14 @@ impl From<papi_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            code: self.code,
-            status: self.status.as_u16(),
-            message: json!({ "vi": self.vi, "en": self.en }),
-            errors: &self.errors,
-        };
-        let mut response = (self.status, Json(body)).into_response();
-        if let Some(s) = self.retry_after {
+        let (status, retry_after) = (self.status, self.retry_after);
+        let mut response = (status, Json(self.into_body())).into_response();
+        if let Some(s) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -19,16 +19,17 @@ use axum::Json;
 use chrono::SecondsFormat;
 use papi_auth::Action;
 use papi_export::{Format, Options};
-use papi_store::{ExportJob, NewExportJob};
-use papi_survey::{FieldError, Survey};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use papi_store::{ExportJob as StoredJob, NewExportJob};
+use papi_survey::{FieldError, Survey, SurveyRef};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
 /// Where export files go, and how many exports may run at once.
@@ -64,17 +65,61 @@ pub async fn expire_old_jobs(state: &AppState, keep: chrono::Duration) -> Result
     Ok(files.len())
 }
 
-/// An export request. Unknown fields are refused.
-#[derive(Deserialize)]
+/// An export to run in the background. Unknown fields are refused.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
+    #[schema(example = "papi")]
     survey_id: String,
+    #[schema(example = "2019.1")]
     version: String,
+    /// csv, parquet or xlsx (another is refused with 422).
+    #[schema(example = "csv")]
     format: String,
+    /// Start a CSV file with a UTF-8 byte-order mark (for Excel); CSV only.
     #[serde(default)]
     bom: bool,
+    /// Only interviews in these review states (received, approved, has_issues or rejected; another
+    /// is refused with 422); empty or absent: every state.
     #[serde(default)]
     review_states: Vec<String>,
+}
+
+/// An export job.
+#[derive(Serialize, ToSchema)]
+pub struct ExportJob {
+    pub id: Uuid,
+    pub survey: SurveyRef,
+    /// csv, parquet or xlsx.
+    pub format: String,
+    pub bom: bool,
+    pub review_states: Vec<String>,
+    /// queued, running, done or failed.
+    pub status: String,
+    pub progress: ExportProgress,
+    /// Why the export failed.
+    pub error: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub finished_at: Option<String>,
+    pub links: ExportLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportProgress {
+    pub rows_written: i64,
+    /// Known once the job runs.
+    pub rows_total: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportLinks {
+    /// This job.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// The file, once the job is done.
+    pub file: Option<String>,
 }
 
 fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError {
@@ -89,16 +134,16 @@ fn invalid(field: &str, code: &'static str, vi: String, en: String) -> ApiError 
     post,
     path = "/api/v1/exports",
     tag = "exports",
-    request_body = crate::openapi::ExportRequest,
+    request_body = ExportRequest,
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued: poll the job's `links.self` until `status` is done, then fetch `links.file`", body = crate::openapi::ExportJob),
-        (status = 400, description = "Malformed JSON, wrong types or unknown fields", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and administrators export", body = crate::openapi::Error),
-        (status = 413, description = "Body too large", body = crate::openapi::Error),
-        (status = 422, description = "Unknown survey version, format or review state, or a byte-order mark for a format other than CSV", body = crate::openapi::Error)
+        (status = 202, description = "Queued: poll the job's `links.self` until `status` is done, then fetch `links.file`", body = ExportJob),
+        (status = 400, description = "Malformed JSON, wrong types or unknown fields", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Only analysts and administrators export", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Unknown survey version, format or review state, or a byte-order mark for a format other than CSV", body = ErrorBody)
     )
 )]
 pub async fn create(
@@ -184,7 +229,7 @@ pub async fn create(
 }
 
 /// Runs a job: waits for its turn, writes the file, and records progress and outcome.
-async fn run(state: Arc<AppState>, job: ExportJob, survey: Arc<Survey>, format: Format) {
+async fn run(state: Arc<AppState>, job: StoredJob, survey: Arc<Survey>, format: Format) {
     let id = job.id;
     let outcome = run_export(&state, &job, &survey, format).await;
     let store = &state.store;
@@ -203,7 +248,7 @@ async fn run(state: Arc<AppState>, job: ExportJob, survey: Arc<Survey>, format: 
 
 async fn run_export(
     state: &Arc<AppState>,
-    job: &ExportJob,
+    job: &StoredJob,
     survey: &Survey,
     format: Format,
 ) -> Result<(i64, String), (i64, papi_export::ExportError)> {
@@ -276,30 +321,36 @@ async fn run_export(
 }
 
 /// A job as the API shows it.
-fn encode(job: &ExportJob) -> Value {
+fn encode(job: &StoredJob) -> ExportJob {
     let time = |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     let base = format!("/api/v1/exports/{}", job.id);
-    json!({
-        "id": job.id,
-        "survey": { "id": job.job.survey_id, "version": job.job.survey_version },
-        "format": job.job.format,
-        "bom": job.job.bom,
-        "review_states": job.job.review_states,
-        "status": job.status,
-        "progress": { "rows_written": job.rows_written, "rows_total": job.rows_total },
-        "error": job.error,
-        "created_at": time(&job.created_at),
-        "finished_at": job.finished_at.as_ref().map(time),
-        "links": {
-            "self": base,
-            "file": (job.status == "done").then(|| format!("{base}/file")),
+    ExportJob {
+        id: job.id,
+        survey: SurveyRef {
+            id: job.job.survey_id.clone(),
+            version: job.job.survey_version.clone(),
         },
-    })
+        format: job.job.format.clone(),
+        bom: job.job.bom,
+        review_states: job.job.review_states.clone(),
+        status: job.status.clone(),
+        progress: ExportProgress {
+            rows_written: job.rows_written,
+            rows_total: job.rows_total,
+        },
+        error: job.error.clone(),
+        created_at: time(&job.created_at),
+        finished_at: job.finished_at.as_ref().map(time),
+        links: ExportLinks {
+            file: (job.status == "done").then(|| format!("{base}/file")),
+            this: base,
+        },
+    }
 }
 
 /// The job of `id` if the caller may see it: its requester, or an administrator. Anyone else gets
 /// the same 404 as for a job that does not exist.
-async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<ExportJob, ApiError> {
+async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<StoredJob, ApiError> {
     actor.may(Action::Export)?;
     let not_found = || {
         ApiError::not_found(
@@ -323,17 +374,17 @@ async fn visible_job(state: &AppState, actor: &Actor, id: &str) -> Result<Export
     params(("id" = String, Path, description = "Export job UUID")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The job", body = crate::openapi::ExportJob),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and administrators export", body = crate::openapi::Error),
-        (status = 404, description = "No such job, or another analyst's", body = crate::openapi::Error)
+        (status = 200, description = "The job", body = ExportJob),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Only analysts and administrators export", body = ErrorBody),
+        (status = 404, description = "No such job, or another analyst's", body = ErrorBody)
     )
 )]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ExportJob>, ApiError> {
     let job = visible_job(&state, &actor, &id).await?;
     Ok(Json(encode(&job)))
 }
@@ -351,10 +402,10 @@ pub async fn get_one(
             ("application/vnd.apache.parquet"),
             ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and administrators export", body = crate::openapi::Error),
-        (status = 404, description = "No such job, another analyst's, or its file is gone", body = crate::openapi::Error),
-        (status = 409, description = "The export is not done (queued, running or failed)", body = crate::openapi::Error)
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Only analysts and administrators export", body = ErrorBody),
+        (status = 404, description = "No such job, another analyst's, or its file is gone", body = ErrorBody),
+        (status = 409, description = "The export is not done (queued, running or failed)", body = ErrorBody)
     )
 )]
 pub async fn file(

@@ -1,7 +1,7 @@
 //! `/api/v1/interviews`: submit one or many, read one, list with filters. Thin handlers: decode,
 //! authorise, call the store (through the group committer for writes), encode.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -9,16 +9,116 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use papi_auth::{Action, Scope};
-use papi_store::{InsertOutcome, InterviewFilter, StoredInterview};
-use papi_survey::{FieldError, Interview, Submission, Survey};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use papi_store::{AttachmentInfo, InsertOutcome, InterviewFilter};
+use papi_survey::{FieldError, Interview, Submission, Survey, SurveyRef};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody, Message};
 use crate::AppState;
+
+/// The result of a submission.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub id: Uuid,
+    /// `created` (201) or `duplicate` (200: already stored with the same content).
+    #[schema(value_type = String)]
+    pub status: &'static str,
+}
+
+/// One result per item of a batch, in order.
+#[derive(Serialize, ToSchema)]
+pub struct BatchResults {
+    pub results: Vec<BatchItem>,
+}
+
+/// What became of one item of a batch: `result` when it was stored (or already was), `code`,
+/// `message` and `errors` when it was refused.
+#[derive(Serialize, ToSchema)]
+pub struct BatchItem {
+    pub index: usize,
+    /// The item's id as sent, when it was a string.
+    pub id: Option<String>,
+    /// 201 created, 200 duplicate, 400/422 refused, 409 conflict.
+    pub status: u16,
+    /// `created` or `duplicate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub result: Option<&'static str>,
+    /// The error's stable code, as in an error response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// A stored interview, as the roles that may read answers see it: the submission as stored, and
+/// what the server adds.
+#[derive(Serialize, ToSchema)]
+pub struct StoredInterview {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub survey: SurveyRef,
+    pub location: BTreeMap<String, String>,
+    /// The design weight, when the interview carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enumerator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub finished_at: Option<String>,
+    /// Question id → answer, for the questions answered.
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
+    /// Arrival order, for keyset pagination.
+    pub seq: i64,
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    /// received, approved, has_issues or rejected.
+    pub review_state: String,
+    /// The files sent with the interview (one interview's page only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Attachment>>,
+}
+
+/// A file sent with an interview; its bytes are at `/api/v1/interviews/{id}/attachments/{name}`.
+#[derive(Serialize, ToSchema)]
+pub struct Attachment {
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+impl From<AttachmentInfo> for Attachment {
+    fn from(a: AttachmentInfo) -> Attachment {
+        Attachment {
+            name: a.name,
+            media_type: a.media_type,
+            size: a.size,
+            sha256: a.sha256,
+        }
+    }
+}
+
+/// A page of interviews.
+#[derive(Serialize, ToSchema)]
+pub struct InterviewPage {
+    pub items: Vec<StoredInterview>,
+    /// Pass as `after` for the next page; null on the last.
+    pub next_after: Option<i64>,
+}
 
 /// Checks a submission against its survey version; the enumerator is the caller, for enumerators.
 async fn check(
@@ -71,26 +171,26 @@ fn has_nul(s: &str) -> bool {
     post,
     path = "/api/v1/interviews",
     tag = "interviews",
-    request_body = crate::openapi::Submission,
+    request_body = Submission,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Stored (committed to disk)", body = crate::openapi::Accepted),
-        (status = 200, description = "Already stored with the same content: not stored twice", body = crate::openapi::Accepted),
-        (status = 400, description = "Malformed JSON, wrong JSON types, unknown fields, missing id", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No token, or an unknown, revoked or expired one", body = crate::openapi::Error),
-        (status = 403, description = "The role may not submit", body = crate::openapi::Error),
-        (status = 409, description = "Already stored with different content", body = crate::openapi::Error),
-        (status = 413, description = "Body too large", body = crate::openapi::Error),
-        (status = 422, description = "Breaks the survey definition (every field error listed), or unknown survey version", body = crate::openapi::Error),
-        (status = 503, description = "Overloaded: retry after the Retry-After seconds", body = crate::openapi::Error)
+        (status = 201, description = "Stored (committed to disk)", body = Accepted),
+        (status = 200, description = "Already stored with the same content: not stored twice", body = Accepted),
+        (status = 400, description = "Malformed JSON, wrong JSON types, unknown fields, missing id", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = ErrorBody),
+        (status = 403, description = "The role may not submit", body = ErrorBody),
+        (status = 409, description = "Already stored with different content", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Breaks the survey definition (every field error listed), or unknown survey version", body = ErrorBody),
+        (status = 503, description = "Overloaded: retry after the Retry-After seconds", body = ErrorBody)
     )
 )]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     body: Result<JsonBody<Submission>, ApiError>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     actor.may(Action::SubmitInterview)?;
     let JsonBody(sub) = body?;
     let (interview, survey) = check(&state, &actor, &sub).await?;
@@ -99,11 +199,17 @@ pub async fn create(
     match outcome {
         InsertOutcome::Created => Ok((
             StatusCode::CREATED,
-            Json(json!({ "id": id, "status": "created" })),
+            Json(Accepted {
+                id,
+                status: "created",
+            }),
         )),
         InsertOutcome::Duplicate => Ok((
             StatusCode::OK,
-            Json(json!({ "id": id, "status": "duplicate" })),
+            Json(Accepted {
+                id,
+                status: "duplicate",
+            }),
         )),
         InsertOutcome::Conflict => Err(conflict(id)),
     }
@@ -118,11 +224,14 @@ fn conflict(id: Uuid) -> ApiError {
     )
 }
 
-#[derive(Deserialize)]
+/// Interviews sent together. Unknown fields are refused.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    /// Objects; each is then read as a submission on its own.
-    interviews: Vec<serde_json::Map<String, Value>>,
+    /// At most 500 interviews, each checked on its own as a `Submission`: an item that is not one
+    /// gets its own 400 in the results, and the others are still stored.
+    #[schema(value_type = Vec<Object>)]
+    interviews: Vec<Map<String, Value>>,
 }
 
 /// The valid items of a batch that answer one survey version, with their positions in the batch.
@@ -136,35 +245,35 @@ pub const MAX_BATCH_ITEMS: usize = 500;
     post,
     path = "/api/v1/interviews/batch",
     tag = "interviews",
-    request_body = crate::openapi::Batch,
+    request_body = Batch,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One result per item; each item all-or-nothing", body = crate::openapi::BatchResults),
-        (status = 400, description = "Malformed JSON", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "The role may not submit", body = crate::openapi::Error),
-        (status = 413, description = "Body or batch too large", body = crate::openapi::Error),
-        (status = 503, description = "Overloaded: retry later", body = crate::openapi::Error)
+        (status = 200, description = "One result per item; each item all-or-nothing", body = BatchResults),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The role may not submit", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 503, description = "Overloaded: retry later", body = ErrorBody)
     )
 )]
 pub async fn create_batch(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     batch: Result<JsonBody<Batch>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BatchResults>, ApiError> {
     actor.may(Action::SubmitInterview)?;
     let JsonBody(batch) = batch?;
     let results = submit_each(&state, &actor, batch.interviews).await?;
-    Ok(Json(json!({ "results": results })))
+    Ok(Json(BatchResults { results }))
 }
 
 /// Checks and stores each of `items` as sent by `actor`: one result per item, each all-or-nothing.
 pub(crate) async fn submit_each(
     state: &AppState,
     actor: &Actor,
-    items: Vec<serde_json::Map<String, Value>>,
-) -> Result<Vec<Value>, ApiError> {
+    items: Vec<Map<String, Value>>,
+) -> Result<Vec<BatchItem>, ApiError> {
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -173,15 +282,11 @@ pub(crate) async fn submit_each(
             format!("A batch holds at most {MAX_BATCH_ITEMS} interviews."),
         ));
     }
-    let mut results: Vec<Value> = vec![Value::Null; items.len()];
+    let mut results: Vec<Option<BatchItem>> = items.iter().map(|_| None).collect();
     // Valid items, grouped by survey version, keep their positions.
     let mut groups: Vec<SurveyItems> = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let id = item
-            .get("id")
-            .filter(|v| v.is_string())
-            .cloned()
-            .unwrap_or(Value::Null);
+        let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
         let checked = match serde_json::from_value::<Submission>(Value::Object(item)) {
             Err(e) => Err(ApiError::bad_json(&e)),
             Ok(sub) => check(state, actor, &sub).await,
@@ -191,7 +296,7 @@ pub(crate) async fn submit_each(
                 Some((_, items)) => items.push((i, iv)),
                 None => groups.push((survey, vec![(i, iv)])),
             },
-            Err(e) => results[i] = item_error(i, id, e),
+            Err(e) => results[i] = Some(item_error(i, id, e)),
         }
     }
     for (survey, items) in groups {
@@ -199,43 +304,59 @@ pub(crate) async fn submit_each(
         let ids: Vec<Uuid> = interviews.iter().map(|iv| iv.id).collect();
         let outcomes = state.committer.submit(survey, interviews).await?;
         for ((i, id), outcome) in positions.into_iter().zip(ids).zip(outcomes) {
-            results[i] = match outcome {
-                InsertOutcome::Created => {
-                    json!({ "index": i, "id": id, "status": 201, "result": "created" })
-                }
-                InsertOutcome::Duplicate => {
-                    json!({ "index": i, "id": id, "status": 200, "result": "duplicate" })
-                }
-                InsertOutcome::Conflict => item_error(i, json!(id), conflict(id)),
+            let stored = |status, result| BatchItem {
+                index: i,
+                id: Some(id.to_string()),
+                status,
+                result: Some(result),
+                code: None,
+                message: None,
+                errors: None,
             };
+            results[i] = Some(match outcome {
+                InsertOutcome::Created => stored(201, "created"),
+                InsertOutcome::Duplicate => stored(200, "duplicate"),
+                InsertOutcome::Conflict => item_error(i, Some(id.to_string()), conflict(id)),
+            });
         }
     }
-    Ok(results)
+    // Every item has had its result: refused above, or stored with its survey version's group.
+    Ok(results.into_iter().flatten().collect())
 }
 
-fn item_error(i: usize, id: Value, e: ApiError) -> Value {
-    json!({
-        "index": i,
-        "id": id,
-        "status": e.status.as_u16(),
-        "code": e.code,
-        "message": { "vi": e.vi, "en": e.en },
-        "errors": e.errors,
-    })
+fn item_error(i: usize, id: Option<String>, e: ApiError) -> BatchItem {
+    let body = e.into_body();
+    BatchItem {
+        index: i,
+        id,
+        status: body.status,
+        result: None,
+        code: Some(body.code),
+        message: Some(body.message),
+        errors: Some(body.errors),
+    }
 }
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn encode(survey: &Survey, s: &StoredInterview) -> Value {
-    let mut v =
-        serde_json::to_value(survey.to_submission(&s.interview)).expect("a submission serialises");
-    let o = v.as_object_mut().expect("an object");
-    o.insert("seq".into(), json!(s.seq));
-    o.insert("received_at".into(), json!(time(s.received_at)));
-    o.insert("review_state".into(), json!(s.review_state));
-    v
+fn encode(survey: &Survey, s: &papi_store::StoredInterview) -> StoredInterview {
+    let sub = survey.to_submission(&s.interview);
+    StoredInterview {
+        id: sub.id,
+        survey: sub.survey,
+        location: sub.location,
+        weight: sub.weight,
+        enumerator: sub.enumerator,
+        started_at: sub.started_at,
+        finished_at: sub.finished_at,
+        answers: sub.answers,
+        seq: s.seq,
+        received_at: time(s.received_at),
+        review_state: s.review_state.clone(),
+        attachments: None,
+    }
 }
 
 /// Interview `id` with its definition, if `actor` may read it: the roles that read answers, an
@@ -244,7 +365,7 @@ async fn readable(
     state: &AppState,
     actor: &Actor,
     id: Uuid,
-) -> Result<Option<(Arc<Survey>, StoredInterview)>, ApiError> {
+) -> Result<Option<(Arc<Survey>, papi_store::StoredInterview)>, ApiError> {
     let scope = actor.may(Action::ReadAnswers)?;
     let Some((survey_id, version)) = state.store.interview_survey(id).await? else {
         return Ok(None);
@@ -269,17 +390,17 @@ async fn readable(
     params(("id" = String, Path, description = "Interview UUID")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The interview", body = crate::openapi::StoredInterview),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = crate::openapi::Error),
-        (status = 404, description = "No such interview (or another enumerator's)", body = crate::openapi::Error)
+        (status = 200, description = "The interview", body = StoredInterview),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = ErrorBody),
+        (status = 404, description = "No such interview (or another enumerator's)", body = ErrorBody)
     )
 )]
 pub async fn get_one(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StoredInterview>, ApiError> {
     let not_found =
         || ApiError::not_found(&format!("phiếu phỏng vấn {id}"), &format!("interview {id}"));
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
@@ -287,7 +408,8 @@ pub async fn get_one(
         .await?
         .ok_or_else(not_found)?;
     let mut body = encode(&survey, &stored);
-    body["attachments"] = json!(state.store.attachments_of(uuid).await?);
+    let attachments = state.store.attachments_of(uuid).await?;
+    body.attachments = Some(attachments.into_iter().map(Attachment::from).collect());
     Ok(Json(body))
 }
 
@@ -304,9 +426,9 @@ pub async fn get_one(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The file, with its media type and SHA-256 (`ETag`)"),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = crate::openapi::Error),
-        (status = 404, description = "No such interview or file (or another enumerator's)", body = crate::openapi::Error)
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The role may not read answers (leaders see aggregates only)", body = ErrorBody),
+        (status = 404, description = "No such interview or file (or another enumerator's)", body = ErrorBody)
     )
 )]
 pub async fn attachment(
@@ -364,18 +486,18 @@ pub async fn attachment(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page, oldest first; filter by location with `location.COLUMN=VALUE`", body = crate::openapi::InterviewPage),
-        (status = 400, description = "Bad parameter", body = crate::openapi::Error),
-        (status = 401, description = "No valid token", body = crate::openapi::Error),
-        (status = 403, description = "The role may not read answers", body = crate::openapi::Error),
-        (status = 404, description = "Unknown survey version", body = crate::openapi::Error)
+        (status = 200, description = "A page, oldest first; filter by location with `location.COLUMN=VALUE`", body = InterviewPage),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The role may not read answers", body = ErrorBody),
+        (status = 404, description = "Unknown survey version", body = ErrorBody)
     )
 )]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InterviewPage>, ApiError> {
     let scope = actor.may(Action::ReadAnswers)?;
     let bad = |field: &str, vi: String, en: String| ApiError {
         errors: vec![FieldError::new(
@@ -475,6 +597,9 @@ pub async fn list(
     let next = (page.len() as i64 == filter.limit)
         .then(|| page.last().map(|s| s.seq))
         .flatten();
-    let items: Vec<Value> = page.iter().map(|s| encode(&survey, s)).collect();
-    Ok(Json(json!({ "items": items, "next_after": next })))
+    let items = page.iter().map(|s| encode(&survey, s)).collect();
+    Ok(Json(InterviewPage {
+        items,
+        next_after: next,
+    }))
 }

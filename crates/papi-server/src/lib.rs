@@ -17,7 +17,7 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use papi_store::Store;
 use papi_survey::Survey;
-use serde_json::json;
+use serde::Serialize;
 use tokio::sync::RwLock;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -289,25 +289,49 @@ async fn housekeeping(state: Arc<AppState>) {
     }
 }
 
+/// Whether the service can reach its database.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    #[schema(value_type = String)]
+    pub status: &'static str,
+    /// The database's kind, when it answers: `postgres` or `sqlite`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub database: Option<&'static str>,
+    /// The store error's stable code, when the database does not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
+}
+
 /// 200 when the service can reach its database, 503 when it cannot.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "service",
     responses(
-        (status = 200, description = "Up, and the database answers", body = crate::openapi::Health),
-        (status = 503, description = "The database does not answer", body = crate::openapi::Health),
+        (status = 200, description = "Up, and the database answers", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
     )
 )]
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": state.store.backend().name() }))
-            .into_response(),
+        Ok(()) => Json(Health {
+            status: "ok",
+            database: Some(state.store.backend().name()),
+            code: None,
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "code": e.code() })),
+                Json(Health {
+                    status: "unavailable",
+                    database: None,
+                    code: Some(e.code()),
+                }),
             )
                 .into_response()
         }

@@ -8,17 +8,111 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use papi_auth::{Action, Scope};
 use papi_sample::{DrawOptions, Frame};
 use papi_store::{place_key, Assignment, PlaceCheck, SamplePlace, StoreError};
-use papi_survey::{FieldError, Interview, Survey};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use papi_survey::{FieldError, Interview, Survey, SurveyRef};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::auth::Actor;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
+
+/// The villages a caller may collect interviews from.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionPlaces {
+    pub survey: SurveyRef,
+    /// The survey's location columns, from the top down.
+    pub location_columns: Vec<String>,
+    /// Whether the survey version has a registered sample (without one, no place is offered).
+    pub sample_registered: bool,
+    pub places: Vec<CollectionPlace>,
+}
+
+/// A village of the sample.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionPlace {
+    /// The village's key: its location values joined with " / ".
+    pub place: String,
+    /// Location column → value, in the survey's column order.
+    #[schema(value_type = HashMap<String, String>)]
+    pub location: Map<String, Value>,
+}
+
+/// A sample just drawn and registered.
+#[derive(Serialize, ToSchema)]
+pub struct SampleRegistered {
+    pub survey: SurveyRef,
+    /// The survey version's new current sample.
+    pub sample_version: i64,
+    pub sample_hash: String,
+    pub frame_hash: String,
+    /// How many villages were drawn.
+    pub places: usize,
+    /// Interviews planned over all the villages.
+    pub planned: usize,
+}
+
+/// The registered sample: its version, who registered it, the draw, and its villages.
+#[derive(Serialize, ToSchema)]
+pub struct SampleView {
+    pub survey: SurveyRef,
+    pub sample_version: i64,
+    pub sample_hash: String,
+    pub frame_hash: String,
+    /// The draw's parameters, as registered.
+    #[schema(value_type = Object)]
+    pub parameters: Value,
+    pub registered_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub registered_at: DateTime<Utc>,
+    pub places: Vec<SampledPlace>,
+}
+
+/// A village of the sample, with its design.
+#[derive(Serialize, ToSchema)]
+pub struct SampledPlace {
+    pub place: String,
+    /// Location column → value, in the survey's column order.
+    #[schema(value_type = HashMap<String, String>)]
+    pub location: Map<String, Value>,
+    pub planned: i64,
+    /// Probability that the village entered the sample (the product of its stages').
+    pub inclusion_probability: f64,
+    /// One interview's design weight before the non-response adjustment.
+    pub base_weight: f64,
+}
+
+/// Who works where.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentsView {
+    pub survey: SurveyRef,
+    pub location_columns: Vec<String>,
+    /// Must an enumerator's interviews come from villages assigned to them?
+    pub assignments_required: bool,
+    pub assignments: Vec<AssignedPlace>,
+}
+
+/// A village and an enumerator assigned to it.
+#[derive(Serialize, ToSchema)]
+pub struct AssignedPlace {
+    pub place: String,
+    /// Location column → value, in the survey's column order; null for a place no longer in the sample.
+    #[schema(value_type = Option<HashMap<String, String>>)]
+    pub location: Option<Map<String, Value>>,
+    pub enumerator: String,
+}
+
+/// Assignments replaced: how many rows, and how many enumerators they name.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentsSaved {
+    pub assignments: usize,
+    pub enumerators: usize,
+}
 
 /// Checks an interview's place against the survey's registered sample: it must be a village of the
 /// sample and, for an enumerator, one assigned to them (unless the survey's `assignments_required`
@@ -125,17 +219,17 @@ pub(crate) async fn places_for(
     security(("bearer" = [])),
     params(("id" = String, Path), ("version" = String, Path)),
     responses(
-        (status = 200, description = "The caller's places: an enumerator's assigned villages (or every village of the sample when the survey does not require assignments), every village for an administrator"),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "The role does not collect interviews", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 200, description = "The caller's places: an enumerator's assigned villages (or every village of the sample when the survey does not require assignments), every village for an administrator", body = CollectionPlaces),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The role does not collect interviews", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
     )
 )]
 pub async fn get_places(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CollectionPlaces>, ApiError> {
     actor.may(Action::SubmitInterview)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let places = places_for(&state, &survey, &actor).await?;
@@ -144,15 +238,25 @@ pub async fn get_places(
         .current_sample(&survey.id, &survey.version)
         .await?
         .is_some();
-    Ok(Json(json!({
-        "survey": { "id": survey.id, "version": survey.version },
-        "location_columns": survey.design.location,
-        "sample_registered": has_sample,
-        "places": places.iter().map(|p| json!({
-            "place": p.place,
-            "location": ordered(&survey, &p.location),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(CollectionPlaces {
+        survey: survey_ref(&survey),
+        location_columns: survey.design.location.clone(),
+        sample_registered: has_sample,
+        places: places
+            .iter()
+            .map(|p| CollectionPlace {
+                place: p.place.clone(),
+                location: ordered(&survey, &p.location),
+            })
+            .collect(),
+    }))
+}
+
+fn survey_ref(survey: &Survey) -> SurveyRef {
+    SurveyRef {
+        id: survey.id.clone(),
+        version: survey.version.clone(),
+    }
 }
 
 async fn survey_or_404(state: &AppState, id: &str, version: &str) -> Result<Arc<Survey>, ApiError> {
@@ -197,14 +301,14 @@ const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
     params(("id" = String, Path), ("version" = String, Path)),
     request_body = SampleRequest,
     responses(
-        (status = 201, description = "Drawn and registered: the survey version's new current sample"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only admins register samples", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
-        (status = 422, description = "The frame or the draw breaks a rule (nothing is registered)", body = crate::openapi::Error),
+        (status = 201, description = "Drawn and registered: the survey version's new current sample", body = SampleRegistered),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 413, description = "The body is larger than this request allows", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only admins register samples", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
+        (status = 422, description = "The frame or the draw breaks a rule (nothing is registered)", body = ErrorBody),
     )
 )]
 pub async fn register(
@@ -212,7 +316,7 @@ pub async fn register(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
     body: Result<JsonBody<SampleRequest>, ApiError>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<SampleRegistered>), ApiError> {
     actor.may(Action::RegisterSample)?;
     let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
@@ -255,14 +359,14 @@ pub async fn register(
     })?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "survey": { "id": survey.id, "version": survey.version },
-            "sample_version": sample_version,
-            "sample_hash": sample.hash(),
-            "frame_hash": frame.hash,
-            "places": sample.places.len(),
-            "planned": sample.places.iter().map(|p| p.planned).sum::<usize>(),
-        })),
+        Json(SampleRegistered {
+            survey: survey_ref(&survey),
+            sample_version,
+            sample_hash: sample.hash(),
+            frame_hash: frame.hash,
+            places: sample.places.len(),
+            planned: sample.places.iter().map(|p| p.planned).sum::<usize>(),
+        }),
     ))
 }
 
@@ -282,17 +386,17 @@ fn design_error(code: &'static str, message: &str) -> ApiError {
     security(("bearer" = [])),
     params(("id" = String, Path), ("version" = String, Path)),
     responses(
-        (status = 200, description = "The registered sample: its version, who registered it, the draw, and its villages"),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Admins, supervisors and analysts only", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version, or no sample registered", body = crate::openapi::Error),
+        (status = 200, description = "The registered sample: its version, who registered it, the draw, and its villages", body = SampleView),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Admins, supervisors and analysts only", body = ErrorBody),
+        (status = 404, description = "No such survey version, or no sample registered", body = ErrorBody),
     )
 )]
 pub async fn get_sample(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SampleView>, ApiError> {
     actor.may(Action::ReadSample)?;
     let survey = survey_or_404(&state, &id, &version).await?;
     let registered = state
@@ -309,33 +413,34 @@ pub async fn get_sample(
         .store
         .sample_places(&survey.id, &survey.version)
         .await?;
-    Ok(Json(json!({
-        "survey": { "id": survey.id, "version": survey.version },
-        "sample_version": registered.sample_version,
-        "sample_hash": registered.sample_hash,
-        "frame_hash": registered.frame_hash,
-        "parameters": registered.parameters,
-        "registered_by": registered.registered_by,
-        "registered_at": registered.registered_at,
-        "places": places.iter().map(|p| json!({
-            "place": p.place,
-            "location": ordered(&survey, &p.location),
-            "planned": p.planned,
-            "inclusion_probability": p.inclusion_probability,
-            "base_weight": p.base_weight,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(SampleView {
+        survey: survey_ref(&survey),
+        sample_version: registered.sample_version,
+        sample_hash: registered.sample_hash,
+        frame_hash: registered.frame_hash,
+        parameters: registered.parameters,
+        registered_by: registered.registered_by,
+        registered_at: registered.registered_at,
+        places: places
+            .iter()
+            .map(|p| SampledPlace {
+                place: p.place.clone(),
+                location: ordered(&survey, &p.location),
+                planned: p.planned,
+                inclusion_probability: p.inclusion_probability,
+                base_weight: p.base_weight,
+            })
+            .collect(),
+    }))
 }
 
 /// A location as a JSON object in the survey's column order (PostgreSQL's JSONB reorders keys).
-fn ordered(survey: &Survey, location: &[(String, String)]) -> Value {
-    Value::Object(
-        survey
-            .location_in_column_order(location)
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
+fn ordered(survey: &Survey, location: &[(String, String)]) -> Map<String, Value> {
+    survey
+        .location_in_column_order(location)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
 }
 
 /// `GET /api/v1/surveys/{survey_id}/{version}/assignments`: who works where. Enumerators get their
@@ -347,17 +452,17 @@ fn ordered(survey: &Survey, location: &[(String, String)]) -> Value {
     security(("bearer" = [])),
     params(("id" = String, Path), ("version" = String, Path)),
     responses(
-        (status = 200, description = "Assignments: place, its location and the enumerator"),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Leaders see aggregates only", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 200, description = "Assignments: place, its location and the enumerator", body = AssignmentsView),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Leaders see aggregates only", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
     )
 )]
 pub async fn get_assignments(
     State(state): State<Arc<AppState>>,
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AssignmentsView>, ApiError> {
     let only = match actor.may(Action::ReadAssignments)? {
         Scope::Own => Some(actor.name.as_str()),
         Scope::All => None,
@@ -379,16 +484,22 @@ pub async fn get_assignments(
         .await
         .map_err(ApiError::internal)?
         .assignments_required;
-    Ok(Json(json!({
-        "survey": { "id": survey.id, "version": survey.version },
-        "location_columns": survey.design.location,
-        "assignments_required": assignments_required,
-        "assignments": assignments.iter().map(|a| json!({
-            "place": a.place,
-            "location": location_of.get(a.place.as_str()).map(|l| ordered(&survey, l)),
-            "enumerator": a.enumerator,
-        })).collect::<Vec<_>>(),
-    })))
+    let assignments = assignments
+        .into_iter()
+        .map(|a| AssignedPlace {
+            location: location_of
+                .get(a.place.as_str())
+                .map(|l| ordered(&survey, l)),
+            place: a.place,
+            enumerator: a.enumerator,
+        })
+        .collect();
+    Ok(Json(AssignmentsView {
+        survey: survey_ref(&survey),
+        location_columns: survey.design.location.clone(),
+        assignments_required,
+        assignments,
+    }))
 }
 
 /// One assignment: a village of the sample (its key, as the sample lists it) and an enumerator.
@@ -416,14 +527,14 @@ pub struct Assignments {
     params(("id" = String, Path), ("version" = String, Path)),
     request_body = Assignments,
     responses(
-        (status = 200, description = "The assignments as stored"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins assign", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
-        (status = 422, description = "A row names a place outside the sample, or an empty or over-long name (nothing is changed)", body = crate::openapi::Error),
+        (status = 200, description = "The assignments as stored", body = AssignmentsSaved),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 413, description = "The body is larger than this request allows", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins assign", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
+        (status = 422, description = "A row names a place outside the sample, or an empty or over-long name (nothing is changed)", body = ErrorBody),
     )
 )]
 pub async fn set_assignments(
@@ -431,7 +542,7 @@ pub async fn set_assignments(
     Path((id, version)): Path<(String, String)>,
     actor: Actor,
     body: Result<JsonBody<Assignments>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AssignmentsSaved>, ApiError> {
     actor.may(Action::AssignVillages)?;
     let JsonBody(req) = body?;
     let survey = survey_or_404(&state, &id, &version).await?;
@@ -479,8 +590,12 @@ pub async fn set_assignments(
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(Json(json!({
-        "assignments": rows.len(),
-        "enumerators": rows.iter().map(|r| r.enumerator.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
-    })))
+    Ok(Json(AssignmentsSaved {
+        assignments: rows.len(),
+        enumerators: rows
+            .iter()
+            .map(|r| r.enumerator.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+    }))
 }

@@ -14,11 +14,12 @@ use axum::Json;
 use chrono::{Duration, Utc};
 use maud::{html, PreEscaped, DOCTYPE};
 use papi_auth::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{session_cookie, Actor};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::pages::{home_of, href, Lang};
 use crate::signin::{self, ClientAddr};
 use crate::AppState;
@@ -27,8 +28,9 @@ pub const COOKIE: &str = "papi_session";
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 12;
 
-#[derive(Deserialize)]
-struct Credentials {
+/// A sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct Credentials {
     username: String,
     password: String,
     /// From the HTML form: the page to go back to once signed in.
@@ -72,19 +74,40 @@ fn is_same_site_path(p: &str) -> bool {
     p.starts_with('/') && !p.starts_with("//") && !p.chars().any(|c| c.is_control() || c == '\\')
 }
 
+/// A JSON sign-in's answer: who signed in, and the session's CSRF token.
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    pub username: String,
+    /// admin, supervisor, analyst, leader or enumerator.
+    pub role: String,
+    /// Send it as `X-CSRF-Token` on requests that change anything.
+    pub csrf_token: String,
+}
+
+/// The authenticated caller.
+#[derive(Serialize, ToSchema)]
+pub struct Caller {
+    pub name: String,
+    /// admin, supervisor, analyst, leader or enumerator.
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// For a browser session: send it as `X-CSRF-Token` on requests that change anything.
+    pub csrf_token: Option<String>,
+}
+
 /// `POST /login`, with JSON or an HTML form.
 #[utoipa::path(
     post,
     path = "/login",
     tag = "service",
-    request_body(content = crate::openapi::Credentials, description = "JSON, or the same fields as an HTML form"),
+    request_body(content = Credentials, description = "JSON, or the same fields as an HTML form"),
     responses(
-        (status = 200, description = "Signed in: the session cookie is set; send csrf_token as X-CSRF-Token", body = crate::openapi::Caller),
+        (status = 200, description = "Signed in: the session cookie is set; send csrf_token as X-CSRF-Token", body = SignedIn),
         (status = 303, description = "Signed in from the HTML form: back to the page that asked, or the role's own page"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 401, description = "Wrong username or password (JSON; from the HTML form, the sign-in page with the message)", body = crate::openapi::Error),
-        (status = 415, description = "Neither JSON nor an HTML form", body = crate::openapi::Error),
-        (status = 429, description = "Too many failed sign-ins from this address or for this username: retry after Retry-After seconds", body = crate::openapi::Error),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Wrong username or password (JSON; from the HTML form, the sign-in page with the message)", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor an HTML form", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins from this address or for this username: retry after Retry-After seconds", body = ErrorBody),
     )
 )]
 pub async fn login(
@@ -162,8 +185,12 @@ pub async fn login(
             .unwrap_or(HeaderValue::from_static("/"));
         (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
     } else {
-        Json(json!({ "username": user.username, "role": user.role, "csrf_token": csrf }))
-            .into_response()
+        Json(SignedIn {
+            username: user.username,
+            role: user.role,
+            csrf_token: csrf,
+        })
+        .into_response()
     };
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -180,8 +207,8 @@ pub async fn login(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "No session", body = crate::openapi::Error),
-        (status = 403, description = "Missing or wrong CSRF token", body = crate::openapi::Error),
+        (status = 401, description = "No session", body = ErrorBody),
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
     )
 )]
 pub async fn logout(
@@ -214,12 +241,16 @@ pub async fn logout(
     tag = "service",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller", body = crate::openapi::Caller),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
+        (status = 200, description = "The caller", body = Caller),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
     )
 )]
-pub async fn whoami(actor: Actor) -> Json<serde_json::Value> {
-    Json(json!({ "name": actor.name, "role": actor.role, "csrf_token": actor.csrf_token }))
+pub async fn whoami(actor: Actor) -> Json<Caller> {
+    Json(Caller {
+        name: actor.name,
+        role: actor.role,
+        csrf_token: actor.csrf_token,
+    })
 }
 
 /// What the sign-in page shows: its language, the page to go back to, and after a refusal the

@@ -51,14 +51,17 @@ impl std::error::Error for DefinitionError {}
 
 /// One broken rule in an interview: which field, which rule, and a message in Vietnamese and English.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path of the field: `answers.d101`, `location.district`, `id`, `finished_at`...
     pub field: String,
     /// The question id, for errors about an answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
-    /// Stable machine code of the rule, e.g. `answer.required`.
+    /// Stable machine code of the rule, e.g. `answer.required`, `answer.not_relevant`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub rule: &'static str,
+    /// The message in Vietnamese (`vi`) and English (`en`).
     pub message: crate::text::Label,
 }
 

@@ -76,6 +76,11 @@ pub fn replace_references(text: &str, with: impl Fn(&str) -> Option<String>) -> 
 
 /// A text in each of the survey's languages, keyed by language code (`vi`, `en`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = json!({"vi": "Xin chào", "en": "Hello"}))
+)]
 #[serde(transparent)]
 pub struct Label(pub BTreeMap<String, String>);
 

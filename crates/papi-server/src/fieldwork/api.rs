@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
+use chrono::{DateTime, Utc};
 use papi_auth::Action;
 use papi_store::REVIEW_STATES;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::pages::Lang;
 use crate::AppState;
 
@@ -27,6 +28,43 @@ pub struct ReviewRequest {
     pub comment: String,
 }
 
+/// A review decision on an interview, as recorded.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewRecorded {
+    /// The interview.
+    pub id: Uuid,
+    /// The state before the decision.
+    pub from: String,
+    /// The state decided: received, approved, has_issues or rejected.
+    pub state: String,
+    pub comment: String,
+    pub reviewer: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// An interview's review history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewHistory {
+    /// The interview.
+    pub id: Uuid,
+    /// Oldest first.
+    pub reviews: Vec<ReviewEntry>,
+}
+
+/// One review decision.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewEntry {
+    /// The state before the decision.
+    pub from: String,
+    /// The state decided.
+    pub state: String,
+    pub comment: String,
+    pub reviewer: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub reviewed_at: DateTime<Utc>,
+}
+
 /// `POST /api/v1/interviews/{id}/review`: a supervisor's decision on an interview, with a comment.
 #[utoipa::path(
     post,
@@ -36,14 +74,14 @@ pub struct ReviewRequest {
     params(("id" = String, Path, description = "The interview id (UUID)")),
     request_body = ReviewRequest,
     responses(
-        (status = 200, description = "The decision, as recorded"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins review", body = crate::openapi::Error),
-        (status = 404, description = "No such interview", body = crate::openapi::Error),
-        (status = 422, description = "Unknown state, or a comment missing or too long", body = crate::openapi::Error),
+        (status = 200, description = "The decision, as recorded", body = ReviewRecorded),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 413, description = "The body is larger than this request allows", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins review", body = ErrorBody),
+        (status = 404, description = "No such interview", body = ErrorBody),
+        (status = 422, description = "Unknown state, or a comment missing or too long", body = ErrorBody),
     )
 )]
 pub async fn review(
@@ -51,7 +89,7 @@ pub async fn review(
     Path(id): Path<String>,
     actor: Actor,
     body: Result<JsonBody<ReviewRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ReviewRecorded>, ApiError> {
     actor.may(Action::Review)?;
     let JsonBody(req) = body?;
     let uuid = Uuid::parse_str(&id)
@@ -83,10 +121,14 @@ pub async fn review(
         .review_interview(uuid, &req.state, &comment, &actor.name)
         .await?
         .ok_or_else(|| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
-    Ok(Json(serde_json::json!({
-        "id": r.interview_id, "from": r.from_state, "state": r.to_state, "comment": r.comment,
-        "reviewer": r.reviewer, "reviewed_at": r.reviewed_at,
-    })))
+    Ok(Json(ReviewRecorded {
+        id: r.interview_id,
+        from: r.from_state,
+        state: r.to_state,
+        comment: r.comment,
+        reviewer: r.reviewer,
+        reviewed_at: r.reviewed_at,
+    }))
 }
 
 /// `GET /api/v1/interviews/{id}/reviews`: an interview's review history.
@@ -97,17 +139,17 @@ pub async fn review(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The interview id (UUID)")),
     responses(
-        (status = 200, description = "Review decisions, oldest first"),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such interview", body = crate::openapi::Error),
+        (status = 200, description = "Review decisions, oldest first", body = ReviewHistory),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins", body = ErrorBody),
+        (status = 404, description = "No such interview", body = ErrorBody),
     )
 )]
 pub async fn reviews(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     actor: Actor,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ReviewHistory>, ApiError> {
     actor.may(Action::Review)?;
     let uuid = Uuid::parse_str(&id)
         .map_err(|_| ApiError::not_found("phiếu phỏng vấn này", "this interview"))?;
@@ -115,13 +157,19 @@ pub async fn reviews(
         return Err(ApiError::not_found("phiếu phỏng vấn này", "this interview"));
     }
     let history = state.store.reviews(uuid).await?;
-    Ok(Json(serde_json::json!({
-        "id": uuid,
-        "reviews": history.iter().map(|r| serde_json::json!({
-            "from": r.from_state, "state": r.to_state, "comment": r.comment,
-            "reviewer": r.reviewer, "reviewed_at": r.reviewed_at,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ReviewHistory {
+        id: uuid,
+        reviews: history
+            .into_iter()
+            .map(|r| ReviewEntry {
+                from: r.from_state,
+                state: r.to_state,
+                comment: r.comment,
+                reviewer: r.reviewer,
+                reviewed_at: r.reviewed_at,
+            })
+            .collect(),
+    }))
 }
 
 /// `GET /api/v1/surveys/{survey_id}/{version}/fieldwork`: the fieldwork page's figures.
@@ -133,9 +181,9 @@ pub async fn reviews(
     params(("id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "Progress, per-enumerator days, review states and quality flags", body = Fieldwork),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
     )
 )]
 pub async fn api(
@@ -159,13 +207,13 @@ pub async fn api(
     request_body(content = serde_json::Value, description = "Settings to change: score_include (approved | approved_or_unreviewed), short_interview_minutes (number), dashboard_min_respondents (integer ≥ 10; admins only), assignments_required (true | false); values as strings or JSON values"),
     responses(
         (status = 200, description = "All settings after the change", body = SettingsView),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only supervisors and admins, and only admins for dashboard_min_respondents (nothing is changed)", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
-        (status = 422, description = "An unknown setting or a value that breaks its rule (nothing is changed)", body = crate::openapi::Error),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 413, description = "The body is larger than this request allows", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins, and only admins for dashboard_min_respondents (nothing is changed)", body = ErrorBody),
+        (status = 404, description = "No such survey version", body = ErrorBody),
+        (status = 422, description = "An unknown setting or a value that breaks its rule (nothing is changed)", body = ErrorBody),
     )
 )]
 pub async fn set_settings(

@@ -13,30 +13,57 @@ use crate::error::{FieldError, InterviewError};
 use crate::model::Survey;
 use crate::text::nfc;
 
-/// An interview as the API and the JSON lines files carry it.
+/// An interview as the API and the JSON lines files carry it. Unknown fields are refused.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
+    /// Generated on the device (UUID), the same on every resend.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = Uuid, example = "0b0c5a8e-4f7c-4d59-9b53-6a1f1c2d3e4f")
+    )]
     pub id: String,
     pub survey: SurveyRef,
+    /// Values of the survey's location columns (province, district, commune, village...): a village of
+    /// the registered sample, for an enumerator one assigned to them.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = json!({"province": "Bình Định", "district": "Tây Sơn", "commune": "Xã 01", "village": "Thôn 1"}))
+    )]
     pub location: BTreeMap<String, String>,
+    /// Not part of what a client sends: the design weight is computed by the server from the
+    /// registered sample, and an interview that carries one is refused (`weight.not_accepted`). It is
+    /// read only to say so, and written when a stored interview is read back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub weight: Option<f64>,
+    /// Set by the server from the token for enumerators. There is no weight: the design weight is
+    /// computed by the server from the registered sample, and an interview that carries one is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enumerator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub started_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub finished_at: Option<String>,
+    /// Question id → answer: a string (select_one, text, date), a list of strings (select_multiple),
+    /// a number (integer, decimal) or null (no answer).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub answers: Map<String, Json>,
 }
 
+/// A survey version, by its id and version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SurveyRef {
+    #[cfg_attr(feature = "openapi", schema(example = "papi"))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(example = "2019.1"))]
     pub version: String,
 }
 
