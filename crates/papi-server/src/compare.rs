@@ -37,11 +37,11 @@ pub struct CompareQuery {
     params(CompareQuery),
     responses(
         (status = 200, description = "B − A for every group, dimension, sub-dimension and indicator, with SE, interval, df and the method: from both runs' interviews (shared PSUs counted) for runs of two survey versions whose interviews are unchanged, else from the reports as independent samples with a note saying why"),
-        (status = 400, description = "A query parameter is missing", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such score run", body = crate::openapi::Error),
-        (status = 422, description = "The runs score different surveys, or share no group", body = crate::openapi::Error),
+        (status = 400, description = "A query parameter is missing", body = crate::error::ErrorBody),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Only analysts and admins", body = crate::error::ErrorBody),
+        (status = 404, description = "No such score run", body = crate::error::ErrorBody),
+        (status = 422, description = "The runs score different surveys, or share no group", body = crate::error::ErrorBody),
     )
 )]
 pub async fn compare(

@@ -132,8 +132,8 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     security(("bearer" = [])),
     responses(
         (status = 200, description = "OpenMetrics text format (Prometheus reads it)", content_type = "application/openmetrics-text", body = String),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only administrators", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Only administrators", body = crate::error::ErrorBody),
     )
 )]
 pub async fn scrape(

@@ -5,10 +5,6 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-/// The body of every error response, by the name the annotations of the dashboard, the recompute,
-/// the comparison and the metrics give it.
-pub use crate::error::ErrorBody as Error;
-
 struct BearerAuth;
 
 impl Modify for BearerAuth {

@@ -122,9 +122,9 @@ impl papi_recompute::Progress for JobProgress {
     responses(
         (status = 202, description = "The job started; poll its status URL", body = Job),
         (status = 200, description = "A job for this survey version is already running: that job", body = Job),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and admins publish", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Only analysts and admins publish", body = crate::error::ErrorBody),
+        (status = 404, description = "No such survey version", body = crate::error::ErrorBody),
     )
 )]
 pub async fn start(
@@ -218,9 +218,9 @@ fn job_response(status: StatusCode, job: RecomputeJob) -> Response {
     params(("job" = String, Path, description = "The job id from the POST")),
     responses(
         (status = 200, description = "The job", body = Job),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only analysts and admins", body = crate::openapi::Error),
-        (status = 404, description = "No such job (or one forgotten after the jobs' retention)", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Only analysts and admins", body = crate::error::ErrorBody),
+        (status = 404, description = "No such job (or one forgotten after the jobs' retention)", body = crate::error::ErrorBody),
     )
 )]
 pub async fn status(

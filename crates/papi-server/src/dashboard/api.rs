@@ -26,9 +26,9 @@ use super::*;
     params(("survey_id" = String, Path), ("version" = String, Path)),
     responses(
         (status = 200, description = "The latest publication's aggregates", body = Dashboard),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Enumerators do not see the dashboard", body = crate::openapi::Error),
-        (status = 404, description = "No such survey version, or nothing published for it", body = crate::openapi::Error),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Enumerators do not see the dashboard", body = crate::error::ErrorBody),
+        (status = 404, description = "No such survey version, or nothing published for it", body = crate::error::ErrorBody),
     )
 )]
 pub async fn api(
@@ -64,13 +64,13 @@ pub struct TaskUpdate {
     request_body = TaskUpdate,
     responses(
         (status = 200, description = "The task's new status"),
-        (status = 400, description = "Malformed body", body = crate::openapi::Error),
-        (status = 413, description = "The body is larger than this request allows", body = crate::openapi::Error),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::openapi::Error),
-        (status = 401, description = "No valid token or session", body = crate::openapi::Error),
-        (status = 403, description = "Only an admin updates tasks", body = crate::openapi::Error),
-        (status = 404, description = "No such plan or task", body = crate::openapi::Error),
-        (status = 422, description = "Unknown status, or a note too long", body = crate::openapi::Error),
+        (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+        (status = 413, description = "The body is larger than this request allows", body = crate::error::ErrorBody),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = crate::error::ErrorBody),
+        (status = 401, description = "No valid token or session", body = crate::error::ErrorBody),
+        (status = 403, description = "Only an admin updates tasks", body = crate::error::ErrorBody),
+        (status = 404, description = "No such plan or task", body = crate::error::ErrorBody),
+        (status = 422, description = "Unknown status, or a note too long", body = crate::error::ErrorBody),
     )
 )]
 pub async fn set_task(
