@@ -26,6 +26,7 @@ import sys
 import time
 import tomllib
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -99,23 +100,30 @@ def answer_screen(driver):
         left = unanswered(driver)
         if not left:
             return
-        qid = left[0]
-        field = driver.find_elements(By.CSS_SELECTOR, f"#q-{qid} input[type=text]")
-        if field:
-            expect(field[0].get_attribute("inputmode") == "numeric", f"{qid} brings up the number pad")
-            field[0].send_keys(smallest_allowed(qid))
-        else:
-            row = next(r for r in driver.find_elements(By.CSS_SELECTOR, f"#q-{qid} label.choice") if r.is_displayed())
-            big_enough(row, f"a choice of {qid}")
-            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
-            row.click()
+        try:
+            answer_one(driver, left[0])
+        except StaleElementReferenceException:
+            pass  # an answer re-drew the screen under us: look again
     raise AssertionError("answering a screen did not end")
+
+
+def answer_one(driver, qid):
+    """Types the smallest allowed number, or taps the first choice shown."""
+    field = driver.find_elements(By.CSS_SELECTOR, f"#q-{qid} input[type=text]")
+    if field:
+        expect(field[0].get_attribute("inputmode") == "numeric", f"{qid} brings up the number pad")
+        field[0].send_keys(smallest_allowed(qid))
+    else:
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, f"#q-{qid} label.choice") if r.is_displayed())
+        big_enough(row, f"a choice of {qid}")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+        row.click()
 
 
 try:
     # ---- Sign-in on the form itself --------------------------------------------------------------
     d = phone()
-    wait = WebDriverWait(d, 60)
+    wait = WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,))
     try:
         d.get(base + "/form/")
         wait.until(lambda x: x.find_element(By.ID, "username").is_displayed())
@@ -237,7 +245,7 @@ try:
 
     # ---- Signed in on the site: the form with no typing ------------------------------------------
     d = phone()
-    wait = WebDriverWait(d, 60)
+    wait = WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,))
     try:
         d.get(base + "/login")
         d.find_element(By.ID, "username").send_keys("demo-enumerator")
