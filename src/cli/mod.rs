@@ -69,6 +69,9 @@ enum Command {
     Compare(compare::CompareArgs),
     /// A consistent copy of an SQLite database while the service runs (PostgreSQL: pg_dump).
     Backup(backup::BackupArgs),
+    /// Every route the service serves, one `METHOD PATH` a line: for a reverse proxy's rules or an
+    /// audit of what is exposed.
+    Routes,
 }
 
 /// Files most commands read.
@@ -113,6 +116,12 @@ pub fn main() -> ExitCode {
         Command::Sample(cmd) => sample::run(cmd, &runtime),
         Command::Backup(args) => backup::run(args, &runtime),
         Command::Compare(args) => compare::run(args, &runtime),
+        Command::Routes => {
+            for (method, path) in papi_server::routes::served() {
+                println!("{method} {path}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -9,19 +9,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
 use axum::{Json, Router};
 use papi_store::Store;
 use papi_survey::Survey;
 use serde::Serialize;
 use tokio::sync::RwLock;
-use utoipa::OpenApi as _;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub mod analysis;
 pub mod auth;
@@ -45,6 +40,7 @@ pub mod openapi;
 pub mod openrosa;
 mod pages;
 pub mod recompute;
+pub mod routes;
 pub mod sample;
 pub mod session;
 pub mod signin;
@@ -148,102 +144,11 @@ impl AppState {
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
-    routes(Arc::new(state))
-}
-
-/// The API's routes, each declared once: `routes!` takes its method and path from the handler's
-/// `#[utoipa::path]`, so the router and the OpenAPI document are made from the same declaration.
-fn api_routes() -> OpenApiRouter<Arc<AppState>> {
-    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(interviews::create, interviews::list))
-        .routes(routes!(interviews::get_one))
-        .routes(routes!(interviews::attachment))
-        .routes(routes!(fieldwork::review))
-        .routes(routes!(fieldwork::reviews))
-        .routes(routes!(dashboard::api))
-        .routes(routes!(dashboard::set_task))
-        .routes(routes!(fieldwork::api))
-        .routes(routes!(fieldwork::set_settings))
-        .routes(routes!(sample::get_places))
-        .routes(routes!(sample::get_assignments, sample::set_assignments))
-        .routes(routes!(recompute::start))
-        .routes(routes!(recompute::status))
-        .routes(routes!(compare::compare))
-        .routes(routes!(exports::create))
-        .routes(routes!(exports::get_one))
-        .routes(routes!(exports::file))
-        .routes(routes!(session::whoami))
-        .routes(routes!(device::issue, device::revoke))
-        .routes(routes!(surveys::list))
-        .routes(routes!(surveys::get_one))
-        .layer(from_fn_with_state(API_BODY, body::limit_body));
-    // Requests that carry many interviews or a whole sampling frame.
-    let bulk = OpenApiRouter::new()
-        .routes(routes!(interviews::create_batch))
-        .routes(routes!(device_file::upload))
-        .routes(routes!(sample::get_sample, sample::register));
-    let sign_in = OpenApiRouter::new()
-        .routes(routes!(session::page, session::login))
-        .layer(from_fn_with_state(SMALL_BODY, body::limit_body));
-    let service = OpenApiRouter::new()
-        .routes(routes!(healthz))
-        .routes(routes!(metrics::scrape))
-        .routes(routes!(session::logout));
-    api.merge(bulk).merge(sign_in).merge(service)
-}
-
-fn routes(state: Arc<AppState>) -> Router {
-    let (api, document) = api_routes().split_for_parts();
-    let document = Arc::new(document);
-    let app = Router::new()
-        .merge(api)
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { Json(document.as_ref().clone()) }),
-        )
-        // Any other path under the API's prefix: the API's own 404, in JSON.
-        .route("/api/v1/{*rest}", any(api_not_found))
-        .route("/", get(home))
-        .route("/favicon.ico", get(favicon))
-        .route("/dashboard", get(dashboard::index))
-        .route("/dashboard/{id}/{version}", get(dashboard::page))
-        .route(
-            "/dashboard/{id}/{version}/print",
-            get(dashboard::print_page),
-        )
-        .route(
-            "/dashboard/{id}/{version}/charts/{file}",
-            get(dashboard::chart),
-        )
-        .route(
-            "/dashboard/{id}/{version}/dimensions/{dimension}",
-            get(dashboard::dimension_page),
-        )
-        .route("/analysis", get(analysis::index))
-        .route("/analysis/{id}/{version}", get(analysis::page))
-        .route("/fieldwork", get(fieldwork::index))
-        .route("/fieldwork/{id}/{version}", get(fieldwork::page))
-        .route(
-            "/fieldwork/{id}/{version}/interviews/{interview}",
-            get(fieldwork::interview_page),
-        )
-        .merge(web::routes())
-        .merge(openrosa::routes())
-        // Bodies are limited per route by the layers above (a declared length over the limit is
-        // refused before anything is read); axum's own default limit is replaced by them.
-        .layer(from_fn_with_state(MAX_BODY, body::limit_body))
-        .layer(DefaultBodyLimit::disable())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::record,
-        ))
-        .with_state(state);
-    // The security headers go on every response, those of the edge's layers included.
-    edge::layers(app).layer(headers::layer())
+    routes::router(Arc::new(state))
 }
 
 /// The site icon (browsers ask for it on every page): a red square with "P", as SVG.
-async fn favicon() -> impl IntoResponse {
+pub(crate) async fn favicon() -> impl IntoResponse {
     (
         [
             (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
@@ -253,7 +158,7 @@ async fn favicon() -> impl IntoResponse {
     )
 }
 
-async fn api_not_found() -> ApiError {
+pub(crate) async fn api_not_found() -> ApiError {
     ApiError::not_found("đường dẫn API này", "this API route")
 }
 
@@ -273,7 +178,7 @@ pub async fn serve(
         .await
         .map_err(|e| std::io::Error::other(e.en))?;
     tokio::spawn(housekeeping(state.clone()));
-    listen::bind_and_serve(routes(state), listen, limits, ready).await
+    listen::bind_and_serve(routes::router(state), listen, limits, ready).await
 }
 
 /// Hourly: forgets old finished jobs and deletes their export files.
@@ -341,7 +246,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 /// The front page sends each role to where its work is, and a visitor without a session to sign in
 /// (and back here). It reads nothing from the database, so it tells a visitor nothing and costs the
 /// same whatever the database holds.
-async fn home(viewer: pages::Viewer) -> Response {
+pub(crate) async fn home(viewer: pages::Viewer) -> Response {
     let start = pages::home_of(viewer.actor.role);
     axum::response::Redirect::to(&pages::href(start, viewer.lang)).into_response()
 }

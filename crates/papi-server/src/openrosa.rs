@@ -17,7 +17,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use md5::{Digest, Md5};
 use papi_auth::Action;
 use papi_store::{AttachmentOutcome, EditOutcome, InsertOutcome, NewAttachment, PreparedInterview};
@@ -26,6 +25,7 @@ use uuid::Uuid;
 
 use crate::auth::{sign_in, Actor, Door};
 use crate::error::ApiError;
+use crate::routes::Route;
 use crate::AppState;
 
 /// What a device may send in one POST before it must split a submission (ODK Collect reads it from
@@ -39,20 +39,29 @@ const MAX_FILES: usize = 64;
 const RESPONSE_NS: &str = "http://openrosa.org/http/response";
 
 /// The OpenRosa routes, to merge into the application's router.
-pub fn routes() -> Router<Arc<AppState>> {
-    let device = || {
-        Router::new()
-            .route("/formList", get(form_list))
-            .route("/forms/{form_id}/{version}/form.xml", get(form_xml))
-            .route(
+/// OpenRosa's routes, under `/odk` (HTTP Basic or a bearer token) and under `/odk/key/{token}` (the
+/// device key in the URL, for clients that cannot send a header).
+pub(crate) fn routes() -> Vec<Route> {
+    let mut routes = Vec::new();
+    for prefix in ["/odk", "/odk/key/{token}"] {
+        let device = [
+            ("GET", "/formList", get(form_list)),
+            ("GET", "/forms/{form_id}/{version}/form.xml", get(form_xml)),
+            (
+                "HEAD,POST",
                 "/submission",
                 axum::routing::head(submission_head).post(submit),
-            )
-    };
-    Router::new()
-        .nest("/odk", device())
-        .nest("/odk/key/{token}", device())
-        .layer(axum::middleware::map_response(openrosa_version))
+            ),
+        ];
+        for (methods, path, handler) in device {
+            routes.push(Route::new(
+                methods,
+                format!("{prefix}{path}"),
+                handler.layer(axum::middleware::map_response(openrosa_version)),
+            ));
+        }
+    }
+    routes
 }
 
 async fn openrosa_version(mut response: Response) -> Response {

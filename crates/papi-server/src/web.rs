@@ -5,15 +5,12 @@
 //! one pass), keeps interviews in IndexedDB and sends them in batches when there is signal. It also
 //! serves the script of the server-rendered pages, `/assets/pages.js`.
 
-use std::sync::Arc;
-
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 
-use crate::AppState;
+use crate::routes::Route;
 
 const JS: &str = "text/javascript; charset=utf-8";
 
@@ -65,16 +62,27 @@ fn form_file(name: &str) -> Response {
     }
 }
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/form", get(|| async { Redirect::permanent("/form/") }))
-        .route("/form/", get(|| async { form_file("") }))
-        .route(
+/// The web form's files and the pages' script.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "GET",
+            "/form",
+            get(|| async { Redirect::permanent("/form/") }),
+        ),
+        Route::new("GET", "/form/", get(|| async { form_file("") })),
+        Route::new(
+            "GET",
             "/form/{file}",
             get(|Path(file): Path<String>| async move { form_file(&file) }),
-        )
+        ),
         // The server-rendered pages' script (the pages themselves allow no inline one).
-        .route("/assets/pages.js", get(|| async { asset(JS, PAGES) }))
+        Route::new(
+            "GET",
+            "/assets/pages.js",
+            get(|| async { asset(JS, PAGES) }),
+        ),
+    ]
 }
 
 #[cfg(test)]
