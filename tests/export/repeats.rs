@@ -263,6 +263,8 @@ on_both_databases! {
         let err = stderr(&r);
         assert!(err.contains("--output") && err.contains(".zip") && err.contains("plot") && err.contains("export.repeats_need_zip"), "{err}");
         assert_nothing_left(dir.path(), &["repeats.jsonl"]);
+        let help = stdout(&ok(&["export", "--help"]));
+        assert!(help.contains(".zip") && help.contains("repeat"), "{help}");
 
         // CSV in a ZIP: data.csv and plot.csv.
         let zipped = dir.path().join("out.zip");
@@ -329,6 +331,8 @@ on_both_databases! {
             assert!(codebook.iter().any(|r| r[0] == c && r[sheet] == "data"), "{c} of data missing from the codebook");
         }
         assert!(!codebook.iter().any(|r| r[0] == "crop" && r[sheet] == "data"), "a repeat's question is not a column of data");
+        let about: Vec<Vec<String>> = book.worksheet_range("about").unwrap().rows().map(|r| r.iter().map(cell_text).collect()).collect();
+        assert!(about.iter().any(|r| r[0].contains("Repeats") && r[1].contains("plot")), "{about:?}");
 
         // The service's export job: a ZIP, said so by its name and type, with the CLI's tables.
         let server = Server::start(&["--database", &db.url, "--exports-dir", dir.path().join("exports").to_str().unwrap()]);

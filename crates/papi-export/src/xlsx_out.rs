@@ -305,7 +305,7 @@ fn about(
     } else {
         states.join(", ")
     };
-    let facts: Vec<(&str, String)> = vec![
+    let mut facts: Vec<(&str, String)> = vec![
         ("Khảo sát / Survey", survey.id.clone()),
         ("Phiên bản / Version", survey.version.clone()),
         ("Tên (tiếng Việt)", survey.title.get("vi").to_owned()),
@@ -322,6 +322,19 @@ fn about(
                 .to_owned(),
         ),
     ];
+    let repeats = repeat_sheet_names(survey);
+    if !repeats.is_empty() {
+        facts.push((
+            "Nhóm lặp / Repeats",
+            format!(
+                "Trang {}: mỗi lần lặp một hàng, nối với 'data' qua interview_id; cột của nhóm lặp \
+                 trong 'data' là số lần lặp. Sheet {}: one row per repetition, joined to 'data' by \
+                 interview_id; the repeat's column in 'data' is the number of repetitions.",
+                repeats.join(", "),
+                repeats.join(", ")
+            ),
+        ));
+    }
     for (r, (k, v)) in facts.iter().enumerate() {
         sheet.write_string_with_format(r as u32, 0, *k, bold)?;
         sheet.write_string(r as u32, 1, v)?;
