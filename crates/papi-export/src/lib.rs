@@ -4,6 +4,11 @@
 //! interview's `review_state` as a last column that scoring ignores. Export a database, score the
 //! file, and the numbers are the database's, exactly.
 //!
+//! A repeat's answers are a long table of their own (`interview_id`, `repeat`, its questions; one row
+//! per repetition), and the main table holds its number of repetitions: an XLSX file gets a sheet per
+//! repeat, CSV and Parquet a file per repeat in a ZIP (`package`). Points, traces and shapes are
+//! GeoJSON geometries, a point's accuracy a column of its own (`papi_table::ExportLayout`).
+//!
 //! Exports stream: interviews are read a keyset page at a time and each page is written out before
 //! the next is held, so memory stays flat in the number of interviews. Reading (and decoding) runs on
 //! the async runtime while a blocking thread writes, so the two overlap. The file is written under a
