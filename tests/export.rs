@@ -4,6 +4,8 @@
 //! with the option named and no file left behind; and the API's background export jobs with their
 //! roles. Each test runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
 
+mod repeats;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

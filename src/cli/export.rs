@@ -1,5 +1,6 @@
 //! `papi export`: the stored interviews of a survey version as CSV, Parquet or XLSX, in the flat
-//! layout that `papi score --responses` reads, streamed a page at a time.
+//! layout that `papi score --responses` reads, streamed a page at a time; a survey's repeats as long
+//! tables (XLSX sheets, or CSV/Parquet files in a ZIP).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,10 +46,13 @@ pub struct ExportArgs {
     /// Database URL: `sqlite:FILE` or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:papi.db")]
     pub database: String,
-    /// The file to write (replaced only once the export is complete).
+    /// The file to write (replaced only once the export is complete). A survey with repeats has a
+    /// table per repeat besides the main one: XLSX puts each on a sheet; CSV and Parquet need a
+    /// `.zip` name (data.csv and REPEAT.csv inside; refused otherwise). A `.zip` is CSV unless
+    /// --format parquet.
     #[arg(long, short = 'o')]
     pub output: PathBuf,
-    /// csv, parquet or xlsx (default: from the extension of --output).
+    /// csv, parquet or xlsx (default: from the extension of --output; .zip is csv).
     #[arg(long, value_enum)]
     pub format: Option<ExportFormat>,
     /// Start the CSV file with a UTF-8 byte-order mark, so that Excel shows Vietnamese correctly.
@@ -66,7 +70,7 @@ pub fn run(args: ExportArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Resul
         Some(ExportFormat::Xlsx) => Format::Xlsx,
         None => Format::from_path(&args.output).ok_or_else(|| {
             anyhow!(
-                "--format: cannot tell the format from the name of --output {} (use .csv, .parquet or .xlsx, or give --format csv|parquet|xlsx)",
+                "--format: cannot tell the format from the name of --output {} (use .csv, .parquet, .xlsx or .zip, or give --format csv|parquet|xlsx)",
                 args.output.display()
             )
         })?,
@@ -130,8 +134,10 @@ fn explain(e: &ExportError, args: &ExportArgs) -> String {
         ExportError::ReviewState(_) => "--review-state",
         ExportError::BomNotCsv(_) => "--bom",
         ExportError::UnknownSurvey { .. } | ExportError::DefinitionDiffers { .. } => "--survey",
-        ExportError::TooManyRows { .. } => "--format",
-        ExportError::Output { .. } | ExportError::Write { .. } => "--output",
+        ExportError::TooManyRows { .. } | ExportError::TooManyRepetitions { .. } => "--format",
+        ExportError::Output { .. }
+        | ExportError::Write { .. }
+        | ExportError::RepeatsNeedZip { .. } => "--output",
         ExportError::Store(_) | ExportError::Weights(_) => "--database",
     };
     let hint = match e {

@@ -43,7 +43,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Recompute the scores from the database and publish them to the leadership dashboard.
     Recompute(recompute::RecomputeArgs),
-    /// Export the stored interviews of a survey version as CSV, Parquet or XLSX (with a codebook).
+    /// Export the stored interviews of a survey version as CSV, Parquet or XLSX (with a codebook);
+    /// a survey's repeats as long tables (XLSX sheets, or a .zip of CSV or Parquet files).
     Export(export::ExportArgs),
     /// Import interviews from a JSON lines file into a database (all or nothing).
     Import(import::ImportArgs),

@@ -4,6 +4,11 @@
 //! interview's `review_state` as a last column that scoring ignores. Export a database, score the
 //! file, and the numbers are the database's, exactly.
 //!
+//! A repeat's answers are a long table of their own (`interview_id`, `repeat`, its questions; one row
+//! per repetition), and the main table holds its number of repetitions: an XLSX file gets a sheet per
+//! repeat, CSV and Parquet a file per repeat in a ZIP (`package`). Points, traces and shapes are
+//! GeoJSON geometries, a point's accuracy a column of its own (`papi_table::ExportLayout`).
+//!
 //! Exports stream: interviews are read a keyset page at a time and each page is written out before
 //! the next is held, so memory stays flat in the number of interviews. Reading (and decoding) runs on
 //! the async runtime while a blocking thread writes, so the two overlap. The file is written under a
@@ -20,9 +25,15 @@ use papi_survey::Survey;
 
 mod cells;
 mod csv_out;
+mod package;
 mod parquet_out;
+mod xlsx_codebook;
 mod xlsx_out;
+mod xlsx_rows;
 mod zip_package;
+
+pub use package::{content_type, file_extension, is_package, needs_package, part_names};
+pub use papi_table::{ExportLayout, INTERVIEW_ID, REPETITION};
 
 /// Interviews read from the store at a time.
 pub const PAGE: i64 = 1_000;
@@ -53,11 +64,13 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
-    /// The format a file name's extension asks for (`.csv`, `.parquet`/`.pq`, `.xlsx`).
+    /// The format a file name's extension asks for (`.csv`, `.parquet`/`.pq`, `.xlsx`; `.zip`, a
+    /// package of tables, is CSV unless told otherwise).
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "pq" => Some(Format::Parquet),
+            "zip" => Some(Format::Csv),
             e => Format::parse(e),
         }
     }
@@ -103,6 +116,18 @@ pub enum ExportError {
         "{rows} interviews do not fit in one Excel sheet (at most {max}); export CSV or Parquet"
     )]
     TooManyRows { rows: i64, max: i64 },
+    #[error(
+        "repeat '{repeat}' has more than {max} repetitions in all, more than one Excel sheet holds; export CSV or Parquet"
+    )]
+    TooManyRepetitions { repeat: String, max: i64 },
+    #[error(
+        "survey {survey} has repeats ({repeats}): one {format} file holds one table; name the output .zip to get the main table and one table per repeat in a ZIP"
+    )]
+    RepeatsNeedZip {
+        survey: String,
+        repeats: String,
+        format: &'static str,
+    },
     #[error("{path}: cannot write the export there: {message}")]
     Output { path: String, message: String },
     #[error("writing the {format} file: {message}")]
@@ -124,6 +149,8 @@ impl ExportError {
             ExportError::UnknownSurvey { .. } => "export.unknown_survey",
             ExportError::DefinitionDiffers { .. } => "export.definition_differs",
             ExportError::TooManyRows { .. } => "export.too_many_rows",
+            ExportError::TooManyRepetitions { .. } => "export.too_many_repetitions",
+            ExportError::RepeatsNeedZip { .. } => "export.repeats_need_zip",
             ExportError::Output { .. } => "export.output",
             ExportError::Write { .. } => "export.write",
             ExportError::Store(e) => e.code(),
@@ -163,9 +190,11 @@ pub fn check_options(options: &Options) -> Result<(), ExportError> {
     Ok(())
 }
 
-/// The columns of an export: the flat layout, then `review_state`.
+/// The columns of an export's main table: the flat layout without the questions inside a repeat
+/// (`papi_table::ExportLayout`), then `review_state`. A survey with no repeat and no geopoint has
+/// exactly the flat layout.
 pub fn columns(survey: &Survey) -> Vec<String> {
-    let mut cols = papi_table::columns(survey);
+    let mut cols = ExportLayout::new(survey).main_columns(survey);
     cols.push(REVIEW_STATE.to_owned());
     cols
 }
@@ -198,6 +227,19 @@ pub async fn export_to_file(
 ) -> Result<u64, ExportError> {
     check_options(options)?;
     let states = review_states(&options.review_states)?;
+    let packaged = is_package(options.format, path);
+    if needs_package(survey, options.format) && !packaged {
+        return Err(ExportError::RepeatsNeedZip {
+            survey: survey.id.clone(),
+            repeats: ExportLayout::new(survey)
+                .repeats
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            format: options.format.name(),
+        });
+    }
     match store.survey_definition(&survey.id, &survey.version).await? {
         None => {
             return Err(ExportError::UnknownSurvey {
@@ -244,17 +286,19 @@ pub async fn export_to_file(
     let writer_survey = survey.clone();
     let writer_options = options.clone();
     let writer_states = states.clone();
+    let writer_dir = dir.clone();
     let writer = tokio::task::spawn_blocking(move || -> Result<u64, ExportError> {
+        let tables = package::Tables::new(&writer_dir, file, packaged)?;
         let mut w: Box<dyn PageWriter + '_> = match writer_options.format {
             Format::Csv => Box::new(csv_out::CsvPages::new(
                 &writer_survey,
-                file,
+                tables,
                 writer_options.bom,
             )?),
-            Format::Parquet => Box::new(parquet_out::ParquetPages::new(&writer_survey, file)?),
+            Format::Parquet => Box::new(parquet_out::ParquetPages::new(&writer_survey, tables)?),
             Format::Xlsx => Box::new(xlsx_out::XlsxPages::new(
                 &writer_survey,
-                file,
+                tables,
                 &writer_states,
             )?),
         };
@@ -317,48 +361,75 @@ pub(crate) fn location_label(column: &str) -> (String, String) {
     (vi.to_owned(), en.to_owned())
 }
 
-/// Every column of an export with its label (Vietnamese, English) and its kind for the codebook.
-pub(crate) fn column_labels(survey: &Survey) -> Vec<(String, String, String)> {
-    let mut out = vec![(
-        "id".to_owned(),
-        "Mã phiếu".to_owned(),
-        "Interview id".to_owned(),
-    )];
+/// A column of an export described for the codebook.
+pub(crate) struct Described {
+    pub id: String,
+    pub vi: String,
+    pub en: String,
+    /// The question it comes from, and what of it.
+    pub question: Option<(usize, papi_table::Part)>,
+}
+
+fn meta(id: &str, vi: &str, en: &str) -> Described {
+    Described {
+        id: id.to_owned(),
+        vi: vi.to_owned(),
+        en: en.to_owned(),
+        question: None,
+    }
+}
+
+fn question_columns(survey: &Survey, cols: &[papi_table::QuestionColumn]) -> Vec<Described> {
+    cols.iter()
+        .map(|c| {
+            let q = &survey.questions[c.question];
+            let (vi, en) = match c.part {
+                papi_table::Part::Accuracy => (
+                    format!("Độ chính xác (m): {}", q.label.get("vi")),
+                    format!("Accuracy (m): {}", q.label.get("en")),
+                ),
+                _ => (q.label.get("vi").to_owned(), q.label.get("en").to_owned()),
+            };
+            Described {
+                id: c.name.clone(),
+                vi,
+                en,
+                question: Some((c.question, c.part)),
+            }
+        })
+        .collect()
+}
+
+/// Every column of an export's main table with its labels and where it comes from.
+pub(crate) fn column_labels(survey: &Survey) -> Vec<Described> {
+    let mut out = vec![meta("id", "Mã phiếu", "Interview id")];
     for c in &survey.design.location {
         let (vi, en) = location_label(c);
-        out.push((c.clone(), vi, en));
+        out.push(meta(c, &vi, &en));
     }
-    out.push((
-        papi_table::weight_column(survey).to_owned(),
-        "Trọng số".into(),
-        "Design weight".into(),
+    out.push(meta(
+        papi_table::weight_column(survey),
+        "Trọng số",
+        "Design weight",
     ));
-    out.push((
-        "enumerator".into(),
-        "Điều tra viên".into(),
-        "Enumerator".into(),
+    out.push(meta("enumerator", "Điều tra viên", "Enumerator"));
+    out.push(meta("started_at", "Bắt đầu phỏng vấn", "Interview started"));
+    out.push(meta(
+        "finished_at",
+        "Kết thúc phỏng vấn",
+        "Interview finished",
     ));
-    out.push((
-        "started_at".into(),
-        "Bắt đầu phỏng vấn".into(),
-        "Interview started".into(),
-    ));
-    out.push((
-        "finished_at".into(),
-        "Kết thúc phỏng vấn".into(),
-        "Interview finished".into(),
-    ));
-    for q in &survey.questions {
-        out.push((
-            q.id.clone(),
-            q.label.get("vi").into(),
-            q.label.get("en").into(),
-        ));
-    }
-    out.push((
-        REVIEW_STATE.into(),
-        "Trạng thái duyệt".into(),
-        "Review state".into(),
-    ));
+    out.extend(question_columns(survey, &ExportLayout::new(survey).main));
+    out.push(meta(REVIEW_STATE, "Trạng thái duyệt", "Review state"));
+    out
+}
+
+/// Every column of a repeat's table with its labels.
+pub(crate) fn repeat_labels(survey: &Survey, table: &papi_table::RepeatTable) -> Vec<Described> {
+    let mut out = vec![
+        meta(INTERVIEW_ID, "Mã phiếu", "Interview id"),
+        meta(REPETITION, "Lần lặp", "Repetition"),
+    ];
+    out.extend(question_columns(survey, &table.columns));
     out
 }

@@ -1,11 +1,16 @@
-//! XLSX for Excel users, in three sheets:
+//! XLSX for Excel users, in three sheets, and one more per repeat:
 //!
 //! - `data`: row 1 holds the column ids (the flat layout's names, what `papi score` and scripts use),
 //!   row 2 the columns' labels in Vietnamese, and the interviews follow from row 3, one a row; the two
 //!   header rows and the id column stay frozen while scrolling. Numbers (the weight, integer and
 //!   decimal answers) are numbers, everything else text; an empty cell is no answer. Text that a
 //!   spreadsheet would read as a formula is neutralised as in the CSV (`cells`).
-//! - `codebook`: one row per column of `data`, and for a select question one row per choice (the
+//! - one sheet per repeat, after `data`, named after the repeat (cut to Excel's 31 characters, and
+//!   kept apart from the other sheets' names): the repeat's long table, `interview_id`, `repeat` (the
+//!   repetition's position, from 1) and its questions, one row per repetition, under the same two
+//!   header rows. `data` holds the number of repetitions in the repeat's column.
+//! - `codebook`: one row per column of `data` and of the repeats' sheets (its last column names the
+//!   sheet), and for a select question one row per choice (the
 //!   question's fields repeated, so that an AutoFilter on any column works): id, labels in Vietnamese
 //!   and English, type, required, choice code with its labels, relevance, constraint, and the
 //!   indicator, sub-dimension and dimension the question scores into.
@@ -20,19 +25,20 @@
 //! sheet around its rows, and once at the end, with the count for `about`; the two must agree on
 //! the `data` sheet, which is checked.
 
-use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::{BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 
 use papi_store::StoredInterview;
-use papi_survey::{Answer, Survey};
-use papi_table::time;
+use papi_survey::Survey;
+use papi_table::{time, ExportLayout, Value};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
 use zip::{CompressionMethod, ZipArchive};
 
-use crate::cells::neutralised;
+use crate::package::{unique_names, Tables};
+use crate::xlsx_codebook::codebook;
+use crate::xlsx_rows::{column_letters, write_row, write_values};
 use crate::zip_package::{ZipPackage, DEFLATED, STORED};
-use crate::{column_labels, ExportError, Format, PageWriter};
+use crate::{column_labels, repeat_labels, Described, ExportError, Format, PageWriter};
 
 /// Interviews that fit below the two header rows of one sheet.
 pub(crate) const MAX_ROWS: i64 = 1_048_576 - 2;
@@ -54,8 +60,38 @@ const DATA_COMPRESSION_LEVEL: u32 = 2;
 /// Bytes of row XML gathered before they go to the compressor.
 const CHUNK: usize = 1 << 20;
 
+/// The characters a sheet's name may not hold.
+const NOT_IN_SHEET_NAMES: &str = "[]:*?/\\";
+
+/// The names of the repeats' sheets, in order.
+pub fn repeat_sheet_names(survey: &Survey) -> Vec<String> {
+    let wanted: Vec<String> = ExportLayout::new(survey)
+        .repeats
+        .into_iter()
+        .map(|r| r.name.trim_matches('\'').to_owned())
+        .collect();
+    unique_names(
+        &wanted,
+        &[DATA_SHEET, CODEBOOK_SHEET, ABOUT_SHEET, "History"],
+        31,
+        |c| !NOT_IN_SHEET_NAMES.contains(c) && !c.is_control(),
+    )
+}
+
+/// A repeat's sheet while it is written: its rows go to a temporary file.
+struct RepeatSheet {
+    part: String,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    rows: BufWriter<File>,
+    columns: Vec<Vec<u8>>,
+    row: u32,
+}
+
 pub(crate) struct XlsxPages<'a> {
     survey: &'a Survey,
+    layout: ExportLayout,
+    repeats: Vec<RepeatSheet>,
     states: Vec<String>,
     zip: ZipPackage,
     /// The `data` part and the content types of the package made at the start.
@@ -78,13 +114,28 @@ impl<'a> XlsxPages<'a> {
     /// Starts the file: the content types, then the `data` part up to its first interview row.
     pub(crate) fn new(
         survey: &'a Survey,
-        file: File,
+        tables: Tables,
         states: &[String],
     ) -> Result<XlsxPages<'a>, ExportError> {
         let mut template = open_package(package(survey, states, 0, "").map_err(err)?)?;
         let content_types = read_part(&mut template, CONTENT_TYPES_PART)?;
         let data_part = read_part(&mut template, DATA_PART)?;
         let (head, data_tail) = split_data_part(&data_part)?;
+        let layout = ExportLayout::new(survey);
+        let mut repeats = Vec::new();
+        for (i, r) in layout.repeats.iter().enumerate() {
+            let part = repeat_part(i);
+            let (head, tail) = split_data_part(&read_part(&mut template, &part)?)?;
+            repeats.push(RepeatSheet {
+                part,
+                head,
+                tail,
+                rows: BufWriter::with_capacity(1 << 20, tables.temp()?),
+                columns: (0..r.columns.len() + 2).map(column_letters).collect(),
+                row: 3,
+            });
+        }
+        let file = tables.out;
 
         let column_count = column_labels(survey).len();
         let mut zip = ZipPackage::new(file);
@@ -94,6 +145,8 @@ impl<'a> XlsxPages<'a> {
         zip.write_deflated(&head).map_err(err)?;
         Ok(XlsxPages {
             survey,
+            layout,
+            repeats,
             states: states.to_vec(),
             zip,
             data_part,
@@ -109,8 +162,33 @@ impl<'a> XlsxPages<'a> {
 impl PageWriter for XlsxPages<'_> {
     fn write_page(&mut self, page: &[StoredInterview]) -> Result<(), ExportError> {
         for s in page {
-            write_row(&mut self.xml, &self.columns, self.row, s);
+            write_row(
+                &mut self.xml,
+                &self.columns,
+                self.row,
+                s,
+                self.survey,
+                &self.layout.main,
+            );
             self.row += 1;
+            for (table, sheet) in self.layout.repeats.iter().zip(&mut self.repeats) {
+                let id = s.interview.id.to_string();
+                for (i, rep) in table.repetitions(&s.interview.answers).iter().enumerate() {
+                    if i64::from(sheet.row) - 2 > MAX_ROWS {
+                        return Err(ExportError::TooManyRepetitions {
+                            repeat: table.name.clone(),
+                            max: MAX_ROWS,
+                        });
+                    }
+                    let mut values =
+                        vec![Value::Text(id.as_str().into()), Value::Whole(i as i64 + 1)];
+                    values.extend(table.columns.iter().map(|c| c.value_in(self.survey, rep)));
+                    let mut xml = Vec::new();
+                    write_values(&mut xml, &sheet.columns, sheet.row, values);
+                    sheet.rows.write_all(&xml).map_err(err)?;
+                    sheet.row += 1;
+                }
+            }
             if self.xml.len() >= CHUNK {
                 self.zip.write_deflated(&self.xml).map_err(err)?;
                 self.xml.clear();
@@ -136,12 +214,37 @@ impl PageWriter for XlsxPages<'_> {
                 "the workbook's data sheet changed while it was being written",
             ));
         }
+        let mut buffer = vec![0u8; CHUNK];
+        for sheet in std::mem::take(&mut self.repeats) {
+            let (head, tail) = split_data_part(&read_part(&mut final_package, &sheet.part)?)?;
+            if head != sheet.head || tail != sheet.tail {
+                return Err(err(
+                    "the workbook's repeat sheets changed while they were being written",
+                ));
+            }
+            let mut rows = sheet.rows.into_inner().map_err(|e| err(e.error()))?;
+            rows.seek(SeekFrom::Start(0)).map_err(err)?;
+            self.zip
+                .start_deflated(&sheet.part, DATA_COMPRESSION_LEVEL)
+                .map_err(err)?;
+            self.zip.write_deflated(&sheet.head).map_err(err)?;
+            loop {
+                let n = rows.read(&mut buffer).map_err(err)?;
+                if n == 0 {
+                    break;
+                }
+                self.zip.write_deflated(&buffer[..n]).map_err(err)?;
+            }
+            self.zip.write_deflated(&sheet.tail).map_err(err)?;
+            self.zip.finish_deflated().map_err(err)?;
+        }
+        let written: Vec<String> = (0..self.layout.repeats.len()).map(repeat_part).collect();
         for i in 0..final_package.len() {
             let name = final_package
                 .name_for_index(i)
                 .unwrap_or_default()
                 .to_owned();
-            if name != DATA_PART && name != CONTENT_TYPES_PART {
+            if name != DATA_PART && name != CONTENT_TYPES_PART && !written.contains(&name) {
                 copy_part(&mut self.zip, &mut final_package, &name)?;
             }
         }
@@ -160,15 +263,23 @@ fn package(
     let mut workbook = Workbook::new();
     let bold = CellFormat::new().set_bold();
     let label = CellFormat::new().set_italic().set_font_color("#555555");
-    let data = workbook.add_worksheet();
-    data.set_name(DATA_SHEET)?;
-    for (c, (id, vi, _)) in column_labels(survey).iter().enumerate() {
-        data.write_string_with_format(0, c as u16, id, &bold)?;
-        data.write_string_with_format(1, c as u16, vi, &label)?;
+    let mut tables: Vec<(String, Vec<Described>)> =
+        vec![(DATA_SHEET.to_owned(), column_labels(survey))];
+    let layout = ExportLayout::new(survey);
+    for (name, r) in repeat_sheet_names(survey).into_iter().zip(&layout.repeats) {
+        tables.push((name, repeat_labels(survey, r)));
     }
-    data.set_column_width(0, 38)?;
-    data.set_freeze_panes(2, 1)?;
-    codebook(workbook.add_worksheet(), survey, &bold)?;
+    for (name, columns) in &tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name)?;
+        for (c, d) in columns.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, &d.id, &bold)?;
+            sheet.write_string_with_format(1, c as u16, &d.vi, &label)?;
+        }
+        sheet.set_column_width(0, 38)?;
+        sheet.set_freeze_panes(2, 1)?;
+    }
+    codebook(workbook.add_worksheet(), survey, &tables, &bold)?;
     about(
         workbook.add_worksheet(),
         survey,
@@ -194,7 +305,7 @@ fn about(
     } else {
         states.join(", ")
     };
-    let facts: Vec<(&str, String)> = vec![
+    let mut facts: Vec<(&str, String)> = vec![
         ("Khảo sát / Survey", survey.id.clone()),
         ("Phiên bản / Version", survey.version.clone()),
         ("Tên (tiếng Việt)", survey.title.get("vi").to_owned()),
@@ -211,6 +322,19 @@ fn about(
                 .to_owned(),
         ),
     ];
+    let repeats = repeat_sheet_names(survey);
+    if !repeats.is_empty() {
+        facts.push((
+            "Nhóm lặp / Repeats",
+            format!(
+                "Trang {}: mỗi lần lặp một hàng, nối với 'data' qua interview_id; cột của nhóm lặp \
+                 trong 'data' là số lần lặp. Sheet {}: one row per repetition, joined to 'data' by \
+                 interview_id; the repeat's column in 'data' is the number of repetitions.",
+                repeats.join(", "),
+                repeats.join(", ")
+            ),
+        ));
+    }
     for (r, (k, v)) in facts.iter().enumerate() {
         sheet.write_string_with_format(r as u32, 0, *k, bold)?;
         sheet.write_string(r as u32, 1, v)?;
@@ -218,6 +342,11 @@ fn about(
     sheet.set_column_width(0, 34)?;
     sheet.set_column_width(1, 60)?;
     Ok(())
+}
+
+/// The part of the sheet of the `i`-th repeat (the sheets after `data`).
+fn repeat_part(i: usize) -> String {
+    format!("xl/worksheets/sheet{}.xml", i + 2)
 }
 
 fn open_package(bytes: Vec<u8>) -> Result<ZipArchive<Cursor<Vec<u8>>>, ExportError> {
@@ -275,281 +404,16 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// A column's letters: 0 is A, 25 Z, 26 AA.
-fn column_letters(index: usize) -> Vec<u8> {
-    let mut n = index + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    letters
-}
-
-/// Appends one interview as a `<row>` of the `data` sheet.
-fn write_row(out: &mut Vec<u8>, columns: &[Vec<u8>], row: u32, s: &StoredInterview) {
-    let mut row_digits = itoa::Buffer::new();
-    let row_ref = row_digits.format(row).as_bytes();
-    let iv = &s.interview;
-    let mut cells = Cells {
-        out,
-        columns,
-        row: row_ref,
-        column: 0,
-    };
-    cells.out.extend_from_slice(b"<row r=\"");
-    cells.out.extend_from_slice(row_ref);
-    cells.out.extend_from_slice(b"\">");
-    let mut id = uuid::Uuid::encode_buffer();
-    cells.text(iv.id.hyphenated().encode_lower(&mut id));
-    for (_, v) in &iv.location {
-        cells.text(&neutralised(v));
-    }
-    cells.number(iv.weight);
-    cells.text(&neutralised(iv.enumerator.as_deref().unwrap_or_default()));
-    for t in [&iv.started_at, &iv.finished_at] {
-        cells.text(&time(t).unwrap_or_default());
-    }
-    for a in &iv.answers {
-        match a {
-            None => cells.skip(),
-            Some(Answer::Choice(v)) | Some(Answer::Text(v)) => cells.text(&neutralised(v)),
-            Some(Answer::Integer(n)) => cells.integer(*n),
-            Some(Answer::Decimal(x)) => cells.number(Some(*x)),
-            Some(other) => cells.text(&neutralised(&other.to_cell())),
-        }
-    }
-    cells.text(&s.review_state);
-    cells.out.extend_from_slice(b"</row>");
-}
-
-/// The cells of one row, left to right; an empty value leaves its cell out.
-struct Cells<'o, 'c> {
-    out: &'o mut Vec<u8>,
-    columns: &'c [Vec<u8>],
-    row: &'c [u8],
-    column: usize,
-}
-
-impl Cells<'_, '_> {
-    fn skip(&mut self) {
-        self.column += 1;
-    }
-
-    fn open(&mut self) {
-        self.out.extend_from_slice(b"<c r=\"");
-        self.out.extend_from_slice(&self.columns[self.column]);
-        self.out.extend_from_slice(self.row);
-        self.column += 1;
-    }
-
-    fn text(&mut self, v: &str) {
-        if v.is_empty() {
-            return self.skip();
-        }
-        self.open();
-        let preserve = v.starts_with(['\t', '\n', ' ']) || v.ends_with(['\t', '\n', ' ']);
-        self.out.extend_from_slice(if preserve {
-            b"\" t=\"inlineStr\"><is><t xml:space=\"preserve\">".as_slice()
-        } else {
-            b"\" t=\"inlineStr\"><is><t>".as_slice()
-        });
-        push_escaped(self.out, v);
-        self.out.extend_from_slice(b"</t></is></c>");
-    }
-
-    fn integer(&mut self, n: i64) {
-        self.open();
-        self.out.extend_from_slice(b"\"><v>");
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-        self.out.extend_from_slice(b"</v></c>");
-    }
-
-    fn number(&mut self, x: Option<f64>) {
-        match x {
-            None => self.skip(),
-            // Excel has no infinity or NaN: such a value is kept as text.
-            Some(x) if !x.is_finite() => self.text(&x.to_string()),
-            Some(x) => {
-                self.open();
-                self.out.extend_from_slice(b"\"><v>");
-                self.out
-                    .extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
-                self.out.extend_from_slice(b"</v></c>");
-            }
-        }
-    }
-}
-
-/// Appends text as Excel writes it in XML: `&`, `<` and `>` as entities; control characters, which
-/// XML cannot hold, as Excel's `_xHHHH_`; and a literal `_xHHHH_` with its underscore escaped as
-/// `_x005F_`, so that Excel does not read it as such an escape.
-fn push_escaped(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    let plain = |b: u8| !(b < 0x20 || b == b'&' || b == b'<' || b == b'>' || b == b'_');
-    if bytes.iter().all(|&b| plain(b)) {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\t' | b'\n' => out.push(b),
-            0..=0x1f => {
-                out.extend_from_slice(b"_x00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-                out.push(b'_');
-            }
-            b'_' if looks_like_escape(&bytes[i..]) => out.extend_from_slice(b"_x005F_"),
-            _ => out.push(b),
-        }
-    }
-}
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-/// Whether `s` starts with `_xHHHH_`.
-fn looks_like_escape(s: &[u8]) -> bool {
-    s.len() >= 7 && s[1] == b'x' && s[2..6].iter().all(u8::is_ascii_hexdigit) && s[6] == b'_'
-}
-
-/// The codebook's header row.
-pub const CODEBOOK_HEADER: [&str; 16] = [
-    "Mã cột / Column",
-    "Nhãn (tiếng Việt)",
-    "Label (English)",
-    "Loại / Type",
-    "Bắt buộc / Required",
-    "Mã lựa chọn / Choice code",
-    "Lựa chọn (tiếng Việt)",
-    "Choice (English)",
-    "Điều kiện hiển thị / Relevance",
-    "Ràng buộc / Constraint",
-    "Chỉ số / Indicator",
-    "Tiểu lĩnh vực / Sub-dimension",
-    "Lĩnh vực / Dimension",
-    "Lĩnh vực (tiếng Việt)",
-    "Dimension (English)",
-    "Nhóm / Group",
-];
-
-fn codebook(sheet: &mut Worksheet, survey: &Survey, bold: &CellFormat) -> Result<(), XlsxError> {
-    sheet.set_name(CODEBOOK_SHEET)?;
-    for (c, h) in CODEBOOK_HEADER.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, bold)?;
-    }
-    // Question position → the indicators it scores into.
-    let mut scored: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, ind) in survey.indicators.iter().enumerate() {
-        scored.entry(ind.question).or_default().push(i);
-    }
-    let mut row: u32 = 1;
-    let labels = column_labels(survey);
-    for (id, vi, en) in &labels {
-        let question = survey
-            .question_position(id)
-            .map(|i| (i, &survey.questions[i]));
-        let mut cells: Vec<String> = vec![String::new(); CODEBOOK_HEADER.len()];
-        cells[0] = id.clone();
-        cells[1] = vi.clone();
-        cells[2] = en.clone();
-        let mut choices: Vec<(String, String, String)> = Vec::new();
-        match question {
-            None => cells[3] = "metadata".into(),
-            Some((i, q)) => {
-                cells[3] = q.kind.name().into();
-                cells[4] = if q.required { "yes" } else { "no" }.into();
-                cells[8] = q.relevant_source.clone().unwrap_or_default();
-                cells[9] = q.constraint_source.clone().unwrap_or_default();
-                cells[15] = q.group.clone().unwrap_or_default();
-                if let Some(list) = q.choices.as_ref().and_then(|l| survey.choice_lists.get(l)) {
-                    choices = list
-                        .iter()
-                        .map(|c| {
-                            (
-                                c.value.clone(),
-                                c.label.get("vi").to_owned(),
-                                c.label.get("en").to_owned(),
-                            )
-                        })
-                        .collect();
-                }
-                if let Some(inds) = scored.get(&i) {
-                    let join = |f: &dyn Fn(usize) -> String| {
-                        let mut v: Vec<String> = inds.iter().map(|&k| f(k)).collect();
-                        v.dedup();
-                        v.join(", ")
-                    };
-                    cells[10] = join(&|k| survey.indicators[k].id.clone());
-                    cells[11] = join(&|k| {
-                        let ind = &survey.indicators[k];
-                        survey.dimensions[ind.dimension].subdimensions[ind.subdimension]
-                            .id
-                            .clone()
-                    });
-                    cells[12] =
-                        join(&|k| survey.dimensions[survey.indicators[k].dimension].id.clone());
-                    cells[13] = join(&|k| {
-                        survey.dimensions[survey.indicators[k].dimension]
-                            .label
-                            .get("vi")
-                            .to_owned()
-                    });
-                    cells[14] = join(&|k| {
-                        survey.dimensions[survey.indicators[k].dimension]
-                            .label
-                            .get("en")
-                            .to_owned()
-                    });
-                }
-            }
-        }
-        if choices.is_empty() {
-            write_cells(sheet, row, &cells)?;
-            row += 1;
-        }
-        for (code, cvi, cen) in choices {
-            cells[5] = code;
-            cells[6] = cvi;
-            cells[7] = cen;
-            write_cells(sheet, row, &cells)?;
-            row += 1;
-        }
-    }
-    sheet.autofilter(
-        0,
-        0,
-        row.saturating_sub(1).max(1),
-        (CODEBOOK_HEADER.len() - 1) as u16,
-    )?;
-    sheet.set_freeze_panes(1, 1)?;
-    for (c, w) in [(0u16, 18.0), (1, 50.0), (2, 50.0), (6, 24.0), (7, 24.0)] {
-        sheet.set_column_width(c, w)?;
-    }
-    Ok(())
-}
-
-fn write_cells(sheet: &mut Worksheet, row: u32, cells: &[String]) -> Result<(), XlsxError> {
-    for (c, v) in cells.iter().enumerate() {
-        if !v.is_empty() {
-            sheet.write_string(row, c as u16, v)?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use calamine::{open_workbook, Data, Reader, Xlsx};
     use chrono::TimeZone;
-    use papi_survey::Interview;
+    use papi_survey::{Answer, Interview};
+
+    fn tables(dir: &std::path::Path, path: &std::path::Path) -> Tables {
+        Tables::new(dir, File::create(path).unwrap(), false).unwrap()
+    }
 
     fn small() -> Survey {
         Survey::from_toml(
@@ -629,8 +493,7 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("small.xlsx");
-        let mut pages =
-            Box::new(XlsxPages::new(&survey, File::create(&path).unwrap(), &[]).unwrap());
+        let mut pages = Box::new(XlsxPages::new(&survey, tables(dir.path(), &path), &[]).unwrap());
         pages.write_page(std::slice::from_ref(&first)).unwrap();
         pages.write_page(std::slice::from_ref(&second)).unwrap();
         pages.finish().unwrap();
@@ -694,8 +557,7 @@ mod tests {
         row.interview.location[1].1 = "-2+3+cmd|' /C calc'!A0".into();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("small.xlsx");
-        let mut pages =
-            Box::new(XlsxPages::new(&survey, File::create(&path).unwrap(), &[]).unwrap());
+        let mut pages = Box::new(XlsxPages::new(&survey, tables(dir.path(), &path), &[]).unwrap());
         pages.write_page(std::slice::from_ref(&row)).unwrap();
         pages.finish().unwrap();
 
@@ -714,26 +576,5 @@ mod tests {
         // A numeric choice code stays as it is; a negative decimal stays a number.
         assert_eq!(text(&cell("sex")), "-1");
         assert_eq!(cell("wait_minutes"), Data::Float(-2.5));
-    }
-
-    #[test]
-    fn column_letters_run_as_in_excel() {
-        let name = |i| String::from_utf8(column_letters(i)).unwrap();
-        assert_eq!(name(0), "A");
-        assert_eq!(name(25), "Z");
-        assert_eq!(name(26), "AA");
-        assert_eq!(name(701), "ZZ");
-        assert_eq!(name(702), "AAA");
-        assert_eq!(name(16_383), "XFD");
-    }
-
-    #[test]
-    fn escapes_follow_excel() {
-        let mut out = Vec::new();
-        push_escaped(&mut out, "a<b>&c _x0041_ _xZZZZ_ \u{0}\r");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a&lt;b&gt;&amp;c _x005F_x0041_ _xZZZZ_ _x0000__x000D_"
-        );
     }
 }

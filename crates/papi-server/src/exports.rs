@@ -279,7 +279,8 @@ async fn run_export(
             },
         )
     })?;
-    let file = format!("{}.{}", job.id, format.extension());
+    // A survey with repeats exports CSV and Parquet as a ZIP of tables.
+    let file = format!("{}.{}", job.id, papi_export::file_extension(survey, format));
     let path = dir.join(&file);
     let written = Arc::new(AtomicU64::new(0));
     let counter = written.clone();
@@ -397,9 +398,10 @@ pub async fn get_one(
     params(("id" = String, Path, description = "Export job UUID")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The file, as an attachment", content(
+        (status = 200, description = "The file, as an attachment. CSV and Parquet of a survey with repeats come as a ZIP: data.csv (or data.parquet), the interviews, and one file per repeat, one row per repetition", content(
             ("text/csv"),
             ("application/vnd.apache.parquet"),
+            ("application/zip"),
             ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -441,9 +443,16 @@ pub async fn file(
             &json!({ "survey": job.job.survey_id, "version": job.job.survey_version, "format": job.job.format, "bytes": len }),
         )
         .await?;
+    let zipped = name.ends_with(".zip");
+    let extension = if zipped { "zip" } else { format.extension() };
+    let content_type = if zipped {
+        "application/zip"
+    } else {
+        format.content_type()
+    };
     let download = format!(
         "{}-{}-{}.{}",
-        job.job.survey_id, job.job.survey_version, job.id, job.job.format
+        job.job.survey_id, job.job.survey_version, job.id, extension
     );
     let download: String = download
         .chars()
@@ -458,10 +467,7 @@ pub async fn file(
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&format!("attachment; filename=\"{download}\""))

@@ -13,16 +13,24 @@ use papi_survey::{QuestionType, Survey};
 
 mod column;
 mod csv_in;
+pub mod geo;
 mod interviews;
+mod layout;
 mod parquet_in;
 mod parquet_out;
+mod parquet_table;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use column::{Codes, Column, NumberColumn, TextBuilder, TextColumn, NO_VALUE};
 pub use interviews::{table_from_interviews, TableBuilder};
+pub use layout::{
+    ExportLayout, Part, QuestionColumn, RepeatTable, Value, ACCURACY_SUFFIX, INTERVIEW_ID,
+    REPETITION,
+};
 pub use parquet_out::ParquetRows;
+pub use parquet_table::TableRows;
 pub use table::Table;
 
 /// Why a table could not be read or written.
@@ -60,11 +68,18 @@ pub fn weight_column(survey: &Survey) -> &str {
 
 /// The columns of the flat layout, in order.
 pub fn columns(survey: &Survey) -> Vec<String> {
+    let mut cols = meta_columns(survey);
+    cols.extend(survey.questions.iter().map(|q| q.id.clone()));
+    cols
+}
+
+/// The interview's own columns, before the questions': `id`, the places, the weight, the
+/// enumerator, start and finish times.
+pub fn meta_columns(survey: &Survey) -> Vec<String> {
     let mut cols = vec!["id".to_owned()];
     cols.extend(survey.design.location.iter().cloned());
     cols.push(weight_column(survey).to_owned());
     cols.extend(["enumerator", "started_at", "finished_at"].map(String::from));
-    cols.extend(survey.questions.iter().map(|q| q.id.clone()));
     cols
 }
 
