@@ -192,7 +192,8 @@ const LINEAR_SEARCH: usize = 16;
 pub struct TextBuilder {
     codes: Codes,
     values: Vec<Option<String>>,
-    index: HashMap<String, u32>,
+    /// Value bytes → code, once the dictionary is past [`LINEAR_SEARCH`] values.
+    index: HashMap<Box<[u8]>, u32>,
 }
 
 impl TextBuilder {
@@ -216,25 +217,43 @@ impl TextBuilder {
     /// The code of `value`, adding it to the dictionary when new.
     pub fn code_of(&mut self, value: Option<&str>) -> u32 {
         let Some(v) = value else { return NO_VALUE };
-        if self.values.len() <= LINEAR_SEARCH {
-            if let Some(c) = self.values[1..]
-                .iter()
-                .position(|x| x.as_deref() == Some(v))
-            {
-                return c as u32 + 1;
-            }
-        } else if let Some(&c) = self.index.get(v) {
-            return c;
+        match self.find(v.as_bytes()) {
+            Some(code) => code,
+            None => self.add(v),
         }
+    }
+
+    /// The code of the text `bytes`, adding it when new. The bytes are checked to be UTF-8 only
+    /// then: a value already in the dictionary was checked when it was added.
+    pub fn code_of_bytes(&mut self, bytes: &[u8]) -> Result<u32, std::str::Utf8Error> {
+        match self.find(bytes) {
+            Some(code) => Ok(code),
+            None => Ok(self.add(std::str::from_utf8(bytes)?)),
+        }
+    }
+
+    fn find(&self, bytes: &[u8]) -> Option<u32> {
+        if self.values.len() <= LINEAR_SEARCH {
+            self.values[1..]
+                .iter()
+                .position(|x| x.as_deref().map(str::as_bytes) == Some(bytes))
+                .map(|c| c as u32 + 1)
+        } else {
+            self.index.get(bytes).copied()
+        }
+    }
+
+    fn add(&mut self, v: &str) -> u32 {
         let code = self.values.len() as u32;
         self.values.push(Some(v.to_owned()));
         if self.values.len() > LINEAR_SEARCH {
             if self.index.is_empty() {
                 for (c, x) in self.values.iter().enumerate().skip(1) {
-                    self.index.insert(x.clone().unwrap_or_default(), c as u32);
+                    let key = x.as_deref().unwrap_or_default().as_bytes().into();
+                    self.index.insert(key, c as u32);
                 }
             } else {
-                self.index.insert(v.to_owned(), code);
+                self.index.insert(v.as_bytes().into(), code);
             }
         }
         code

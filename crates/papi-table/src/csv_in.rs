@@ -28,6 +28,7 @@ pub(crate) fn read(
     let rows = count_lines(path).map_err(|e| unreadable(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .buffer_capacity(1 << 20)
         .from_path(path)
         .map_err(|e| unreadable(e.to_string()))?;
     let header: Vec<String> = reader
@@ -66,12 +67,11 @@ pub(crate) fn read(
                         b.push_code(crate::column::NO_VALUE);
                         continue;
                     }
-                    let text = std::str::from_utf8(cell).map_err(|_| TableError::Column {
+                    let code = b.code_of_bytes(cell).map_err(|_| TableError::Column {
                         file: file.clone(),
                         column: name.clone(),
                         message: format!("row {row} is not valid UTF-8"),
                     })?;
-                    let code = b.code_of(Some(text));
                     b.push_code(code);
                 }
                 Buffer::Number(values, whole) => {
@@ -110,6 +110,6 @@ fn count_lines(path: &Path) -> std::io::Result<usize> {
         if n == 0 {
             return Ok(lines);
         }
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
     }
 }

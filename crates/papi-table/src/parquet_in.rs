@@ -1,7 +1,7 @@
 //! Reading the columns an analysis needs from a Parquet file, one column per task (in parallel), each
 //! into buffers sized from the row count in the file's footer. Text columns are read as dictionaries
-//! (the keys of a dictionary-encoded page, as written), so a choice is coded once per page, not once
-//! per row.
+//! (the keys of a dictionary-encoded column chunk, as written), a row group at a time, so a choice is
+//! coded once per row group, not once per row.
 
 use std::fs::File;
 use std::path::Path;
@@ -74,17 +74,23 @@ pub(crate) fn read(
         .par_iter()
         .zip(wanted.par_iter().zip(types.par_iter()))
         .map(|(&position, (name, &ty))| {
-            let f = File::open(path).map_err(|e| unreadable(&e))?;
-            let mask = ProjectionMask::roots(metadata.parquet_schema(), [position]);
-            let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(f, metadata.clone())
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| unreadable(&e))?;
             let mut column = ColumnReader::new(&file, name, ty, rows);
-            for batch in batches {
-                let batch = batch.map_err(|e| unreadable(&e))?;
-                column.append(batch.column(0))?;
+            // A row group at a time: a batch that crossed into the next row group would change
+            // dictionary midway, and the reader would spell out every value of it again.
+            for group in 0..metadata.metadata().num_row_groups() {
+                let f = File::open(path).map_err(|e| unreadable(&e))?;
+                let mask = ProjectionMask::roots(metadata.parquet_schema(), [position]);
+                let batches =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(f, metadata.clone())
+                        .with_projection(mask)
+                        .with_row_groups(vec![group])
+                        .with_batch_size(BATCH_ROWS)
+                        .build()
+                        .map_err(|e| unreadable(&e))?;
+                for batch in batches {
+                    let batch = batch.map_err(|e| unreadable(&e))?;
+                    column.append(batch.column(0))?;
+                }
             }
             Ok(column.finish())
         })
