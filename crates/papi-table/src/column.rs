@@ -277,6 +277,23 @@ impl TextBuilder {
         }
     }
 
+    /// Appends the rows of `other` (built from a later part of the same column), recoding them.
+    pub fn append(&mut self, other: TextBuilder) {
+        let recode: Vec<u32> = other
+            .values
+            .iter()
+            .map(|v| self.code_of(v.as_deref()))
+            .collect();
+        match other.codes {
+            Codes::Narrow(codes) => codes
+                .iter()
+                .for_each(|&c| self.push_code(recode[c as usize])),
+            Codes::Wide(codes) => codes
+                .iter()
+                .for_each(|&c| self.push_code(recode[c as usize])),
+        }
+    }
+
     /// Appends a row holding `value`.
     pub fn push(&mut self, value: Option<&str>) {
         let code = self.code_of(value);

@@ -1,12 +1,18 @@
-//! Reading the columns an analysis needs from a CSV file of the flat layout, in one pass: each text
-//! cell coded as it is read, each number parsed as it is read, buffers sized from the file's lines.
+//! Reading the columns an analysis needs from a CSV file of the flat layout: each text cell coded as
+//! it is read, each number parsed as it is read, buffers sized from the file's lines. A file without
+//! a quote character (every line then is one row) is cut at line breaks into one part per core, read
+//! side by side, and the parts joined in order.
 
-use std::io::Read;
 use std::path::Path;
+
+use rayon::prelude::*;
 
 use crate::column::{Column, NumberColumn, TextBuilder};
 use crate::table::Table;
 use crate::{ColumnType, TableError};
+
+/// Below this size a file is read in one part: threads would cost more than they save.
+const PARALLEL_FROM: usize = 4 << 20;
 
 enum Buffer {
     Text(TextBuilder),
@@ -24,19 +30,17 @@ pub(crate) fn read(
         file: file.clone(),
         message,
     };
-    // An upper bound of the rows (a quoted cell may hold a line break), so no buffer ever grows.
-    let rows = count_lines(path).map_err(|e| unreadable(e.to_string()))?;
+    let data = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .buffer_capacity(1 << 20)
-        .from_path(path)
-        .map_err(|e| unreadable(e.to_string()))?;
+        .from_reader(data.as_slice());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| unreadable(e.to_string()))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
         .collect();
+    let body = &data[reader.position().byte() as usize..];
     let mut positions = Vec::with_capacity(wanted.len());
     for c in wanted {
         match header.iter().position(|h| h == c) {
@@ -44,52 +48,52 @@ pub(crate) fn read(
             None => return Err(crate::missing(&file, c)),
         }
     }
-    let mut buffers: Vec<Buffer> = types
-        .iter()
-        .map(|t| match t {
-            ColumnType::Text => Buffer::Text(TextBuilder::with_capacity(rows)),
-            ColumnType::Whole => Buffer::Number(Vec::with_capacity(rows), true),
-            ColumnType::Number => Buffer::Number(Vec::with_capacity(rows), false),
-        })
-        .collect();
-    let mut record = csv::ByteRecord::new();
-    let mut row = 0;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| unreadable(e.to_string()))?
-    {
-        row += 1;
-        for ((buffer, &i), name) in buffers.iter_mut().zip(&positions).zip(wanted) {
-            let cell = record.get(i).unwrap_or(b"");
-            match buffer {
-                Buffer::Text(b) => {
-                    if cell.is_empty() {
-                        b.push_code(crate::column::NO_VALUE);
-                        continue;
-                    }
-                    let code = b.code_of_bytes(cell).map_err(|_| TableError::Column {
-                        file: file.clone(),
-                        column: name.clone(),
-                        message: format!("row {row} is not valid UTF-8"),
-                    })?;
-                    b.push_code(code);
-                }
-                Buffer::Number(values, whole) => {
-                    let x = crate::parse_number(cell, *whole).ok_or_else(|| {
-                        crate::not_a_number(
-                            &file,
-                            name,
-                            *whole,
-                            row,
-                            &String::from_utf8_lossy(cell),
-                        )
-                    })?;
-                    values.push(x);
+    let part = |bytes: &[u8], capacity: usize| {
+        read_part(
+            bytes,
+            capacity,
+            header.len(),
+            &positions,
+            wanted,
+            types,
+            &file,
+        )
+    };
+    let parts = split_at_lines(body, rayon::current_num_threads());
+    let buffers = if parts.len() < 2 {
+        // An upper bound of the rows (a quoted cell may hold a line break), so no buffer grows.
+        part(body, lines(body))?.0
+    } else {
+        let rows: Vec<usize> = parts.iter().map(|p| lines(p)).collect();
+        let total = rows.iter().sum();
+        let read: Vec<_> = parts
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| part(p, if i == 0 { total } else { rows[i] }))
+            .collect();
+        if read.iter().any(Result::is_err) {
+            // Read again in one part, so that the error names the row of the whole file.
+            part(body, lines(body))?;
+        }
+        let mut read = read.into_iter().map(|r| r.map(|(b, _)| b));
+        let mut first = read.next().expect("two parts or more")?;
+        for later in read {
+            for (into, from) in first.iter_mut().zip(later?) {
+                match (into, from) {
+                    (Buffer::Text(a), Buffer::Text(b)) => a.append(b),
+                    (Buffer::Number(a, _), Buffer::Number(b, _)) => a.extend(b),
+                    _ => unreachable!("the parts' columns have the same types"),
                 }
             }
         }
-    }
-    let mut table = Table::new(row);
+        first
+    };
+    let rows = match buffers.first() {
+        Some(Buffer::Text(b)) => b.len(),
+        Some(Buffer::Number(v, _)) => v.len(),
+        None => body_rows(body),
+    };
+    let mut table = Table::new(rows);
     for (name, buffer) in wanted.iter().zip(buffers) {
         let column = match buffer {
             Buffer::Text(b) => Column::Text(b.finish()),
@@ -100,16 +104,132 @@ pub(crate) fn read(
     Ok(table)
 }
 
-/// Line breaks in the file, plus one.
-fn count_lines(path: &Path) -> std::io::Result<usize> {
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut lines = 1;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(lines);
+/// Reads the rows of `bytes` (CSV records without a header, each of `fields` fields) into one buffer
+/// per wanted column, each with room for `capacity` rows; returns them with the number of rows read.
+fn read_part(
+    bytes: &[u8],
+    capacity: usize,
+    fields: usize,
+    positions: &[usize],
+    wanted: &[String],
+    types: &[ColumnType],
+    file: &str,
+) -> Result<(Vec<Buffer>, usize), TableError> {
+    let mut buffers: Vec<Buffer> = types
+        .iter()
+        .map(|t| match t {
+            ColumnType::Text => Buffer::Text(TextBuilder::with_capacity(capacity)),
+            ColumnType::Whole => Buffer::Number(Vec::with_capacity(capacity), true),
+            ColumnType::Number => Buffer::Number(Vec::with_capacity(capacity), false),
+        })
+        .collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut row = 0;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| TableError::Read {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?
+    {
+        row += 1;
+        if record.len() != fields {
+            return Err(TableError::Read {
+                file: file.to_owned(),
+                message: format!(
+                    "row {row} has {} fields where the header has {fields}",
+                    record.len()
+                ),
+            });
         }
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+        for ((buffer, &i), name) in buffers.iter_mut().zip(positions).zip(wanted) {
+            let cell = record.get(i).unwrap_or(b"");
+            match buffer {
+                Buffer::Text(b) => {
+                    if cell.is_empty() {
+                        b.push_code(crate::column::NO_VALUE);
+                        continue;
+                    }
+                    let code = b.code_of_bytes(cell).map_err(|_| TableError::Column {
+                        file: file.to_owned(),
+                        column: name.clone(),
+                        message: format!("row {row} is not valid UTF-8"),
+                    })?;
+                    b.push_code(code);
+                }
+                Buffer::Number(values, whole) => {
+                    let x = crate::parse_number(cell, *whole).ok_or_else(|| {
+                        crate::not_a_number(file, name, *whole, row, &String::from_utf8_lossy(cell))
+                    })?;
+                    values.push(x);
+                }
+            }
+        }
+    }
+    Ok((buffers, row))
+}
+
+/// `body` cut at line breaks into about `parts` parts of equal size; one part when the file is
+/// small or holds a quote character (a quoted cell may hold a line break, so a line need not be a
+/// row).
+fn split_at_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    if parts < 2 || body.len() < PARALLEL_FROM || memchr::memchr(b'"', body).is_some() {
+        return vec![body];
+    }
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 1..parts {
+        let target = (body.len() * k / parts).max(start);
+        let Some(end) = memchr::memchr(b'\n', &body[target..]).map(|i| target + i + 1) else {
+            break;
+        };
+        out.push(&body[start..end]);
+        start = end;
+    }
+    out.push(&body[start..]);
+    out
+}
+
+/// Line breaks in `bytes`, plus one: an upper bound of its rows.
+fn lines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count() + 1
+}
+
+/// The rows of a body when no column is wanted.
+fn body_rows(body: &[u8]) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0;
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        rows += 1;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_end_at_line_breaks_and_cover_the_body() {
+        let body: Vec<u8> = (0..200_000)
+            .flat_map(|i| format!("{i},x{}\n", i % 7).into_bytes())
+            .collect();
+        let big: Vec<u8> = body.repeat(3);
+        assert!(big.len() >= PARALLEL_FROM);
+        let parts = split_at_lines(&big, 4);
+        assert_eq!(parts.len(), 4);
+        assert_eq!(parts.concat(), big);
+        for p in &parts {
+            assert_eq!(p.last(), Some(&b'\n'));
+        }
+        let mut quoted = big.clone();
+        quoted.extend_from_slice(b"1,\"a\nb\"\n");
+        assert_eq!(split_at_lines(&quoted, 4).len(), 1, "a quote: one part");
     }
 }

@@ -133,6 +133,54 @@ fn a_csv_is_read_typed_by_the_layout_with_empty_cells_as_no_value() {
     assert_eq!(informed.values().len(), 3, "no value, yes, no");
 }
 
+/// A CSV file of `rows` rows past the size read in parts: row i has district `d{i % 300}` and age i.
+fn big_csv(rows: usize) -> String {
+    let mut csv = String::from("id,district,commune,weight,informed,age,wait\n");
+    for i in 0..rows {
+        let informed = ["yes", "no", ""][i % 3];
+        csv.push_str(&format!("r{i},d{},c1,1.5,{informed},{i},2.5\n", i % 300));
+    }
+    csv
+}
+
+#[test]
+fn a_large_csv_read_in_parts_keeps_every_row_in_order() {
+    let dir = Dir::new("big-csv");
+    let rows = 150_000;
+    let csv = big_csv(rows);
+    assert!(csv.len() > 4 << 20, "large enough to be read in parts");
+    let t = read_file(&dir.file("big.csv", &csv), &survey(), &wanted()).unwrap();
+    assert_eq!(t.height(), rows);
+    let district = text(t.column("district").unwrap());
+    let age = numbers(t.column("age").unwrap());
+    let informed = text(t.column("informed").unwrap());
+    for i in 0..rows {
+        assert_eq!(
+            district[i].as_deref(),
+            Some(format!("d{}", i % 300).as_str())
+        );
+        assert_eq!(age[i], i as f64);
+        let answer = ["yes", "no", ""][i % 3];
+        assert_eq!(
+            informed[i].as_deref(),
+            (!answer.is_empty()).then_some(answer)
+        );
+    }
+    // The district has 300 values (past 256: wide codes), each held once.
+    let Column::Text(d) = t.column("district").unwrap() else {
+        panic!("text")
+    };
+    assert_eq!(d.values().len(), 301);
+    // A bad cell near the end is named by its row in the whole file.
+    let bad = csv.replace(",149990,", ",old,");
+    let (column, message) =
+        column_error(read_file(&dir.file("bad.csv", &bad), &survey(), &wanted()).unwrap_err());
+    assert_eq!(
+        (column.as_str(), message.as_str()),
+        ("age", "must hold whole numbers: row 149991 has 'old'")
+    );
+}
+
 fn column_error(e: TableError) -> (String, String) {
     match e {
         TableError::Column {
