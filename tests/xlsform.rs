@@ -416,8 +416,13 @@ fn a_bad_workbook_is_refused_with_sheet_row_column_and_rule_and_nothing_is_writt
             ("survey", 0, "", "workbook.missing_sheet"),
         ),
         (
-            "a type papi does not keep",
+            "a file of choices that is not beside the workbook",
             |w| set(w, 0, 6, 0, "select_one_from_file villages.csv"),
+            ("survey", 7, "type", "survey.choice_file_missing"),
+        ),
+        (
+            "a type papi does not keep",
+            |w| set(w, 0, 6, 0, "rank colours"),
             ("survey", 7, "type", "survey.unknown_type"),
         ),
         (
@@ -559,9 +564,12 @@ fn compare_with_pyxform(xlsx: &Path, ours: &Path) -> Result<serde_json::Value, S
             String::from_utf8_lossy(&convert.stderr)
         ));
     }
+    // A list pyxform leaves in a file beside the workbook is read from there.
+    let media = xlsx.parent().unwrap();
     let compare = Command::new("python3")
         .arg(&script)
         .args(["compare", ours.to_str().unwrap(), theirs.to_str().unwrap()])
+        .arg(media)
         .output()
         .unwrap();
     if !compare.status.success() {
@@ -796,7 +804,7 @@ fn a_workbook_with_what_papi_does_not_keep_is_refused_with_every_problem_at_once
     for (row, column, code) in [
         (2, "type", "survey.unknown_type"),
         (4, "type", "survey.unknown_type"),
-        (5, "type", "survey.unknown_type"),
+        (5, "type", "survey.choice_file_missing"),
         (6, "type", "survey.unknown_list"),
         (7, "name", "survey.missing_name"),
     ] {
@@ -808,6 +816,12 @@ fn a_workbook_with_what_papi_does_not_keep_is_refused_with_every_problem_at_once
     let messages = report["problems"].to_string();
     assert!(messages.contains("loop"), "{messages}");
     assert!(messages.contains("choices sheet"), "{messages}");
+    // The file of choices is looked for beside the workbook, and the message says where.
+    let beside = dir.path().join("villages.csv");
+    assert!(
+        messages.contains(&beside.display().to_string().replace('\\', "\\\\")),
+        "{messages}"
+    );
 }
 
 /// Interviews of an imported form, checked by `papi survey validate --json`: each line's errors as
@@ -998,5 +1012,206 @@ fn our_xform_agrees_with_pyxform_on_every_corpus_workbook() {
         let counts = compare_with_pyxform(&xlsx, &ours).unwrap_or_else(|e| panic!("{name}: {e}"));
         eprintln!("{name}: {counts}");
     }
+}
+}
+
+// ---- Choices from a file beside the workbook (select_one_from_file) ----------------------------
+
+/// A workbook whose villages are in `villages.csv` beside it, cascading from the district: the way
+/// ODK teams keep a long list of places out of the choices sheet.
+fn villages_workbook(dir: &Path, with_file: bool) -> std::path::PathBuf {
+    let xlsx = dir.join("villages_form.xlsx");
+    workbook(
+        &xlsx,
+        &[
+            (
+                "survey",
+                vec![
+                    vec!["type", "name", "label", "choice_filter"],
+                    vec!["select_one district", "district", "District?", ""],
+                    vec![
+                        "select_one_from_file villages.csv",
+                        "village",
+                        "Village?",
+                        "district=${district}",
+                    ],
+                    vec![
+                        "select_multiple_from_file villages.csv",
+                        "visited",
+                        "Villages visited?",
+                        "",
+                    ],
+                ],
+            ),
+            (
+                "choices",
+                vec![
+                    vec!["list_name", "name", "label"],
+                    vec!["district", "tay_son", "Tây Sơn"],
+                    vec!["district", "hoai_nhon", "Hoài Nhơn"],
+                ],
+            ),
+            (
+                "settings",
+                vec![
+                    vec!["form_id", "version", "form_title"],
+                    vec!["villages_form", "1", "Villages"],
+                ],
+            ),
+        ],
+    );
+    if with_file {
+        write(
+            &dir.join("villages.csv"),
+            "name,label,district\n\
+             phu_phong,Phú Phong,tay_son\n\
+             tay_xuan,\"Tây Xuân, thôn 1\",tay_son\n\
+             bong_son,Bồng Sơn,hoai_nhon\n",
+        );
+    }
+    xlsx
+}
+
+#[test]
+fn choices_from_a_csv_beside_the_workbook_are_copied_into_the_definition() {
+    let dir = tempdir();
+    let xlsx = villages_workbook(dir.path(), true);
+    let toml = dir.path().join("villages_form.toml");
+    let out = run(&[
+        "xlsform",
+        "import",
+        xlsx.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    // Each question over the file says that its choices were copied, and that a change needs a new
+    // import.
+    let copied: Vec<_> = warnings_of(&report)
+        .into_iter()
+        .filter(|w| w.3 == "survey.choices_from_file")
+        .collect();
+    assert_eq!(
+        copied,
+        [
+            (
+                "survey".into(),
+                3,
+                "type".into(),
+                "survey.choices_from_file".into()
+            ),
+            (
+                "survey".into(),
+                4,
+                "type".into(),
+                "survey.choices_from_file".into()
+            )
+        ],
+        "{report}"
+    );
+    assert!(report.to_string().contains("villages.csv"), "{report}");
+
+    let survey = Survey::load(&toml).unwrap_or_else(|e| panic!("{e}"));
+    let list = &survey.choice_lists["villages"];
+    let offered: Vec<(&str, &str, Option<&str>)> = list
+        .iter()
+        .map(|c| {
+            (
+                c.value.as_str(),
+                c.label.0.values().next().unwrap().as_str(),
+                c.columns.get("district").map(String::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("phu_phong", "Phú Phong", Some("tay_son")),
+            ("tay_xuan", "Tây Xuân, thôn 1", Some("tay_son")),
+            ("bong_son", "Bồng Sơn", Some("hoai_nhon"))
+        ]
+    );
+    for q in ["village", "visited"] {
+        let q = survey.questions.iter().find(|x| x.id == q).unwrap();
+        assert_eq!(q.choices.as_deref(), Some("villages"), "{}", q.id);
+    }
+    ok(&["survey", "check", toml.to_str().unwrap()]);
+
+    // The cascade holds: a village of another district is refused.
+    let place = |d: &str, v: &str| {
+        interview(
+            "villages_form",
+            serde_json::json!({ "district": d, "village": v }),
+        )
+    };
+    let errors = validate(
+        dir.path(),
+        &toml,
+        &[place("tay_son", "tay_xuan"), place("tay_son", "bong_son")],
+    );
+    assert_eq!(errors[0], []);
+    assert_eq!(
+        errors[1],
+        [("answers.village".into(), "answer.not_a_choice".into())]
+    );
+
+    // The XForm carries the villages inline: a phone needs no attachment.
+    let ours = dir.path().join("villages_form.xml");
+    ok(&[
+        "xlsform",
+        "xform",
+        toml.to_str().unwrap(),
+        "-o",
+        ours.to_str().unwrap(),
+    ]);
+    let xform = std::fs::read_to_string(&ours).unwrap();
+    assert!(xform.contains("<instance id=\"villages\">"), "{xform}");
+    assert!(xform.contains("Tây Xuân, thôn 1"), "{xform}");
+    assert!(!xform.contains("jr://file"), "{xform}");
+}
+
+#[test]
+fn a_file_of_choices_missing_beside_the_workbook_is_refused_saying_where_it_was_looked_for() {
+    let dir = tempdir();
+    let xlsx = villages_workbook(dir.path(), false);
+    let toml = dir.path().join("villages_form.toml");
+    let out = run(&[
+        "xlsform",
+        "import",
+        xlsx.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!toml.exists(), "nothing is written");
+    let text = stderr(&out);
+    let looked = dir.path().join("villages.csv").display().to_string();
+    for row in [3, 4] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("sheet 'survey', row {row}, column 'type'")))
+            .unwrap_or_else(|| panic!("no problem on row {row}: {text}"));
+        assert!(
+            line.contains(&looked) && line.contains("survey.choice_file_missing"),
+            "{line}"
+        );
+    }
+}
+
+needs! { pyxform:
+fn our_xform_offers_the_choices_pyxform_leaves_in_the_file() {
+    let dir = tempdir();
+    let xlsx = villages_workbook(dir.path(), true);
+    let toml = dir.path().join("villages_form.toml");
+    let ours = dir.path().join("villages_form.ours.xml");
+    ok(&["xlsform", "import", xlsx.to_str().unwrap(), "-o", toml.to_str().unwrap()]);
+    ok(&["xlsform", "xform", toml.to_str().unwrap(), "-o", ours.to_str().unwrap()]);
+    // pyxform points at jr://file-csv/villages.csv; the comparison reads that file beside the
+    // workbook, so the names and labels offered, and the cascade's filter, are compared.
+    let counts = compare_with_pyxform(&xlsx, &ours).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(counts["questions"], 3, "{counts}");
+    assert_eq!(counts["choices"], 2 + 3 + 3, "{counts}");
 }
 }

@@ -2,14 +2,20 @@
 """pyxform (PyPI) beside papi's own XForm renderer.
 
   pyxform_check.py convert FORM.xlsx OUT.xml        pyxform's XForm of an XLSForm workbook
-  pyxform_check.py compare OURS.xml PYXFORM.xml     every question, type, choice list, relevance and
-                                                    constraint must agree; prints what was compared
+  pyxform_check.py compare OURS.xml PYXFORM.xml [DIR]
+                                                    every question, type, choice list, relevance and
+                                                    constraint must agree; prints what was compared.
+                                                    A list pyxform leaves in a file (select_one_from_file,
+                                                    jr://file-csv/...) is read from DIR, the workbook's
+                                                    folder: papi copies it into the form
   pyxform_check.py fill FORM.xml INTERVIEW.json     the instance an enumerator would submit: the form's
                                                     own instance template filled with the answers
 
 Exit status 1 and a list of differences when the two XForms disagree.
 """
+import csv
 import json
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -59,7 +65,18 @@ def language(name):
     return LANGUAGES.get(name.strip().lower(), name.strip())
 
 
-def read(path):
+def file_items(media, src):
+    """The choices of a list pyxform serves as a form attachment (`jr://file-csv/NAME.csv`,
+    `jr://file/NAME.xml`), read from the workbook's folder: (name, label) as the form offers them."""
+    path = os.path.join(media, src.rsplit("/", 1)[-1])
+    if path.endswith(".csv"):
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return [(r["name"], (("", " ".join(r["label"].split())),)) for r in csv.DictReader(f)]
+    return [(item.findtext("name"), (("", " ".join((item.findtext("label") or "").split())),))
+            for item in ET.parse(path).getroot().findall("item")]
+
+
+def read(path, media=None):
     root = ET.parse(path).getroot()
     model = root.find(f"{H}head/{XF}model")
     texts = {}
@@ -73,7 +90,9 @@ def read(path):
             texts.setdefault(t.get("id"), {})[lang] = " ".join(text.split())
     lists = {}
     for inst in model.findall(f"{XF}instance"):
-        if inst.get("id"):
+        if inst.get("id") and inst.get("src") and media:
+            lists[inst.get("id")] = file_items(media, inst.get("src"))
+        elif inst.get("id"):
             items = []
             for item in inst.findall(f"{XF}root/{XF}item"):
                 name = item.find(f"{XF}name").text
@@ -180,8 +199,8 @@ def one_language(texts, other):
     return texts
 
 
-def compare(ours_path, theirs_path):
-    ours, theirs = read(ours_path), read(theirs_path)
+def compare(ours_path, theirs_path, media=None):
+    ours, theirs = read(ours_path), read(theirs_path, media)
     problems = []
     # Without a version in the workbook, papi names one from its content (and warns).
     if ours["form_id"] != theirs["form_id"] or (theirs["version"] is not None and ours["version"] != theirs["version"]):
@@ -263,7 +282,7 @@ if __name__ == "__main__":
         from pyxform.xls2xform import xls2xform_convert
         xls2xform_convert(sys.argv[2], sys.argv[3], validate=False)
     elif cmd == "compare":
-        compare(sys.argv[2], sys.argv[3])
+        compare(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     elif cmd == "fill":
         fill(sys.argv[2], sys.argv[3])
     else:

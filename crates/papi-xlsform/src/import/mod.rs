@@ -15,18 +15,22 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::Reader;
 use papi_survey::{replace_references, Label, Survey};
 use sha2::{Digest, Sha256};
 
+mod choice_file;
 mod choices;
 mod dimensions;
 mod questions;
 mod settings;
 mod table;
 mod toml_text;
+
+#[cfg(test)]
+mod tests;
 
 use table::Table;
 
@@ -107,12 +111,26 @@ pub fn import_workbook(path: impl AsRef<Path>) -> Result<Imported, ImportError> 
             format!("cannot read the file: {e}"),
         )],
     })?;
-    import_workbook_from_bytes(&bytes, &file)
+    // A select from a file reads the file beside the workbook.
+    let dir = path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    });
+    import(&bytes, &file, dir)
 }
 
 /// Reads an XLSForm given as xlsx bytes; `file` names it in problems, and its name (without folder
-/// and extension) is the form id where the settings sheet gives none, as in pyxform.
+/// and extension) is the form id where the settings sheet gives none, as in pyxform. Bytes have no
+/// folder: a `select_one_from_file` row is refused, as its file can only be read beside a workbook
+/// imported from its path ([`import_workbook`]).
 pub fn import_workbook_from_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
+    import(bytes, file, None)
+}
+
+fn import(bytes: &[u8], file: &str, dir: Option<&Path>) -> Result<Imported, ImportError> {
     let refuse = |problems| ImportError {
         file: file.to_owned(),
         problems,
@@ -146,6 +164,8 @@ pub fn import_workbook_from_bytes(bytes: &[u8], file: &str) -> Result<Imported, 
         renamed: HashMap::new(),
         default_form_id: stem,
         default_version: format!("{:x}", digest)[..10].to_owned(),
+        dir: dir.map(Path::to_path_buf),
+        choice_files: HashMap::new(),
     };
     let toml = im.read(&tables);
     if !im.problems.is_empty() {
@@ -204,6 +224,8 @@ fn column_of(code: &str, sheet: &str) -> &'static str {
         ("indicator.value_out_of_range" | "indicator.unknown_choice", _) => "papi_values",
         ("indicator.invalid_weight", _) => "papi_indicator_weight",
         (c, _) if c.starts_with("indicator.") => "papi_indicator",
+        // A list copied from a file: its row on the survey sheet names the file in `type`.
+        (c, "survey") if c.starts_with("choices.") => "type",
         (c, _) if c.starts_with("choices.") => "name",
         (c, "dimensions") if c.starts_with("baseline.") => "baseline",
         (c, _) if c.starts_with("baseline.") => "papi_baseline_total",
@@ -242,6 +264,10 @@ struct Importer {
     /// The form id and version where the settings sheet gives none.
     default_form_id: String,
     default_version: String,
+    /// The workbook's folder, where the files of a select from a file are; `None` for bytes.
+    dir: Option<PathBuf>,
+    /// The choice list each file of choices was copied into (by file and its value/label columns).
+    choice_files: HashMap<String, String>,
 }
 
 fn truthy(s: &str) -> Option<bool> {

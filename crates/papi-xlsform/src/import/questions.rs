@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use papi_survey::{Label, QuestionType};
 
+use super::choice_file;
 use super::table::Table;
 use super::toml_text::{label_toml, q};
 use super::{rename_references, truthy, Importer, RawChoiceRow, RawIndicator, SurveySheet};
@@ -45,7 +46,7 @@ const SURVEY_COLUMNS: [&str; 29] = [
 
 /// A question or group name in papi's form of an id: lower case, `-` and `.` as `_`, starting with a
 /// letter.
-fn id_of(name: &str) -> String {
+pub(super) fn id_of(name: &str) -> String {
     let mut id: String = name
         .trim()
         .chars()
@@ -72,6 +73,11 @@ enum RowType {
         kind: QuestionType,
         list: Option<String>,
         or_other: bool,
+    },
+    /// `select_one_from_file FILE`: a select over the choices of a file beside the workbook.
+    FromFile {
+        kind: QuestionType,
+        file: String,
     },
     Refused(String),
 }
@@ -137,9 +143,19 @@ fn row_type(kind: &str) -> RowType {
                 "a loop over a choice list is not kept by papi: write it as a begin repeat with repeat_count, or as one group per item".into(),
             )
         }
-        ["select_one_from_file", ..] | ["select_multiple_from_file", ..] => RowType::Refused(
-            "choices from a separate file are not kept by papi: put the choices on the choices sheet".into(),
-        ),
+        ["select_one_from_file", ..] | ["select_multiple_from_file", ..] if or_other => {
+            RowType::Refused(
+                "or_other is not kept with choices from a file: add an 'other' choice to the file".into(),
+            )
+        }
+        ["select_one_from_file", ..] => RowType::FromFile {
+            kind: QuestionType::SelectOne,
+            file: original_tail(1),
+        },
+        ["select_multiple_from_file", ..] => RowType::FromFile {
+            kind: QuestionType::SelectMultiple,
+            file: original_tail(1),
+        },
         ["select_one_external", ..] | ["select_multiple_external", ..] => RowType::Refused(
             "external choices (the external_choices sheet) are not kept by papi: put the choices on the choices sheet and use choice_filter".into(),
         ),
@@ -287,7 +303,9 @@ impl Importer {
                 .rev()
                 .find(|(_, _, r, _)| *r)
                 .map(|(n, ..)| n.clone());
-            let (qkind, list, or_other) = match row_type(&kind) {
+            let row_kind = row_type(&kind);
+            let from_file = matches!(row_kind, RowType::FromFile { .. });
+            let (qkind, list, or_other) = match row_kind {
                 RowType::BeginGroup | RowType::BeginRepeat => {
                     let repeat = matches!(row_type(&kind), RowType::BeginRepeat);
                     if name.is_empty() {
@@ -392,6 +410,7 @@ impl Importer {
                     list,
                     or_other,
                 } => (kind, list, or_other),
+                RowType::FromFile { kind, file } => (kind, Some(file), false),
             };
             if name.is_empty() {
                 self.report(
@@ -431,6 +450,16 @@ impl Importer {
                 );
                 continue;
             }
+            let list = match list {
+                Some(file) if from_file => {
+                    let parameters = survey.get(cells, "parameters");
+                    match self.list_from_file(row, &kind, &file, &parameters, lists, languages) {
+                        Some(id) => Some(id),
+                        None => continue,
+                    }
+                }
+                list => list,
+            };
             if let Some(l) = &list {
                 if !lists.contains_key(l) {
                     self.report(
@@ -516,7 +545,14 @@ impl Importer {
                 "appearance",
                 "parameters",
             ] {
-                if let Some(e) = expr(column) {
+                let mut e = expr(column);
+                if column == "parameters" && from_file {
+                    // value= and label= named the file's columns: what remains is the question's.
+                    e = e
+                        .map(|p| choice_file::file_parameters(&p).2)
+                        .filter(|p| !p.is_empty());
+                }
+                if let Some(e) = e {
                     t.push_str(&format!("{column} = {}\n", q(&e)));
                 }
             }

@@ -156,6 +156,25 @@ impl Table {
         Table { header, rows }
     }
 
+    /// A table of text read from elsewhere than a sheet (a file of choices): its header cells read as
+    /// a sheet's are, its rows numbered as the file counts them; rows without text are left out.
+    pub(super) fn from_text(header: &[String], rows: Vec<(usize, Vec<String>)>) -> Table {
+        let header = header
+            .iter()
+            .map(|text| {
+                let text = text.trim().to_owned();
+                let (base, lang) = parse_header(&text);
+                (base, lang, text)
+            })
+            .collect();
+        let rows = rows
+            .into_iter()
+            .map(|(n, cells)| (n, cells.into_iter().map(|c| c.trim().to_owned()).collect()))
+            .filter(|(_, cells): &(usize, Vec<String>)| cells.iter().any(|c| !c.is_empty()))
+            .collect();
+        Table { header, rows }
+    }
+
     /// The header columns that hold a value in some row, with the first such row.
     pub(super) fn used_columns(&self) -> Vec<(usize, usize)> {
         (0..self.header.len())

@@ -1,0 +1,3 @@
+//! The importer's own tests: workbooks written to a folder and read back.
+
+mod choice_file;
