@@ -184,6 +184,14 @@ impl Column {
     }
 }
 
+/// A value's length and its first and last bytes, in one word.
+fn sketch(bytes: &[u8]) -> u32 {
+    let (first, last) = (bytes.first(), bytes.last());
+    (bytes.len() as u32) << 16
+        | (first.copied().unwrap_or(0) as u32) << 8
+        | last.copied().unwrap_or(0) as u32
+}
+
 /// Dictionaries this small are searched in order; larger ones through a hash map.
 const LINEAR_SEARCH: usize = 16;
 
@@ -192,6 +200,9 @@ const LINEAR_SEARCH: usize = 16;
 pub struct TextBuilder {
     codes: Codes,
     values: Vec<Option<String>>,
+    /// Each value's length and first and last bytes, aligned with `values`: a small dictionary is
+    /// searched by these, and only a value that matches them is compared whole.
+    sketches: Vec<u32>,
     /// Value bytes → code, once the dictionary is past [`LINEAR_SEARCH`] values.
     index: HashMap<Box<[u8]>, u32>,
 }
@@ -202,6 +213,7 @@ impl TextBuilder {
         TextBuilder {
             codes: Codes::Narrow(Vec::with_capacity(rows)),
             values: vec![None],
+            sketches: vec![u32::MAX],
             index: HashMap::new(),
         }
     }
@@ -234,10 +246,13 @@ impl TextBuilder {
 
     fn find(&self, bytes: &[u8]) -> Option<u32> {
         if self.values.len() <= LINEAR_SEARCH {
-            self.values[1..]
-                .iter()
-                .position(|x| x.as_deref().map(str::as_bytes) == Some(bytes))
-                .map(|c| c as u32 + 1)
+            let sketch = sketch(bytes);
+            (1..self.values.len())
+                .find(|&c| {
+                    self.sketches[c] == sketch
+                        && self.values[c].as_deref().map(str::as_bytes) == Some(bytes)
+                })
+                .map(|c| c as u32)
         } else {
             self.index.get(bytes).copied()
         }
@@ -246,6 +261,7 @@ impl TextBuilder {
     fn add(&mut self, v: &str) -> u32 {
         let code = self.values.len() as u32;
         self.values.push(Some(v.to_owned()));
+        self.sketches.push(sketch(v.as_bytes()));
         if self.values.len() > LINEAR_SEARCH {
             if self.index.is_empty() {
                 for (c, x) in self.values.iter().enumerate().skip(1) {
