@@ -181,6 +181,38 @@ fn a_large_csv_read_in_parts_keeps_every_row_in_order() {
     );
 }
 
+#[test]
+fn quoted_cells_and_crlf_lines_read_as_the_plain_file_does() {
+    let dir = Dir::new("quoted");
+    let plain = read_file(&dir.file("plain.csv", CSV), &survey(), &wanted()).unwrap();
+    let crlf = CSV.replace('\n', "\r\n");
+    let quoted = CSV.replace("b,An Nhơn,c2,", "\"b\",\"An Nhơn\",\"c2\",");
+    for (name, text) in [("crlf.csv", crlf), ("quoted.csv", quoted)] {
+        let t = read_file(&dir.file(name, &text), &survey(), &wanted()).unwrap();
+        assert_eq!(t.height(), plain.height(), "{name}");
+        for c in wanted() {
+            let (a, b) = (t.column(&c).unwrap(), plain.column(&c).unwrap());
+            assert_eq!(text(a), text(b), "{name}: {c}");
+        }
+    }
+    // A quoted cell may hold the separator and a line break.
+    let multiline = CSV.replace("a,Tây Sơn,c1,", "a,\"Tây Sơn,\nBình Định\",c1,");
+    let t = read_file(&dir.file("multi.csv", &multiline), &survey(), &wanted()).unwrap();
+    assert_eq!(t.height(), 3);
+    assert_eq!(
+        text(t.column("district").unwrap())[0].as_deref(),
+        Some("Tây Sơn,\nBình Định")
+    );
+    // A row short of the header's fields is refused, named by its row.
+    let short = CSV.replace("b,An Nhơn,c2,2,,41,\n", "b,An Nhơn,c2,2\n");
+    let e = read_file(&dir.file("short.csv", &short), &survey(), &wanted()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("row 2 has 4 fields where the header has 7"),
+        "{e}"
+    );
+}
+
 fn column_error(e: TableError) -> (String, String) {
     match e {
         TableError::Column {
