@@ -187,8 +187,8 @@ fn quoted_cells_and_crlf_lines_read_as_the_plain_file_does() {
     let plain = read_file(&dir.file("plain.csv", CSV), &survey(), &wanted()).unwrap();
     let crlf = CSV.replace('\n', "\r\n");
     let quoted = CSV.replace("b,An Nhơn,c2,", "\"b\",\"An Nhơn\",\"c2\",");
-    for (name, text) in [("crlf.csv", crlf), ("quoted.csv", quoted)] {
-        let t = read_file(&dir.file(name, &text), &survey(), &wanted()).unwrap();
+    for (name, content) in [("crlf.csv", crlf), ("quoted.csv", quoted)] {
+        let t = read_file(&dir.file(name, &content), &survey(), &wanted()).unwrap();
         assert_eq!(t.height(), plain.height(), "{name}");
         for c in wanted() {
             let (a, b) = (t.column(&c).unwrap(), plain.column(&c).unwrap());
