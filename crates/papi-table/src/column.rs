@@ -204,7 +204,8 @@ pub struct TextBuilder {
     /// searched by these, and only a value that matches them is compared whole.
     sketches: Vec<u32>,
     /// Value bytes → code, once the dictionary is past [`LINEAR_SEARCH`] values.
-    index: HashMap<Box<[u8]>, u32>,
+    /// (A fast hash: the values are the file's own, hashed once per cell.)
+    index: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
 }
 
 impl TextBuilder {
@@ -214,7 +215,7 @@ impl TextBuilder {
             codes: Codes::Narrow(Vec::with_capacity(rows)),
             values: vec![None],
             sketches: vec![u32::MAX],
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 
