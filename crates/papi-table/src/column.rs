@@ -184,12 +184,30 @@ impl Column {
     }
 }
 
-/// A value's length and its first and last bytes, in one word.
-fn sketch(bytes: &[u8]) -> u32 {
-    let (first, last) = (bytes.first(), bytes.last());
-    (bytes.len() as u32) << 16
-        | (first.copied().unwrap_or(0) as u32) << 8
-        | last.copied().unwrap_or(0) as u32
+/// A value's length and first eight bytes: equal sketches are equal values up to eight bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sketch {
+    len: usize,
+    head: u64,
+}
+
+impl Sketch {
+    fn of(bytes: &[u8]) -> Sketch {
+        let mut head = 0u64;
+        for (i, &b) in bytes.iter().take(8).enumerate() {
+            head |= (b as u64) << (8 * i);
+        }
+        Sketch {
+            len: bytes.len(),
+            head,
+        }
+    }
+
+    /// No value: never equal to a value's sketch.
+    const NONE: Sketch = Sketch {
+        len: usize::MAX,
+        head: 0,
+    };
 }
 
 /// Dictionaries this small are searched in order; larger ones through a hash map.
@@ -200,9 +218,9 @@ const LINEAR_SEARCH: usize = 16;
 pub struct TextBuilder {
     codes: Codes,
     values: Vec<Option<String>>,
-    /// Each value's length and first and last bytes, aligned with `values`: a small dictionary is
-    /// searched by these, and only a value that matches them is compared whole.
-    sketches: Vec<u32>,
+    /// Each value's sketch, aligned with `values`: a small dictionary is searched by these, and
+    /// only a value longer than a sketch holds is compared whole.
+    sketches: Vec<Sketch>,
     /// Value bytes → code, once the dictionary is past [`LINEAR_SEARCH`] values.
     /// (A fast hash: the values are the file's own, hashed once per cell.)
     index: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
@@ -214,7 +232,7 @@ impl TextBuilder {
         TextBuilder {
             codes: Codes::Narrow(Vec::with_capacity(rows)),
             values: vec![None],
-            sketches: vec![u32::MAX],
+            sketches: vec![Sketch::NONE],
             index: HashMap::default(),
         }
     }
@@ -247,11 +265,12 @@ impl TextBuilder {
 
     fn find(&self, bytes: &[u8]) -> Option<u32> {
         if self.values.len() <= LINEAR_SEARCH {
-            let sketch = sketch(bytes);
+            let sketch = Sketch::of(bytes);
             (1..self.values.len())
                 .find(|&c| {
                     self.sketches[c] == sketch
-                        && self.values[c].as_deref().map(str::as_bytes) == Some(bytes)
+                        && (bytes.len() <= 8
+                            || self.values[c].as_deref().map(str::as_bytes) == Some(bytes))
                 })
                 .map(|c| c as u32)
         } else {
@@ -262,7 +281,7 @@ impl TextBuilder {
     fn add(&mut self, v: &str) -> u32 {
         let code = self.values.len() as u32;
         self.values.push(Some(v.to_owned()));
-        self.sketches.push(sketch(v.as_bytes()));
+        self.sketches.push(Sketch::of(v.as_bytes()));
         if self.values.len() > LINEAR_SEARCH {
             if self.index.is_empty() {
                 for (c, x) in self.values.iter().enumerate().skip(1) {

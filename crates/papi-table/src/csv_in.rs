@@ -136,8 +136,8 @@ fn read_part(
         rows: 0,
     };
     if plain(bytes) {
-        // No quotes and no lone carriage return: a line is a record and a comma ends a field, which
-        // is found far faster than by a CSV parser's state machine.
+        // No quotes and no lone carriage return: a line is a record and a comma ends a field, found
+        // far faster than by a CSV parser's state machine.
         let mut cells: Vec<&[u8]> = Vec::with_capacity(fields);
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -145,10 +145,14 @@ fn read_part(
                 continue; // as the CSV reader skips an empty line
             }
             cells.clear();
+            // Cells are a few bytes long: a plain loop finds their commas faster than a search
+            // made for long distances.
             let mut start = 0;
-            for comma in memchr::memchr_iter(b',', line) {
-                cells.push(&line[start..comma]);
-                start = comma + 1;
+            for (at, &b) in line.iter().enumerate() {
+                if b == b',' {
+                    cells.push(&line[start..at]);
+                    start = at + 1;
+                }
             }
             cells.push(&line[start..]);
             part.take(cells.len(), |i| cells[i])?;
