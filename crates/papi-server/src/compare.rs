@@ -134,7 +134,8 @@ async fn from_interviews(
         papi_score::Report::deserialize(r)
             .map_err(|e| ApiError::internal(format!("a stored score run does not read back: {e}")))
     };
-    let (design_a, report_b) = (report(a)?.design, report(b)?);
+    let (report_a, report_b) = (report(a)?, report(b)?);
+    let design_a = &report_a.design;
     let design_b = &report_b.design;
     let options = papi_score::Options {
         by: domains(&report_b),
@@ -143,7 +144,7 @@ async fn from_interviews(
         unweighted: design_b.unweighted,
         ..papi_score::Options::default()
     };
-    if domains(&report(a)?) != options.by
+    if domains(&report_a) != options.by
         || design_a.interval != design_b.interval
         || design_a.variance != design_b.variance
         || design_a.unweighted != design_b.unweighted

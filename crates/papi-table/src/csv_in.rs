@@ -53,18 +53,22 @@ pub(crate) fn read(
             None => return Err(crate::missing(&file, c)),
         }
     }
-    let part = |bytes: &[u8], capacity: usize| {
-        read_part(
-            bytes,
-            capacity,
-            header.len(),
-            &positions,
-            wanted,
-            types,
-            &file,
-        )
+    // Checked once for the whole body: without quotes (a quoted cell may hold a line break), each
+    // line is a row, so the body may be cut at line breaks and each part split by hand.
+    let plain = plain(body);
+    let layout = Layout {
+        fields: header.len(),
+        positions: &positions,
+        wanted,
+        types,
+        file: &file,
     };
-    let parts = split_at_lines(body, rayon::current_num_threads());
+    let part = |bytes: &[u8], capacity: usize| read_part(bytes, plain, capacity, &layout);
+    let parts = if plain {
+        split_at_lines(body, rayon::current_num_threads())
+    } else {
+        vec![body]
+    };
     let buffers = if parts.len() < 2 {
         // An upper bound of the rows (a quoted cell may hold a line break), so no buffer grows.
         part(body, lines(body))?.0
@@ -109,19 +113,29 @@ pub(crate) fn read(
     Ok(table)
 }
 
-/// Reads the rows of `bytes` (CSV records without a header, each of `fields` fields) into one buffer
-/// per wanted column, each with room for `capacity` rows; returns them with the number of rows read.
+/// What the records of a file hold and which of their fields are wanted.
+struct Layout<'a> {
+    /// Fields of every record: the header's.
+    fields: usize,
+    /// Where each wanted column is among the fields, its name and its type.
+    positions: &'a [usize],
+    wanted: &'a [String],
+    types: &'a [ColumnType],
+    file: &'a str,
+}
+
+/// Reads the rows of `bytes` (CSV records without a header, [`plain`] or not) into one buffer per
+/// wanted column, each with room for `capacity` rows; returns them with the number of rows read.
 fn read_part(
     bytes: &[u8],
+    plain: bool,
     capacity: usize,
-    fields: usize,
-    positions: &[usize],
-    wanted: &[String],
-    types: &[ColumnType],
-    file: &str,
+    layout: &Layout,
 ) -> Result<(Vec<Buffer>, usize), TableError> {
+    let file = layout.file;
     let mut part = Part {
-        buffers: types
+        buffers: layout
+            .types
             .iter()
             .map(|t| match t {
                 ColumnType::Text => Buffer::Text(TextBuilder::with_capacity(capacity)),
@@ -129,16 +143,13 @@ fn read_part(
                 ColumnType::Number => Buffer::Number(Vec::with_capacity(capacity), false),
             })
             .collect(),
-        positions,
-        wanted,
-        fields,
-        file,
+        layout,
         rows: 0,
     };
-    if plain(bytes) {
+    if plain {
         // No quotes and no lone carriage return: a line is a record and a comma ends a field, found
         // far faster than by a CSV parser's state machine.
-        let mut cells: Vec<&[u8]> = Vec::with_capacity(fields);
+        let mut cells: Vec<&[u8]> = Vec::with_capacity(layout.fields);
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.is_empty() {
@@ -184,10 +195,7 @@ fn plain(bytes: &[u8]) -> bool {
 /// The buffers of a part as its records arrive.
 struct Part<'a> {
     buffers: Vec<Buffer>,
-    positions: &'a [usize],
-    wanted: &'a [String],
-    fields: usize,
-    file: &'a str,
+    layout: &'a Layout<'a>,
     rows: usize,
 }
 
@@ -195,17 +203,19 @@ impl Part<'_> {
     /// Takes the wanted cells of a record of `len` fields.
     fn take<'c>(&mut self, len: usize, cell: impl Fn(usize) -> &'c [u8]) -> Result<(), TableError> {
         self.rows += 1;
-        let (row, file) = (self.rows, self.file);
-        if len != self.fields {
+        let (row, layout) = (self.rows, self.layout);
+        let file = layout.file;
+        if len != layout.fields {
             return Err(TableError::Read {
                 file: file.to_owned(),
                 message: format!(
                     "row {row} has {len} fields where the header has {}",
-                    self.fields
+                    layout.fields
                 ),
             });
         }
-        for ((buffer, &i), name) in self.buffers.iter_mut().zip(self.positions).zip(self.wanted) {
+        let wanted = layout.positions.iter().zip(layout.wanted);
+        for (buffer, (&i, name)) in self.buffers.iter_mut().zip(wanted) {
             let cell = cell(i);
             match buffer {
                 Buffer::Text(b) => {
@@ -232,11 +242,10 @@ impl Part<'_> {
     }
 }
 
-/// `body` cut at line breaks into about `parts` parts of equal size; one part when the file is
-/// small or holds a quote character (a quoted cell may hold a line break, so a line need not be a
-/// row).
+/// A [`plain`] `body` cut at line breaks into about `parts` parts of equal size; one part when it
+/// is small.
 fn split_at_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
-    if parts < 2 || body.len() < PARALLEL_FROM || memchr::memchr(b'"', body).is_some() {
+    if parts < 2 || body.len() < PARALLEL_FROM {
         return vec![body];
     }
     let mut out = Vec::with_capacity(parts);
@@ -288,8 +297,11 @@ mod tests {
         for p in &parts {
             assert_eq!(p.last(), Some(&b'\n'));
         }
-        let mut quoted = big.clone();
-        quoted.extend_from_slice(b"1,\"a\nb\"\n");
-        assert_eq!(split_at_lines(&quoted, 4).len(), 1, "a quote: one part");
+        assert!(plain(&big) && plain(b"a,b\r\nc,d\r\n"));
+        assert!(!plain(b"1,\"a\nb\"\n"), "a quote: lines need not be rows");
+        assert!(
+            !plain(b"a,b\rc,d\r"),
+            "a lone carriage return ends a row too"
+        );
     }
 }
